@@ -1,0 +1,55 @@
+"""Candidate sessions. Candidates are not Django users: they arrive by a signed entry link
+from the registration system and are remembered by their id in the session."""
+
+from functools import wraps
+
+from django.shortcuts import redirect
+
+from .models import Candidate
+
+SESSION_KEY = "yishen_candidate_id"
+
+
+def candidate_login(request, candidate: Candidate) -> None:
+    # A new session id on every entry: no session fixation across candidates on one device.
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = candidate.pk
+
+
+def candidate_logout(request) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def current_candidate(request) -> Candidate | None:
+    if hasattr(request, "_yishen_candidate"):
+        return request._yishen_candidate
+    candidate_id = request.session.get(SESSION_KEY)
+    candidate = None
+    if candidate_id is not None:
+        candidate = (
+            Candidate.objects.select_related("province", "site", "category", "exam_year")
+            .filter(pk=candidate_id)
+            .first()
+        )
+    request._yishen_candidate = candidate
+    return candidate
+
+
+def candidate_required(view=None, *, activated: bool = True):
+    """The view gets `request.candidate`. Without a session: the page that says to come in
+    through the registration system. Not yet activated: the next activation step."""
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(request, *args, **kwargs):
+            candidate = current_candidate(request)
+            if candidate is None:
+                return redirect("accounts:entry_needed")
+            if activated and not candidate.is_activated:
+                return redirect("accounts:activate")
+            request.candidate = candidate
+            return func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator

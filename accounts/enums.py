@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class SubmitMode(models.TextChoices):
+    EXPLICIT = "explicit", _("考生点击「提交审核」")
+    AUTO_SAVE = "auto", _("自动保存（无提交按钮）")
+
+
+class IdType(models.TextChoices):
+    """Values of the entry token's "id_type"."""
+
+    ID_CARD = "id_card", _("居民身份证")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("港澳居民来往内地通行证")
+    TAIWAN_PERMIT = "taiwan_permit", _("台湾居民来往大陆通行证")
+    PASSPORT = "passport", _("护照")
+    RESIDENCE_PERMIT = "residence_permit", _("港澳台居民居住证")
+    FOREIGNER_PERMIT = "foreigner_permit", _("外国人永久居留身份证")
+
+
+class CandidateStatus(models.TextChoices):
+    """The candidate's review state; the transitions live in review.services."""
+
+    DRAFT = "draft", pgettext_lazy("candidate status", "填报")
+    SUBMITTED = "submitted", pgettext_lazy("candidate status", "已提交")
+    RETURNED = "returned", pgettext_lazy("candidate status", "退回修改")
+    SITE_PASSED = "site_passed", pgettext_lazy("candidate status", "考点通过")
+    APPROVED = "approved", pgettext_lazy("candidate status", "审核通过")
+    REJECTED = "rejected", pgettext_lazy("candidate status", "审核拒绝")
+
+
+class ReviewLevel(models.TextChoices):
+    SITE = "site", pgettext_lazy("review level", "考点")
+    PROVINCE = "province", pgettext_lazy("review level", "考区")
+
+
+class StaffRole(models.TextChoices):
+    SITE_REVIEWER = "site_reviewer", _("考点审核员")
+    PROVINCE_REVIEWER = "province_reviewer", _("考区审核员")
+    OPERATOR = "operator", _("考区管理员")
+    NATIONAL = "national", _("国家级管理员")
+
+
+# Tags the registration system sends in the entry token; others are kept as given.
+KNOWN_TAGS = ("应届毕业生", "在读研究生", "港澳台", "外籍", "师承", "确有专长")

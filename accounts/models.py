@@ -1,0 +1,245 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .enums import CandidateStatus, IdType, ReviewLevel, StaffRole, SubmitMode
+
+DEFAULT_WATERMARK = "仅供{year}年医师资格考试审核使用 {reg_no}"
+DEFAULT_SMS_RETURN = (
+    "您的医师资格考试报名材料照片，有新的审核通知，请在{hours}小时之内登陆报名网站，"
+    "访问报名材料上传页面，查看消息并按要求处理。"
+)
+DEFAULT_SMS_APPROVED = "您的医师资格考试报名材料已审核通过，请按考区通知参加后续考务安排。"
+DEFAULT_SMS_REJECTED = (
+    "您的医师资格考试报名材料审核未通过，请登陆报名网站访问报名材料上传页面查看审核意见。"
+)
+DEFAULT_SMS_REMINDER = (
+    "您的医师资格考试报名材料尚未按审核意见修改，将于{deadline}截止，请尽快登陆报名网站处理。"
+)
+
+
+class ExamYear(models.Model):
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    is_current = models.BooleanField(_("当前年度"), default=False)
+
+    class Meta:
+        verbose_name = _("考试年度")
+        verbose_name_plural = _("考试年度")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+
+class Province(models.Model):
+    """A 考区 and its configuration for the current exam year."""
+
+    code = models.CharField(_("考区代码"), max_length=2, unique=True)
+    name = models.CharField(_("名称"), max_length=32)
+    opens_at = models.DateTimeField(_("上传开始时间"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("上传截止时间"), null=True, blank=True)
+    submit_mode = models.CharField(
+        _("提交方式"), max_length=16, choices=SubmitMode.choices, default=SubmitMode.EXPLICIT
+    )
+    entry_enabled = models.BooleanField(_("开放在线审核入口"), default=True)
+    reply_hours = models.PositiveSmallIntegerField(_("退回后考生修改时限（小时）"), default=24)
+    resubmit_to_returning_level = models.BooleanField(
+        _("重新提交回到退回的审核级别"),
+        default=True,
+        help_text=_("不勾选时，考区退回后考生重新提交将先由考点审核。"),
+    )
+    watermark_text = models.CharField(
+        _("水印文字"),
+        max_length=64,
+        default=DEFAULT_WATERMARK,
+        help_text=_("可用 {year}（年度）与 {reg_no}（报名号）。"),
+    )
+    sms_return_text = models.TextField(_("退回短信"), default=DEFAULT_SMS_RETURN)
+    sms_approved_text = models.TextField(_("审核通过短信"), default=DEFAULT_SMS_APPROVED)
+    sms_rejected_text = models.TextField(_("审核拒绝短信"), default=DEFAULT_SMS_REJECTED)
+    sms_reminder_text = models.TextField(_("修改截止提醒短信"), default=DEFAULT_SMS_REMINDER)
+
+    class Meta:
+        verbose_name = _("考区")
+        verbose_name_plural = _("考区")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TestSite(models.Model):
+    __test__ = False  # not a pytest test class
+
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="sites", verbose_name=_("考区")
+    )
+    code = models.CharField(_("考点代码"), max_length=4, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+
+    class Meta:
+        verbose_name = _("考点")
+        verbose_name_plural = _("考点")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ExamCategory(models.Model):
+    code = models.CharField(_("类别代码"), max_length=3, unique=True)
+    name = models.CharField(_("报考类别"), max_length=64)
+
+    class Meta:
+        verbose_name = _("报考类别")
+        verbose_name_plural = _("报考类别")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Candidate(models.Model):
+    exam_year = models.ForeignKey(ExamYear, on_delete=models.PROTECT, verbose_name=_("考试年度"))
+    reg_no = models.CharField(_("报名号"), max_length=32)
+    name = models.CharField(_("姓名"), max_length=64)
+    id_type = models.CharField(
+        _("证件类型"), max_length=32, choices=IdType.choices, default=IdType.ID_CARD
+    )
+    id_no = models.CharField(_("证件号码"), max_length=32)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, verbose_name=_("考区"))
+    site = models.ForeignKey(TestSite, on_delete=models.PROTECT, verbose_name=_("考点"))
+    category = models.ForeignKey(ExamCategory, on_delete=models.PROTECT, verbose_name=_("报考类别"))
+    tags = models.JSONField(_("考生标记"), default=list, blank=True)
+
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    phone_verified_at = models.DateTimeField(_("手机验证时间"), null=True, blank=True)
+    address = models.CharField(_("联系地址"), max_length=200, blank=True)
+    registration_confirmed_at = models.DateTimeField(_("确认报名信息时间"), null=True, blank=True)
+    consent_at = models.DateTimeField(_("同意个人信息处理时间"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("激活时间"), null=True, blank=True)
+    last_entry_at = models.DateTimeField(_("最近进入时间"), null=True, blank=True)
+    # What the last entry changed in the registration data, shown once on the material page.
+    registration_changes = models.JSONField(_("报名信息变更"), default=list, blank=True)
+
+    status = models.CharField(
+        _("审核状态"),
+        max_length=16,
+        choices=CandidateStatus.choices,
+        default=CandidateStatus.DRAFT,
+    )
+    # The level that returned the candidate: resubmission goes back there.
+    returned_by = models.CharField(
+        _("退回级别"), max_length=16, choices=ReviewLevel.choices, blank=True
+    )
+    reply_deadline = models.DateTimeField(_("修改截止时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("考生")
+        verbose_name_plural = _("考生")
+        constraints = [
+            models.UniqueConstraint(fields=["exam_year", "reg_no"], name="candidate_year_reg_no"),
+        ]
+        indexes = [
+            # The reviewer queues: oldest first within a site or province and a status.
+            models.Index(
+                fields=["site", "status", "submitted_at", "id"], name="candidate_site_queue"
+            ),
+            models.Index(
+                fields=["province", "status", "submitted_at", "id"],
+                name="candidate_province_queue",
+            ),
+            models.Index(fields=["province", "status_changed_at"], name="candidate_prov_changed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reg_no} {self.name}"
+
+    @property
+    def masked_id_no(self) -> str:
+        return mask_id_no(self.id_no)
+
+    @property
+    def masked_phone(self) -> str:
+        if len(self.phone) < 7:
+            return self.phone
+        return f"{self.phone[:3]}****{self.phone[-4:]}"
+
+    @property
+    def is_activated(self) -> bool:
+        return self.activated_at is not None
+
+
+def mask_id_no(id_no: str) -> str:
+    """ID numbers are stored whole but never shown whole: keep the first 3 and last 4."""
+    if len(id_no) <= 7:
+        return "*" * len(id_no)
+    return f"{id_no[:3]}{'*' * (len(id_no) - 7)}{id_no[-4:]}"
+
+
+class EntryNonce(models.Model):
+    """Each entry token's nonce is accepted once; rows older than the token lifetime may go."""
+
+    nonce = models.CharField(max_length=64, primary_key=True)
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("入口令牌")
+        verbose_name_plural = _("入口令牌")
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class PhoneVerification(models.Model):
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="phone_verifications"
+    )
+    phone = models.CharField(max_length=11)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("手机验证码")
+        verbose_name_plural = _("手机验证码")
+        indexes = [models.Index(fields=["candidate", "created_at"], name="phoneverif_cand_created")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffProfile(models.Model):
+    """The scope of a reviewer or operator: one site, one province, or national."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=StaffRole.choices)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("考区")
+    )
+    site = models.ForeignKey(
+        TestSite, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("考点")
+    )
+
+    class Meta:
+        verbose_name = _("审核与管理账号范围")
+        verbose_name_plural = _("审核与管理账号范围")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+    @property
+    def review_level(self) -> str | None:
+        if self.role == StaffRole.SITE_REVIEWER:
+            return ReviewLevel.SITE
+        if self.role == StaffRole.PROVINCE_REVIEWER:
+            return ReviewLevel.PROVINCE
+        return None

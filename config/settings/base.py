@@ -1,0 +1,191 @@
+"""Settings shared by every environment. Every value read from the environment is named
+in the README with its default; a malformed value stops start-up (django-environ raises)."""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+# --- Django core -------------------------------------------------------------------------
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-do-not-use-in-production")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "accounts",
+    "materials",
+    "review",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.yishen",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "review:login"
+LOGIN_REDIRECT_URL = "review:queue"
+
+# --- Language and time: the interface speaks Chinese; source strings are Chinese and marked
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+MEDIA_ROOT = env.path("YISHEN_MEDIA_ROOT", default=VAR_DIR / "media")
+# Photos are never under a public URL: every one goes through a permission-checked view.
+MEDIA_URL = None
+
+YISHEN_STORAGE = env.str("YISHEN_STORAGE", default="filesystem")
+if YISHEN_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("YISHEN_S3_BUCKET"),
+            "endpoint_url": env("YISHEN_S3_ENDPOINT_URL", default=None),
+            "region_name": env("YISHEN_S3_REGION", default=None),
+            "access_key": env("YISHEN_S3_ACCESS_KEY", default=None),
+            "secret_key": env("YISHEN_S3_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env.int("YISHEN_S3_URL_SECONDS", default=60),
+            "file_overwrite": False,
+        },
+    }
+elif YISHEN_STORAGE == "filesystem":
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
+    }
+else:
+    raise environ.ImproperlyConfigured("YISHEN_STORAGE must be 'filesystem' or 's3'")
+
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# How a permitted photo leaves the server: "file" (Django streams it), "x-accel" (nginx
+# serves an internal location; see docker/nginx.conf). S3 storage always uses signed URLs.
+YISHEN_SERVE_MODE = env.str("YISHEN_SERVE_MODE", default="file")
+YISHEN_X_ACCEL_PREFIX = env.str("YISHEN_X_ACCEL_PREFIX", default="/protected-media/")
+
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Cache, sessions ---------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("YISHEN_SESSION_SECONDS", default=4 * 3600)
+
+# --- Celery ------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 90
+CELERY_TIMEZONE = TIME_ZONE
+# Periodic work, in one visible place.
+CELERY_BEAT_SCHEDULE = {
+    "close-upload-windows": {
+        "task": "materials.close_upload_windows",
+        "schedule": 60.0,
+    },
+    "remind-reply-deadlines": {
+        "task": "review.remind_reply_deadlines",
+        "schedule": crontab(minute="*/15"),
+    },
+    "retry-stuck-notifications": {
+        "task": "notifications.retry_stuck",
+        "schedule": 300.0,
+    },
+}
+
+# --- Yishen ------------------------------------------------------------------------------
+# Shared with the registration system: signs entry links and the results API.
+YISHEN_ENTRY_SECRET = env.str("YISHEN_ENTRY_SECRET", default="yishen-demo-entry-secret")
+YISHEN_ENTRY_TOKEN_SECONDS = env.int("YISHEN_ENTRY_TOKEN_SECONDS", default=600)
+YISHEN_SMS_BACKEND = env.str(
+    "YISHEN_SMS_BACKEND", default="notifications.backends.console.ConsoleSmsBackend"
+)
+# Demo mode shows the registration-system stand-in and the SMS codes on the page.
+YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
+# Where the «上传相关材料» page of the registration system is, for the «go back» links.
+YISHEN_REGISTRATION_URL = env.str("YISHEN_REGISTRATION_URL", default="/demo/registration/")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("YISHEN_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,21 @@
+"""Production (docker-compose.yml): PostgreSQL, Redis, Celery workers and beat, S3 storage,
+gunicorn behind nginx. Values that have no safe default must be given."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+YISHEN_ENTRY_SECRET = env.str("YISHEN_ENTRY_SECRET")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"

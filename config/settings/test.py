@@ -1,0 +1,17 @@
+"""Tests: the embedded default unless DATABASE_URL / CELERY_BROKER_URL say otherwise (CI)."""
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import STORAGES, env
+
+DEBUG = False
+YISHEN_DEMO = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A real Celery worker started by the tests is told the same folder through the environment.
+MEDIA_ROOT = env.str("YISHEN_TEST_MEDIA_ROOT", default="") or tempfile.mkdtemp(
+    prefix="yishen-test-media-"
+)
+STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT
+YISHEN_ENTRY_SECRET = "test-entry-secret"

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "医审 · 考区管理"
+admin.site.site_title = "医审管理"
+admin.site.index_title = "考区管理"
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("materials/", include("materials.urls")),
+    path("review/", include("review.urls")),
+    path("api/v1/", include("review.api_urls")),
+    path("admin/", admin.site.urls),
+]

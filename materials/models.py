@@ -1,0 +1,164 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Candidate, ExamCategory, ExamYear, Province
+
+from .enums import DEFAULT_MAX_BYTES, ImageStatus, ProcessingState
+
+
+def _default_formats() -> list[str]:
+    return ["jpeg", "png"]
+
+
+def example_upload_to(instance, filename: str) -> str:
+    return f"examples/{uuid.uuid4().hex}{_suffix(filename)}"
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    return f"attachments/{uuid.uuid4().hex}{_suffix(filename)}"
+
+
+def _suffix(filename: str) -> str:
+    dot = filename.rfind(".")
+    suffix = filename[dot:].lower() if dot != -1 else ""
+    return suffix if suffix.isascii() and len(suffix) <= 6 else ""
+
+
+class MaterialCategory(models.Model):
+    """One slot on the upload page. A row with no province is the national template, which
+    operators copy into their province and then edit."""
+
+    exam_year = models.ForeignKey(ExamYear, on_delete=models.PROTECT, verbose_name=_("考试年度"))
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="material_categories",
+        verbose_name=_("考区"),
+        help_text=_("留空为全国模板。"),
+    )
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("材料名称"), max_length=64)
+    instructions = models.TextField(_("上传说明"), blank=True)
+    example_image = models.ImageField(_("示例图片"), upload_to=example_upload_to, blank=True)
+    attachment = models.FileField(
+        _("附件（需下载填写的表格）"), upload_to=attachment_upload_to, blank=True
+    )
+    attachment_name = models.CharField(_("附件名称"), max_length=100, blank=True)
+    required = models.BooleanField(_("必传"), default=False)
+    min_count = models.PositiveSmallIntegerField(_("最少张数"), default=0)
+    max_count = models.PositiveSmallIntegerField(_("最多张数"), default=5)
+    max_bytes = models.PositiveIntegerField(_("单张最大字节数"), default=DEFAULT_MAX_BYTES)
+    formats = models.JSONField(_("允许的格式"), default=_default_formats)
+    exam_categories = models.ManyToManyField(
+        ExamCategory,
+        blank=True,
+        verbose_name=_("适用报考类别"),
+        help_text=_("不选为全部报考类别。"),
+    )
+    tags = models.JSONField(
+        _("适用考生标记"),
+        default=list,
+        blank=True,
+        help_text=_("空为全部考生；否则考生有其一即适用。"),
+    )
+    excluded_tags = models.JSONField(
+        _("不适用考生标记"), default=list, blank=True, help_text=_("考生有其一即不适用。")
+    )
+    is_other = models.BooleanField(_("「其他」栏"), default=False)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("材料类别")
+        verbose_name_plural = _("材料类别")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam_year", "province", "code"], name="material_category_code"
+            ),
+            models.UniqueConstraint(
+                fields=["exam_year", "code"],
+                condition=models.Q(province__isnull=True),
+                name="material_template_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def image_upload_to(instance, filename: str) -> str:
+    # Stored names are generated, never the user's.
+    return f"originals/{uuid.uuid4().hex}"
+
+
+class MaterialImage(models.Model):
+    """A candidate's photo. The original stays private; candidates and reviewers only ever
+    see the processed (upright, metadata-free, watermarked) display file and thumbnail."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="images", verbose_name=_("考生")
+    )
+    category = models.ForeignKey(
+        MaterialCategory,
+        on_delete=models.PROTECT,
+        related_name="images",
+        verbose_name=_("材料类别"),
+    )
+    status = models.CharField(
+        _("审核状态"), max_length=16, choices=ImageStatus.choices, default=ImageStatus.PENDING
+    )
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    processing = models.CharField(
+        _("处理状态"),
+        max_length=16,
+        choices=ProcessingState.choices,
+        default=ProcessingState.PROCESSING,
+    )
+    processing_error = models.CharField(_("处理错误"), max_length=200, blank=True)
+    processing_attempts = models.PositiveSmallIntegerField(default=0)
+    original = models.FileField(_("原图"), max_length=200, upload_to=image_upload_to)
+    display = models.FileField(_("水印图"), max_length=200, blank=True)
+    thumbnail = models.FileField(_("缩略图"), max_length=200, blank=True)
+    image_format = models.CharField(_("格式"), max_length=8)
+    size_bytes = models.PositiveIntegerField(_("字节数"))
+    width = models.PositiveIntegerField(_("宽"), default=0)
+    height = models.PositiveIntegerField(_("高"), default=0)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # Deleted by the candidate after a reviewer had seen it: kept for comparison.
+    removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("替换的图片"),
+    )
+
+    class Meta:
+        verbose_name = _("材料图片")
+        verbose_name_plural = _("材料图片")
+        ordering = ["uploaded_at", "id"]
+        indexes = [
+            models.Index(fields=["candidate", "category", "removed_at"], name="image_cand_cat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id}/{self.category_id}/{self.pk}"
