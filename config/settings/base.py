@@ -156,7 +156,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work, in one visible place.
 CELERY_BEAT_SCHEDULE = {
     "close-upload-windows": {
-        "task": "materials.close_upload_windows",
+        "task": "review.close_upload_windows",
         "schedule": 60.0,
     },
     "remind-reply-deadlines": {
@@ -178,6 +178,8 @@ YISHEN_SMS_BACKEND = env.str(
 )
 # Demo mode shows the registration-system stand-in and the SMS codes on the page.
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
+# Behind nginx the client address is the first of X-Forwarded-For (for the audit trail).
+YISHEN_TRUST_X_FORWARDED_FOR = env.bool("YISHEN_TRUST_X_FORWARDED_FOR", default=False)
 # Where the «上传相关材料» page of the registration system is, for the «go back» links.
 YISHEN_REGISTRATION_URL = env.str("YISHEN_REGISTRATION_URL", default="/demo/registration/")
 

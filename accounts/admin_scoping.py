@@ -1,0 +1,110 @@
+"""Operators (考区管理员) work in the admin on their own province only. Every admin class of
+Yishen mixes this in and names how its rows reach a province (`province_field`)."""
+
+from django.contrib import admin
+
+from .enums import StaffRole
+from .models import Province, TestSite
+from .selectors import staff_profile_of
+
+
+def admin_province_of(request) -> Province | None:
+    profile = staff_profile_of(request.user)
+    if profile is None or profile.role != StaffRole.OPERATOR:
+        return None
+    return profile.province
+
+
+def is_national(request) -> bool:
+    if request.user.is_superuser:
+        return True
+    profile = staff_profile_of(request.user)
+    return profile is not None and profile.role == StaffRole.NATIONAL
+
+
+def is_operator(request) -> bool:
+    profile = staff_profile_of(request.user)
+    return (
+        profile is not None
+        and profile.role == StaffRole.OPERATOR
+        and profile.province_id is not None
+    )
+
+
+class ProvinceScopedAdmin(admin.ModelAdmin):
+    """Superusers and national staff see everything; an operator sees the rows of their
+    province and can only choose their province's sites. `province_field` is the lookup
+    from the model to its Province ("province", "site__province", "candidate__province");
+    None means a national table that operators may only read."""
+
+    province_field: str | None = "province"
+    operator_can_edit = True
+    # Rows with no province (national templates) that operators may read but not change.
+    national_rows_visible = False
+
+    def _allowed(self, request) -> bool:
+        return is_national(request) or is_operator(request)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff and self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        if not (request.user.is_staff and self._allowed(request)):
+            return False
+        return obj is None or self._obj_in_scope(request, obj, for_change=False)
+
+    def has_change_permission(self, request, obj=None):
+        if is_national(request):
+            return True
+        if not (is_operator(request) and self.operator_can_edit and self.province_field):
+            return False
+        return obj is None or self._obj_in_scope(request, obj, for_change=True)
+
+    def has_add_permission(self, request):
+        if is_national(request):
+            return True
+        return is_operator(request) and self.operator_can_edit and bool(self.province_field)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if is_national(request):
+            return qs
+        province = admin_province_of(request)
+        if province is None:
+            return qs.none()
+        if self.province_field is None:
+            return qs
+        scoped = qs.filter(**{self.province_field: province})
+        if self.national_rows_visible:
+            scoped = scoped | qs.filter(**{f"{self.province_field}__isnull": True})
+        return scoped
+
+    def _obj_in_scope(self, request, obj, *, for_change: bool) -> bool:
+        if is_national(request):
+            return True
+        province = admin_province_of(request)
+        if province is None:
+            return False
+        if self.province_field is None:
+            return not for_change
+        value = obj
+        for part in self.province_field.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        if value is None:
+            return self.national_rows_visible and not for_change
+        return value.pk == province.pk
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        province = None if is_national(request) else admin_province_of(request)
+        if province is not None:
+            if db_field.related_model is Province:
+                kwargs["queryset"] = Province.objects.filter(pk=province.pk)
+                kwargs.setdefault("initial", province.pk)
+            elif db_field.related_model is TestSite:
+                kwargs["queryset"] = TestSite.objects.filter(province=province)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
