@@ -132,6 +132,8 @@ class Candidate(models.Model):
     returned_by = models.CharField(
         _("退回级别"), max_length=16, choices=ReviewLevel.choices, blank=True
     )
+    # Material categories the current return unlocked (ids); the lock rule reads them.
+    returned_categories = models.JSONField(_("退回的材料类别"), default=list, blank=True)
     reply_deadline = models.DateTimeField(_("修改截止时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
