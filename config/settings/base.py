@@ -96,10 +96,11 @@ MEDIA_URL = None
 YISHEN_STORAGE = env.str("YISHEN_STORAGE", default="filesystem")
 if YISHEN_STORAGE == "s3":
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "config.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env("YISHEN_S3_BUCKET"),
             "endpoint_url": env("YISHEN_S3_ENDPOINT_URL", default=None),
+            "public_endpoint_url": env("YISHEN_S3_PUBLIC_ENDPOINT_URL", default=None),
             "region_name": env("YISHEN_S3_REGION", default=None),
             "access_key": env("YISHEN_S3_ACCESS_KEY", default=None),
             "secret_key": env("YISHEN_S3_SECRET_KEY", default=None),
@@ -107,6 +108,8 @@ if YISHEN_STORAGE == "s3":
             "querystring_auth": True,
             "querystring_expire": env.int("YISHEN_S3_URL_SECONDS", default=60),
             "file_overwrite": False,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
         },
     }
 elif YISHEN_STORAGE == "filesystem":

@@ -1,0 +1,19 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production
+
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install --upgrade pip && pip install .
+COPY . .
+# collectstatic needs the settings to import; the real secrets come from the environment.
+RUN DJANGO_SECRET_KEY=build-only YISHEN_ENTRY_SECRET=build-only DJANGO_ALLOWED_HOSTS=build \
+    python manage.py collectstatic --noinput
+
+RUN useradd --system --uid 1000 yishen && mkdir -p /app/var/media && chown -R yishen /app/var
+USER yishen
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
