@@ -1,0 +1,70 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.admin_scoping import ProvinceScopedAdmin
+
+from .enums import NotificationPurpose, NotificationStatus
+from .models import Notification
+from .services import notification_requeue
+
+
+@admin.register(Notification)
+class NotificationAdmin(ProvinceScopedAdmin):
+    """The delivery log: read only, except sending a failed message again."""
+
+    province_field = "candidate__province"
+    list_display = ["created_at", "purpose", "masked_recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "purpose"]
+    list_select_related = ["candidate"]
+    search_fields = ["candidate__reg_no", "recipient"]
+    date_hierarchy = "created_at"
+    actions = ["requeue_failed"]
+    fields = [
+        "candidate",
+        "recipient",
+        "purpose",
+        "shown_text",
+        "status",
+        "attempts",
+        "provider_id",
+        "last_error",
+        "event_key",
+        "created_at",
+        "updated_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("接收号码"), ordering="recipient")
+    def masked_recipient(self, obj: Notification) -> str:
+        if len(obj.recipient) < 7:
+            return obj.recipient
+        return f"{obj.recipient[:3]}****{obj.recipient[-4:]}"
+
+    @admin.display(description=_("内容"))
+    def shown_text(self, obj: Notification) -> str:
+        # A verification code is the candidate's secret, even from staff.
+        if obj.purpose == NotificationPurpose.VERIFICATION_CODE:
+            return str(_("（验证码短信，内容不显示）"))
+        return obj.text
+
+    @admin.action(description=_("重新发送所选的发送失败短信"))
+    def requeue_failed(self, request, queryset):
+        count = 0
+        for notification in queryset.filter(status=NotificationStatus.FAILED).exclude(
+            purpose=NotificationPurpose.VERIFICATION_CODE
+        ):
+            count += notification_requeue(notification=notification)
+        self.message_user(
+            request,
+            ngettext("已重新发送 %(count)d 条短信。", "已重新发送 %(count)d 条短信。", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,196 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from notifications.backends import PermanentSmsError, TransientSmsError, locmem
+from notifications.enums import NotificationPurpose, NotificationStatus
+from notifications.models import Notification
+from notifications.services import (
+    MAX_ATTEMPTS,
+    notification_create,
+    notification_requeue,
+    notifications_recover_stuck,
+    render_sms,
+)
+from notifications.tasks import notification_retry_stuck, notification_send
+from tests.factories.accounts import CandidateFactory
+from tests.factories.notifications import NotificationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_notification_create_sends_once_committed(sms_outbox, django_capture_on_commit_callbacks):
+    candidate = CandidateFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notification_create(
+            recipient="13900000001", text="您好", purpose="result", candidate=candidate
+        )
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.attempts == 1
+    assert notification.provider_id == sms_outbox[0].provider_id
+    assert notification.sent_at is not None
+    assert [(m.recipient, m.text) for m in sms_outbox] == [("13900000001", "您好")]
+
+
+def test_notification_create_nothing_sent_before_commit(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notification_create(recipient="13900000001", text="您好", purpose="result")
+    assert sms_outbox == []
+    assert len(callbacks) == 1
+
+
+def test_notification_create_same_event_key_sends_once(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = notification_create(
+            recipient="13900000001", text="一", purpose="result", event_key="decision:1"
+        )
+        second = notification_create(
+            recipient="13900000001", text="二", purpose="result", event_key="decision:1"
+        )
+    assert first.pk == second.pk
+    assert Notification.objects.count() == 1
+    assert [m.text for m in sms_outbox] == ["一"]
+
+
+def test_notification_create_unknown_purpose_refused():
+    with pytest.raises(ValueError):
+        notification_create(recipient="13900000001", text="x", purpose="spam")
+
+
+def test_notification_send_twice_sends_once(sms_outbox):
+    notification = NotificationFactory()
+    notification_send.apply(kwargs={"notification_id": notification.pk})
+    notification_send.apply(kwargs={"notification_id": notification.pk})
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.attempts == 1
+    assert len(sms_outbox) == 1
+
+
+def test_notification_send_claimed_row_is_left_alone(sms_outbox):
+    notification = NotificationFactory(status=NotificationStatus.SENDING)
+    notification_send.apply(kwargs={"notification_id": notification.pk})
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENDING
+    assert sms_outbox == []
+
+
+def test_notification_send_missing_row_is_quiet(sms_outbox):
+    notification_send.apply(kwargs={"notification_id": 987654})
+    assert sms_outbox == []
+
+
+def test_notification_send_transient_error_retried_then_sent(sms_outbox):
+    locmem.failures.extend([TransientSmsError("timeout"), TransientSmsError("busy")])
+    notification = NotificationFactory()
+    # Eager: the retry scheduled with a countdown runs at once.
+    notification_send.apply(kwargs={"notification_id": notification.pk})
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.attempts == 3
+    assert len(sms_outbox) == 1
+
+
+def test_notification_send_transient_errors_fail_after_max_attempts(sms_outbox):
+    locmem.failures.extend(TransientSmsError("timeout") for _ in range(MAX_ATTEMPTS + 3))
+    notification = NotificationFactory()
+    notification_send.apply(kwargs={"notification_id": notification.pk})
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.FAILED
+    assert notification.attempts == MAX_ATTEMPTS
+    assert notification.last_error == "timeout"
+    assert sms_outbox == []
+
+
+def test_notification_send_permanent_error_not_retried(sms_outbox):
+    locmem.failures.append(PermanentSmsError("空号"))
+    notification = NotificationFactory()
+    notification_send.apply(kwargs={"notification_id": notification.pk})
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.FAILED
+    assert notification.attempts == 1
+    assert notification.last_error == "空号"
+
+
+def test_notification_retry_stuck_requeues_lost_ready_rows(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    notification = NotificationFactory()
+    Notification.objects.filter(pk=notification.pk).update(
+        updated_at=timezone.now() - timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = notification_retry_stuck.apply().get()
+    notification.refresh_from_db()
+    assert result["requeued"] == 1
+    assert notification.status == NotificationStatus.SENT
+    assert len(sms_outbox) == 1
+
+
+def test_notification_retry_stuck_never_resends_a_sending_row(sms_outbox):
+    notification = NotificationFactory(status=NotificationStatus.SENDING, attempts=1)
+    Notification.objects.filter(pk=notification.pk).update(
+        updated_at=timezone.now() - timedelta(hours=1)
+    )
+    notifications_recover_stuck()
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.FAILED
+    assert sms_outbox == []
+
+
+def test_notification_retry_stuck_drops_old_codes(sms_outbox):
+    notification = NotificationFactory(purpose=NotificationPurpose.VERIFICATION_CODE)
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=timezone.now() - timedelta(minutes=20),
+        updated_at=timezone.now() - timedelta(minutes=20),
+    )
+    notifications_recover_stuck()
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.FAILED
+    assert sms_outbox == []
+
+
+def test_notification_requeue_only_failed(sms_outbox, django_capture_on_commit_callbacks):
+    failed = NotificationFactory(status=NotificationStatus.FAILED, attempts=5)
+    sent = NotificationFactory(status=NotificationStatus.SENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_requeue(notification=failed) is True
+        assert notification_requeue(notification=sent) is False
+    failed.refresh_from_db()
+    assert failed.status == NotificationStatus.SENT
+    assert len(sms_outbox) == 1
+
+
+def test_render_sms_fills_known_placeholders():
+    text = render_sms(
+        "请在{hours}小时之内处理，{name}（{reg_no}），{unknown}，{code}",
+        hours=24,
+        name="张三",
+        reg_no="2026001",
+        code=None,
+    )
+    assert text == "请在24小时之内处理，张三（2026001），{unknown}，{code}"
+
+
+def test_render_sms_formats_deadline_in_local_time():
+    deadline = datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+    assert render_sms("将于{deadline}截止", deadline=deadline) == "将于2026年5月1日09:30截止"
+
+
+def test_render_sms_stray_braces_kept():
+    assert render_sms("{ 注意 } {}", hours=1) == "{ 注意 } {}"
+
+
+def test_console_backend_logs_message(settings, caplog):
+    from notifications.backends.console import ConsoleSmsBackend
+
+    with caplog.at_level("INFO", logger="notifications.sms"):
+        provider_id = ConsoleSmsBackend().send("13900000001", "验证码 123456")
+    assert provider_id.startswith("console-")
+    assert "验证码 123456" in caplog.text
