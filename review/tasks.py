@@ -1,0 +1,31 @@
+"""Periodic review work. Thin: each task calls a service and is safe to run again."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="review.close_upload_windows")
+def close_upload_windows() -> int:
+    """Every province whose upload window has closed: each DRAFT with at least one photo is
+    submitted and locked. Idempotent; batched."""
+    done = services.candidates_close_windows()
+    services.claims_purge_expired()
+    return done
+
+
+@shared_task(name="review.remind_reply_deadlines")
+def remind_reply_deadlines() -> int:
+    """A reminder SMS when a reply deadline is near and nothing was resubmitted (once per
+    return)."""
+    return services.reply_deadline_reminders_send()
+
+
+@shared_task(name="review.deadline_submit")
+def deadline_submit(*, candidate_id: int) -> bool:
+    from accounts.models import Candidate
+
+    candidate = Candidate.objects.filter(pk=candidate_id).first()
+    if candidate is None:
+        return False
+    return services.candidate_deadline_submit(candidate=candidate)
