@@ -1,3 +1,13 @@
+"""/api/v1/: the results API for the registration system and the results exports."""
+
+from django.urls import path
+
+from . import api, exports
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("results", api.results, name="results"),
+    path("exports/results.csv", exports.results_csv, name="results_csv"),
+    path("exports/results.xlsx", exports.results_xlsx, name="results_xlsx"),
+]

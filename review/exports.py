@@ -1,0 +1,292 @@
+"""Results export for operators and reviewers: CSV (streamed) and XLSX, one row per candidate
+of the asker's scope (a site reviewer their site, a province's staff their province).
+
+Large provinces hold a couple of hundred thousand candidates, so rows are read by keyset
+batches (id > last, a fixed batch size): memory stays flat and no server-side cursor is
+held open between two chunks of the response."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from accounts.enums import CandidateStatus
+from accounts.models import Candidate, ExamYear
+from accounts.selectors import candidates_visible_to, staff_profile_of
+
+from .api import feedback_reasons
+from .enums import EventAction
+from .models import Feedback
+
+BATCH_SIZE = 2000
+# Feedback that explains a return or a refusal to the candidate.
+REASON_ACTIONS = (EventAction.SITE_RETURN, EventAction.PROVINCE_RETURN, EventAction.REJECT)
+STATUSES_WITH_REASONS = (CandidateStatus.RETURNED, CandidateStatus.REJECTED)
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_header() -> list[str]:
+    return [
+        _("报名号"),
+        _("姓名"),
+        _("报考类别"),
+        _("考点"),
+        _("状态"),
+        _("状态时间"),
+        _("退回/拒绝原因"),
+    ]
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    reg_no: str
+    name: str
+    category: str
+    site: str
+    status: str
+    status_at: datetime | None
+    reasons: str
+
+    def cells(self) -> list:
+        return [
+            self.reg_no,
+            self.name,
+            self.category,
+            self.site,
+            self.status,
+            self.status_at,
+            self.reasons,
+        ]
+
+
+def export_rows(
+    queryset: QuerySet[Candidate], *, batch_size: int = BATCH_SIZE
+) -> Iterator[ExportRow]:
+    """The rows of `queryset` in id order; two queries per batch whatever its size."""
+    last_id = 0
+    labels = dict(CandidateStatus.choices)
+    while True:
+        batch = list(
+            queryset.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "reg_no",
+                "name",
+                "category__code",
+                "category__name",
+                "site__code",
+                "site__name",
+                "status",
+                "status_changed_at",
+            )[:batch_size]
+        )
+        if not batch:
+            return
+        reasons = latest_reasons([row[0] for row in batch if row[7] in STATUSES_WITH_REASONS])
+        for pk, reg_no, name, cat_code, cat_name, site_code, site_name, status, at in batch:
+            yield ExportRow(
+                reg_no=reg_no,
+                name=name,
+                category=f"{cat_code} {cat_name}",
+                site=f"{site_code} {site_name}",
+                status=str(labels.get(status, status)),
+                status_at=timezone.localtime(at) if at else None,
+                reasons=reasons.get(pk, ""),
+            )
+        if len(batch) < batch_size:
+            return
+        last_id = batch[-1][0]
+
+
+def latest_reasons(candidate_ids: list[int]) -> dict[int, str]:
+    """The newest return/refusal Feedback of each candidate, as one line of text."""
+    if not candidate_ids:
+        return {}
+    found: dict[int, str] = {}
+    rows = (
+        Feedback.objects.filter(candidate_id__in=candidate_ids, action__in=REASON_ACTIONS)
+        .order_by("candidate_id", "-created_at", "-id")
+        .values_list("candidate_id", "items", "message")
+    )
+    for candidate_id, items, message in rows:
+        if candidate_id in found:
+            continue
+        parts = feedback_reasons(items)
+        if message and message.strip():
+            parts.append(message.strip())
+        found[candidate_id] = "；".join(parts)
+    return found
+
+
+def csv_safe(value) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """A write-only file for csv.writer that hands each line back instead of keeping it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_chunks(rows: Iterator[ExportRow], *, lines_per_chunk: int = 500) -> Iterator[bytes]:
+    # The byte order mark makes Excel (zh-CN) read the file as UTF-8 instead of GBK.
+    writer = csv.writer(_Echo())
+    buffer = ["\ufeff", writer.writerow(export_header())]
+    for row in rows:
+        buffer.append(writer.writerow([csv_safe(cell) for cell in row.cells()]))
+        if len(buffer) >= lines_per_chunk:
+            yield "".join(buffer).encode("utf-8")
+            buffer = []
+    if buffer:
+        yield "".join(buffer).encode("utf-8")
+
+
+def write_xlsx(rows: Iterator[ExportRow], target) -> None:
+    """An .xlsx in openpyxl's write-only mode (rows go to disk as they come)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("审核结果"))
+    sheet.append(export_header())
+    for row in rows:
+        cells = []
+        for value in row.cells():
+            if isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            else:
+                # Typed as text whatever it starts with: "=..." is never a formula here.
+                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value or ""))
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    workbook.save(target)
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+
+def _login_url() -> str:
+    try:
+        return resolve_url(settings.LOGIN_URL)
+    except NoReverseMatch:  # the workbench log-in is not there: the admin's will do
+        return resolve_url("admin:login")
+
+
+def staff_required(view):
+    """Reviewers, operators and national staff; anonymous users (and candidates, who are
+    not Django users) go to the log-in page, other users get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), _login_url())
+        if staff_profile_of(request.user) is None:
+            raise PermissionDenied(_("只有审核人员与考区管理员可以导出审核结果。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def export_queryset(request: HttpRequest) -> tuple[QuerySet[Candidate], str]:
+    """The asker's candidates narrowed by ?site=CODE, ?status=VALUE and ?year=YYYY (the
+    current exam year by default); also a short name for the file. Raises ValueError with a
+    Chinese message on a malformed filter."""
+    queryset = candidates_visible_to(request.user)
+    profile = staff_profile_of(request.user)
+    label = "all"
+    if profile is not None and profile.site_id:
+        label = profile.site.code
+    elif profile is not None and profile.province_id:
+        label = profile.province.code
+    site = request.GET.get("site", "").strip()
+    if site:
+        queryset = queryset.filter(site__code=site)
+        label = site if site.isascii() and site.isalnum() else label
+    status = request.GET.get("status", "").strip()
+    if status:
+        if status not in CandidateStatus.values:
+            raise ValueError(_("未知的审核状态：%(status)s") % {"status": status})
+        queryset = queryset.filter(status=status)
+        label = f"{label}-{status}"
+    year = request.GET.get("year", "").strip()
+    if year:
+        if not year.isascii() or not year.isdigit():
+            raise ValueError(_("年度应为四位数字。"))
+        queryset = queryset.filter(exam_year__year=int(year))
+    else:
+        current = ExamYear.objects.filter(is_current=True).values_list("year", flat=True).first()
+        if current is not None:
+            queryset = queryset.filter(exam_year__year=current)
+            year = str(current)
+    if year:
+        label = f"{year}-{label}"
+    return queryset, label
+
+
+def _filename(label: str, extension: str) -> str:
+    return f"yishen-results-{label}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+@require_GET
+@staff_required
+def results_csv(request: HttpRequest) -> HttpResponse:
+    try:
+        queryset, label = export_queryset(request)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_chunks(export_rows(queryset)), content_type="text/csv; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(label, "csv")}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def results_xlsx(request: HttpRequest) -> HttpResponse:
+    try:
+        queryset, label = export_queryset(request)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    # Written to a temporary file (an .xlsx is a zip, it cannot be streamed as it grows);
+    # the file is gone once the response is closed.
+    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
+    write_xlsx(export_rows(queryset), target)
+    target.seek(0)
+    response = FileResponse(
+        target,
+        as_attachment=True,
+        filename=_filename(label, "xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

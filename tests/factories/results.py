@@ -1,0 +1,72 @@
+"""Rows the results API and the exports read, made directly (not through review.services), so
+the results tests stand on the models alone."""
+
+import factory
+from django.utils import timezone
+
+from accounts.enums import CandidateStatus
+from review.enums import ActorKind, EventAction
+from review.models import Feedback, ReviewEvent
+from tests.factories.accounts import CandidateFactory
+
+# The action that leads to each status (what review.services writes).
+ACTION_TO = {
+    CandidateStatus.SUBMITTED: EventAction.SUBMIT,
+    CandidateStatus.SITE_PASSED: EventAction.SITE_PASS,
+    CandidateStatus.RETURNED: EventAction.SITE_RETURN,
+    CandidateStatus.APPROVED: EventAction.PROVINCE_APPROVE,
+    CandidateStatus.REJECTED: EventAction.REJECT,
+}
+
+
+class ReviewEventFactory(factory.django.DjangoModelFactory):
+    """A status change of a candidate (submitted by default)."""
+
+    class Meta:
+        model = ReviewEvent
+
+    candidate = factory.SubFactory(CandidateFactory)
+    actor_kind = ActorKind.CANDIDATE
+    action = EventAction.SUBMIT
+    from_status = CandidateStatus.DRAFT
+    to_status = CandidateStatus.SUBMITTED
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    candidate = factory.SubFactory(CandidateFactory)
+    level = "site"
+    action = EventAction.SITE_RETURN
+    message = ""
+    items = factory.LazyFunction(list)
+
+
+def status_change(candidate, to_status, *, from_status=None, action=None, reasons=None, message=""):
+    """Moves `candidate` to `to_status` the way a decision does: the candidate row, the audit
+    event and, for a return or a refusal, the Feedback the candidate reads."""
+    from_status = from_status if from_status is not None else candidate.status
+    action = action or ACTION_TO[to_status]
+    now = timezone.now()
+    candidate.status = to_status
+    candidate.status_changed_at = now
+    if to_status == CandidateStatus.SUBMITTED and candidate.submitted_at is None:
+        candidate.submitted_at = now
+    candidate.save(update_fields=["status", "status_changed_at", "submitted_at"])
+    event = ReviewEventFactory(
+        candidate=candidate,
+        actor_kind=ActorKind.CANDIDATE if action == EventAction.SUBMIT else ActorKind.STAFF,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    if reasons is not None or message:
+        FeedbackFactory(
+            candidate=candidate,
+            level="province" if action.startswith("province") else "site",
+            action=action,
+            message=message,
+            items=[{"category": c, "image_id": None, "reason": r} for c, r in (reasons or [])],
+        )
+    return event

@@ -1,0 +1,381 @@
+"""The results API the registration system pulls: signature refusals, paging, contents."""
+
+import time
+from urllib.parse import urlencode
+
+import pytest
+from django.utils import timezone
+
+from accounts.enums import CandidateStatus
+from review.api import canonical_query, canonical_string, decode_cursor, sign_request
+from review.enums import ActorKind, EventAction
+from review.models import ReviewEvent
+from tests.factories.accounts import CandidateFactory, ProvinceFactory, TestSiteFactory
+from tests.factories.results import ReviewEventFactory, status_change
+
+pytestmark = pytest.mark.django_db
+
+PATH = "/api/v1/results"
+SECRET = "test-entry-secret"  # config/settings/test.py
+
+
+@pytest.fixture(autouse=True)
+def _no_settle_time(settings):
+    # Rows are handed out at once in tests; the hold-back has its own test below.
+    settings.YISHEN_RESULTS_SETTLE_SECONDS = 0
+
+
+def signed_get(client, params=None, *, secret=SECRET, timestamp=None, sign_query=None):
+    """GET /api/v1/results as the registration system does. `sign_query` signs another
+    query string than the one sent (a replayed signature)."""
+    query = urlencode(params or {})
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = sign_request(
+        secret=secret,
+        method="GET",
+        path=PATH,
+        query_string=query if sign_query is None else sign_query,
+        timestamp=timestamp,
+    )
+    return client.get(
+        f"{PATH}?{query}" if query else PATH,
+        headers={"X-Yishen-Timestamp": timestamp, "X-Yishen-Signature": signature},
+    )
+
+
+def reg_nos(response):
+    return [row["reg_no"] for row in response.json()["results"]]
+
+
+def test_results_missing_signature_refused(client):
+    status_change(CandidateFactory(), CandidateStatus.SUBMITTED)
+
+    response = client.get(PATH)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "missing_signature"
+    assert "缺少签名" in response.json()["error"]
+    assert "results" not in response.json()
+
+
+def test_results_missing_timestamp_refused(client):
+    response = client.get(PATH, headers={"X-Yishen-Signature": "00" * 32})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "missing_signature"
+
+
+def test_results_wrong_secret_refused(client):
+    status_change(CandidateFactory(), CandidateStatus.SUBMITTED)
+
+    response = signed_get(client, secret="not-the-secret")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "bad_signature",
+        "error": "签名无效：请检查密钥与待签名字符串。",
+    }
+
+
+def test_results_garbage_signature_refused(client):
+    response = client.get(
+        PATH,
+        headers={"X-Yishen-Timestamp": str(int(time.time())), "X-Yishen-Signature": "zz"},
+    )
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "bad_signature"
+
+
+@pytest.mark.parametrize("skew", [-301, 301, -3600])
+def test_results_stale_timestamp_refused(client, skew):
+    response = signed_get(client, timestamp=int(time.time()) + skew)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "stale_timestamp"
+    assert "时间戳已过期" in response.json()["error"]
+
+
+def test_results_malformed_timestamp_refused(client):
+    response = signed_get(client, timestamp="2026-11-22T16:00:00")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "bad_timestamp"
+
+
+def test_results_signature_replayed_with_other_query_refused(client):
+    status_change(CandidateFactory(), CandidateStatus.SUBMITTED)
+
+    response = signed_get(client, {"limit": "1000"}, sign_query="limit=1")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "bad_signature"
+
+
+def test_results_signature_replayed_on_other_path_refused(client):
+    timestamp = str(int(time.time()))
+    signature = sign_request(
+        secret=SECRET, method="GET", path="/api/v1/other", query_string="", timestamp=timestamp
+    )
+
+    response = client.get(
+        PATH, headers={"X-Yishen-Timestamp": timestamp, "X-Yishen-Signature": signature}
+    )
+
+    assert response.status_code == 401
+
+
+def test_results_signature_accepts_any_parameter_order_and_upper_hex(client):
+    candidate = CandidateFactory()
+    status_change(candidate, CandidateStatus.SUBMITTED)
+    timestamp = str(int(time.time()))
+    signature = sign_request(
+        secret=SECRET,
+        method="GET",
+        path=PATH,
+        query_string="limit=10&province=" + candidate.province.code,
+        timestamp=timestamp,
+    )
+
+    response = client.get(
+        f"{PATH}?province={candidate.province.code}&limit=10",
+        headers={"X-Yishen-Timestamp": timestamp, "X-Yishen-Signature": signature.upper()},
+    )
+
+    assert response.status_code == 200
+    assert reg_nos(response) == [candidate.reg_no]
+
+
+def test_results_post_not_allowed(client):
+    response = client.post(PATH)
+
+    assert response.status_code == 405
+
+
+def test_canonical_string_worked_example_of_the_documentation():
+    # The example of docs/integration.md, «审核结果接口 / Results API»: keep them in step.
+    query = "since=cjE6MTIzNDU&limit=2&province=37"
+
+    assert canonical_query(query) == "limit=2&province=37&since=cjE6MTIzNDU"
+    assert canonical_string(
+        method="GET", path=PATH, query_string=query, timestamp="1795000000"
+    ) == ("GET\n/api/v1/results\nlimit=2&province=37&since=cjE6MTIzNDU\n1795000000")
+    assert sign_request(
+        secret="demo-secret-change-me",
+        method="GET",
+        path=PATH,
+        query_string=query,
+        timestamp="1795000000",
+    ) == ("573406390e2e289806c14dbe1be484d32168167ec56124fedce84aaef6b3d3bb")
+
+
+def test_canonical_query_encodes_reserved_characters():
+    assert canonical_query("b=%E6%B5%8B+x&a=1&a=0") == "a=0&a=1&b=%E6%B5%8B%20x"
+
+
+def test_results_row_contents(client):
+    site = TestSiteFactory()
+    candidate = CandidateFactory(site=site)
+    status_change(candidate, CandidateStatus.SUBMITTED)
+
+    response = signed_get(client)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    assert body["has_more"] is False
+    [row] = body["results"]
+    event = ReviewEvent.objects.get()
+    assert row == {
+        "reg_no": candidate.reg_no,
+        "year": 2026,
+        "province": site.province.code,
+        "site": site.code,
+        "category": "110",
+        "status": "submitted",
+        "status_label": "已提交",
+        "changed_at": timezone.localtime(event.created_at).isoformat(),
+        "reasons": [],
+        "message": "",
+    }
+    assert decode_cursor(body["next_cursor"]) == event.id
+
+
+def test_results_returned_and_rejected_carry_their_reasons(client):
+    returned = CandidateFactory()
+    rejected = CandidateFactory()
+    status_change(returned, CandidateStatus.SUBMITTED)
+    status_change(rejected, CandidateStatus.SUBMITTED)
+    status_change(
+        returned,
+        CandidateStatus.RETURNED,
+        reasons=[("身份证明", "图片不清晰"), ("学历证书", "证件已过期")],
+        message="请重新拍摄。",
+    )
+    status_change(rejected, CandidateStatus.REJECTED, message="不符合报考条件。", reasons=[])
+
+    rows = signed_get(client).json()["results"]
+
+    assert [(r["reg_no"], r["status"], r["status_label"]) for r in rows] == [
+        (returned.reg_no, "submitted", "已提交"),
+        (rejected.reg_no, "submitted", "已提交"),
+        (returned.reg_no, "returned", "退回修改"),
+        (rejected.reg_no, "rejected", "审核拒绝"),
+    ]
+    assert rows[2]["reasons"] == ["身份证明：图片不清晰", "学历证书：证件已过期"]
+    assert rows[2]["message"] == "请重新拍摄。"
+    assert rows[3]["reasons"] == []
+    assert rows[3]["message"] == "不符合报考条件。"
+
+
+def test_results_each_return_keeps_its_own_reasons(client):
+    candidate = CandidateFactory()
+    status_change(candidate, CandidateStatus.SUBMITTED)
+    status_change(candidate, CandidateStatus.RETURNED, reasons=[("身份证明", "缺少反面")])
+    status_change(candidate, CandidateStatus.SUBMITTED, action=EventAction.RESUBMIT)
+    status_change(candidate, CandidateStatus.RETURNED, reasons=[("身份证明", "图片不清晰")])
+
+    rows = signed_get(client).json()["results"]
+
+    assert [r["reasons"] for r in rows if r["status"] == "returned"] == [
+        ["身份证明：缺少反面"],
+        ["身份证明：图片不清晰"],
+    ]
+
+
+def test_results_leave_out_events_that_change_no_status(client):
+    candidate = CandidateFactory(status=CandidateStatus.SUBMITTED)
+    ReviewEventFactory(
+        candidate=candidate,
+        actor_kind=ActorKind.STAFF,
+        action=EventAction.IMAGE_RETURN,
+        from_status="pending",
+        to_status="returned",
+    )
+    ReviewEventFactory(candidate=candidate, action=EventAction.NOTE, from_status="", to_status="")
+    ReviewEventFactory(
+        candidate=candidate,
+        action=EventAction.SUBMIT,
+        from_status=CandidateStatus.SUBMITTED,
+        to_status=CandidateStatus.SUBMITTED,
+    )
+    ReviewEventFactory(candidate=candidate, action=EventAction.CLAIM, to_status="")
+
+    body = signed_get(client).json()
+
+    assert body["results"] == []
+    assert body["has_more"] is False
+
+
+def test_results_filtered_by_province(client):
+    mine = CandidateFactory(site=TestSiteFactory(province=ProvinceFactory(code="37")))
+    other = CandidateFactory(site=TestSiteFactory(province=ProvinceFactory(code="13")))
+    status_change(mine, CandidateStatus.SUBMITTED)
+    status_change(other, CandidateStatus.SUBMITTED)
+
+    assert reg_nos(signed_get(client, {"province": "37"})) == [mine.reg_no]
+    assert reg_nos(signed_get(client, {"province": "13"})) == [other.reg_no]
+    assert reg_nos(signed_get(client, {"province": "99"})) == []
+
+
+def test_results_paged_by_cursor_without_loss_or_repeat(client):
+    site = TestSiteFactory()
+    first = [CandidateFactory(site=site) for _ in range(5)]
+    for candidate in first:
+        status_change(candidate, CandidateStatus.SUBMITTED)
+
+    page1 = signed_get(client, {"limit": 2}).json()
+    assert page1["has_more"] is True
+    assert len(page1["results"]) == 2
+
+    # Decisions keep coming while the registration system pages through.
+    late = CandidateFactory(site=site)
+    status_change(late, CandidateStatus.SUBMITTED)
+    status_change(first[0], CandidateStatus.SITE_PASSED)
+
+    seen = [(r["reg_no"], r["status"]) for r in page1["results"]]
+    cursor = page1["next_cursor"]
+    pages = 1
+    while True:
+        body = signed_get(client, {"since": cursor, "limit": 2}).json()
+        seen += [(r["reg_no"], r["status"]) for r in body["results"]]
+        cursor = body["next_cursor"]
+        pages += 1
+        if not body["has_more"]:
+            break
+
+    expected = [(c.reg_no, "submitted") for c in first]
+    expected += [(late.reg_no, "submitted"), (first[0].reg_no, "site_passed")]
+    assert seen == expected
+    assert pages == 4
+
+    # Caught up: the same cursor gives nothing, until something new happens.
+    body = signed_get(client, {"since": cursor}).json()
+    assert body == {"results": [], "next_cursor": cursor, "has_more": False}
+    status_change(first[1], CandidateStatus.RETURNED, reasons=[("身份证明", "图片不清晰")])
+    body = signed_get(client, {"since": cursor}).json()
+    assert [(r["reg_no"], r["status"]) for r in body["results"]] == [(first[1].reg_no, "returned")]
+
+
+def test_results_hold_back_rows_that_may_not_be_settled(client, settings):
+    settings.YISHEN_RESULTS_SETTLE_SECONDS = 60
+    old = CandidateFactory()
+    new = CandidateFactory()
+    status_change(old, CandidateStatus.SUBMITTED)
+    ReviewEvent.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=5))
+    status_change(new, CandidateStatus.SUBMITTED)
+
+    body = signed_get(client).json()
+
+    assert reg_nos_of(body) == [old.reg_no]
+    assert body["has_more"] is False
+    # The held-back row comes once it is old enough.
+    ReviewEvent.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=5))
+    body = signed_get(client, {"since": body["next_cursor"]}).json()
+    assert reg_nos_of(body) == [new.reg_no]
+
+
+def reg_nos_of(body):
+    return [row["reg_no"] for row in body["results"]]
+
+
+@pytest.mark.parametrize("cursor", ["garbage!", "cjE6", "eDE6MTI", "cjE6LTE"])
+def test_results_bad_cursor_refused(client, cursor):
+    response = signed_get(client, {"since": cursor})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_cursor"
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "ten", "1.5"])
+def test_results_bad_limit_refused(client, limit):
+    response = signed_get(client, {"limit": limit})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_limit"
+
+
+def test_results_limit_capped_at_1000(client):
+    candidates = CandidateFactory.create_batch(3)
+    for candidate in candidates:
+        status_change(candidate, CandidateStatus.SUBMITTED)
+
+    response = signed_get(client, {"limit": 50000})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_results_query_count_constant(client, django_assert_num_queries, count):
+    site = TestSiteFactory()
+    for _ in range(count):
+        candidate = CandidateFactory(site=site)
+        status_change(candidate, CandidateStatus.SUBMITTED)
+        status_change(candidate, CandidateStatus.RETURNED, reasons=[("身份证明", "缺少反面")])
+
+    # One query for the events with their candidates, one for the reasons.
+    with django_assert_num_queries(2):
+        response = signed_get(client, {"limit": 1000})
+
+    assert len(response.json()["results"]) == 2 * count
