@@ -65,6 +65,12 @@ def _taken_message(candidate: Candidate) -> str:
     }
 
 
+def _not_your_turn(candidate: Candidate) -> str:
+    return _("该考生当前状态为「%(status)s」，不在您的审核环节。") % {
+        "status": _status_label(candidate.status)
+    }
+
+
 def _lock(candidate: Candidate) -> Candidate:
     """The candidate row, locked for the rest of the transaction, with its current state."""
     try:
@@ -220,7 +226,7 @@ def _reviewer(
         raise ValidationError(_taken_message(candidate), code="state")
     level = _level_for_status(candidate.status)
     if level is None or level not in levels or level not in own:
-        raise ValidationError(_taken_message(candidate), code="state")
+        raise ValidationError(_not_your_turn(candidate), code="state")
     _check_claim(candidate=candidate, by=by, now=now or timezone.now())
     return Actor(user=by, profile=profile, level=level)
 
@@ -991,7 +997,7 @@ def candidate_reject(
                 raise ValidationError(_taken_message(locked), code="state")
             level = locked.returned_by or ReviewLevel.SITE
             if not _can_act_at(profile, level):
-                raise ValidationError(_taken_message(locked), code="state")
+                raise ValidationError(_not_your_turn(locked), code="state")
             _check_claim(candidate=locked, by=by, now=now)
             actor = Actor(user=by, profile=profile, level=level)
         else:
