@@ -42,5 +42,17 @@ class StaffRole(models.TextChoices):
     NATIONAL = "national", _("国家级管理员")
 
 
+class CandidateEventAction(models.TextChoices):
+    ENTRY_FIRST = "entry_first", _("首次进入")
+    ENTRY = "entry", _("进入")
+    REGISTRATION_CHANGED = "registration_changed", _("报名信息变更")
+    REGISTRATION_CONFIRMED = "registration_confirmed", _("确认报名信息")
+    CONSENT = "consent", _("同意个人信息处理")
+    CODE_SENT = "code_sent", _("发送验证码")
+    PHONE_VERIFIED = "phone_verified", _("手机号码验证")
+    ADDRESS_SET = "address_set", _("填写联系地址")
+    ACTIVATED = "activated", _("激活")
+
+
 # Tags the registration system sends in the entry token; others are kept as given.
 KNOWN_TAGS = ("应届毕业生", "在读研究生", "港澳台", "外籍", "师承", "确有专长")

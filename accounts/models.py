@@ -2,7 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .enums import CandidateStatus, IdType, ReviewLevel, StaffRole, SubmitMode
+from .enums import (
+    CandidateEventAction,
+    CandidateStatus,
+    IdType,
+    ReviewLevel,
+    StaffRole,
+    SubmitMode,
+)
 
 DEFAULT_WATERMARK = "仅供{year}年医师资格考试审核使用 {reg_no}"
 DEFAULT_SMS_RETURN = (
@@ -245,3 +252,25 @@ class StaffProfile(models.Model):
         if self.role == StaffRole.PROVINCE_REVIEWER:
             return ReviewLevel.PROVINCE
         return None
+
+
+class CandidateEvent(models.Model):
+    """The audit trail of a candidate's own account: entries, activation steps, changes of
+    registration data, phone and address. (Review decisions are in review.ReviewEvent.)"""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("考生")
+    )
+    action = models.CharField(_("操作"), max_length=32, choices=CandidateEventAction.choices)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("考生账号记录")
+        verbose_name_plural = _("考生账号记录")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["candidate", "created_at"], name="candevent_cand_created")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id} {self.get_action_display()}"

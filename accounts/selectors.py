@@ -2,8 +2,9 @@
 here, once: every view, admin page and photo response that shows a candidate asks it."""
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from .enums import StaffRole
+from .enums import IdType, StaffRole
 from .models import Candidate, StaffProfile
 
 
@@ -45,3 +46,66 @@ def staff_can_see_candidate(user, candidate: Candidate) -> bool:
     if profile.role == StaffRole.SITE_REVIEWER:
         return profile.site_id is not None and profile.site_id == candidate.site_id
     return profile.province_id is not None and profile.province_id == candidate.province_id
+
+
+# --- what a later entry changed, for the material page ---------------------------------
+
+_CHANGE_LABELS = {
+    "name": _("姓名"),
+    "id_type": _("证件类型"),
+    "id_no": _("证件号码"),
+    "province": _("考区"),
+    "site": _("考点"),
+    "category": _("报考类别"),
+    "tags": _("考生标记"),
+}
+
+
+def _change_value(field: str, value) -> str:
+    if field == "tags":
+        return "、".join(value) if value else str(_("无"))
+    if field == "id_type":
+        try:
+            return str(IdType(value).label)
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def registration_changes_text(candidate: Candidate) -> list[str]:
+    """The registration data the registration system changed since the candidate last
+    dismissed the notice, one Chinese sentence per change (ID numbers masked)."""
+    lines: list[str] = []
+    materials = None
+    for item in candidate.registration_changes or []:
+        field = item.get("field")
+        if field == "materials":
+            materials = item
+            continue
+        label = _CHANGE_LABELS.get(field)
+        if label is None:
+            continue
+        lines.append(
+            _("%(label)s由「%(old)s」变更为「%(new)s」。")
+            % {
+                "label": label,
+                "old": _change_value(field, item.get("old")),
+                "new": _change_value(field, item.get("new")),
+            }
+        )
+    if materials is not None and lines:
+        added, removed = materials.get("added"), materials.get("removed")
+        if added:
+            lines.append(_("新增必须上传的材料：%(names)s。") % {"names": "、".join(added)})
+        if removed:
+            lines.append(
+                _("以下材料不再适用，无需上传：%(names)s。") % {"names": "、".join(removed)}
+            )
+        if "added" not in materials:
+            lines.append(
+                _(
+                    "报考信息变更后，需要上传的材料可能随之变化：请对照下方材料列表，"
+                    "补充新要求的材料；不再适用的材料无需处理。"
+                )
+            )
+    return lines

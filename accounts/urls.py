@@ -1,3 +1,28 @@
+from django.urls import path
+
+from . import views
+
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("entry/", views.entry, name="entry"),
+    path("entry/needed/", views.entry_needed, name="entry_needed"),
+    path("activate/", views.activate, name="activate"),
+    path("activate/confirm/", views.activate_confirm, name="activate_confirm"),
+    path("activate/consent/", views.activate_consent, name="activate_consent"),
+    path("activate/phone/", views.activate_phone, name="activate_phone"),
+    path("activate/address/", views.activate_address, name="activate_address"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/phone/", views.profile_phone, name="profile_phone"),
+    path("profile/address/", views.profile_address, name="profile_address"),
+    path(
+        "registration-changes/dismiss/",
+        views.registration_changes_dismiss,
+        name="registration_changes_dismiss",
+    ),
+    path("logout/", views.logout, name="logout"),
+    path("demo/registration/", views.demo_registration, name="demo_registration"),
+    path("demo/registration/new/", views.demo_register, name="demo_register"),
+    path("demo/registration/<int:pk>/enter/", views.demo_enter, name="demo_enter"),
+]

@@ -1,0 +1,233 @@
+"""The entry link from the registration system (报名系统).
+
+    TOKEN = b64u(payload) + "." + b64u(HMAC-SHA256(secret, b64u(payload)))
+
+`b64u` is base64url without padding; `payload` the UTF-8 JSON object the registration system
+serialised (any key order, any whitespace: the signature covers the b64u text of exactly the
+bytes it sent). docs/integration.md describes the format with a worked example.
+
+This module only checks the token itself (signature, structure, time). The single use of the
+nonce and the codes of province, site and category are checked by
+accounts.services.candidate_enter, inside the transaction that writes the candidate."""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .enums import IdType
+
+# An iat this far ahead of our clock is still accepted (the two systems' clocks drift).
+CLOCK_SKEW_SECONDS = 60
+
+REQUIRED_FIELDS = (
+    "reg_no",
+    "year",
+    "name",
+    "id_type",
+    "id_no",
+    "province",
+    "site",
+    "category",
+    "tags",
+    "iat",
+    "nonce",
+)
+
+_B64U = re.compile(r"^[A-Za-z0-9_-]+$")
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_REG_NO = re.compile(r"^[0-9A-Za-z-]{1,32}$")
+_PROVINCE = re.compile(r"^\d{2}$")
+_SITE = re.compile(r"^\d{4}$")
+_CATEGORY = re.compile(r"^[0-9A-Za-z]{1,3}$")
+
+
+class EntryRefusal:
+    """Why an entry was refused: the code goes to the log, the status to the response."""
+
+    MALFORMED = "malformed"
+    BAD_SIGNATURE = "bad_signature"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    REPLAYED = "replayed"
+    UNKNOWN_PROVINCE = "unknown_province"
+    UNKNOWN_SITE = "unknown_site"
+    UNKNOWN_CATEGORY = "unknown_category"
+    ENTRY_DISABLED = "entry_disabled"
+
+
+class EntryTokenError(Exception):
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class EntryClaims:
+    reg_no: str
+    year: int
+    name: str
+    id_type: str
+    id_no: str
+    province: str
+    site: str
+    category: str
+    tags: tuple[str, ...]
+    iat: int
+    nonce: str
+
+
+def b64u_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64u_decode(text: str) -> bytes:
+    if not _B64U.match(text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(signed_part: str, secret: str) -> str:
+    digest = hmac.new(secret.encode("utf-8"), signed_part.encode("ascii"), hashlib.sha256)
+    return b64u_encode(digest.digest())
+
+
+def sign_entry_token(payload: dict, secret: str) -> str:
+    """What the registration system does (and the demo, tests and make_entry_link)."""
+    body = b64u_encode(
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
+    return f"{body}.{_signature(body, secret)}"
+
+
+def verify_entry_token(token: str, *, secret: str, now: float | None = None) -> dict:
+    """The payload of a genuine, unexpired token, or EntryTokenError. The signature is
+    checked before anything in the payload is read."""
+    if not isinstance(token, str) or len(token) > 4096 or token.count(".") != 1:
+        raise EntryTokenError(EntryRefusal.MALFORMED, "not two parts")
+    body, signature = token.split(".")
+    if not body or not signature or not _B64U.match(body):
+        raise EntryTokenError(EntryRefusal.MALFORMED, "not base64url")
+    if not hmac.compare_digest(_signature(body, secret), signature):
+        raise EntryTokenError(EntryRefusal.BAD_SIGNATURE)
+    try:
+        payload = json.loads(b64u_decode(body).decode("utf-8"))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise EntryTokenError(EntryRefusal.MALFORMED, "payload is not UTF-8 JSON") from exc
+    _check_fields(payload)
+    now = time.time() if now is None else now
+    lifetime = settings.YISHEN_ENTRY_TOKEN_SECONDS
+    if payload["iat"] > now + CLOCK_SKEW_SECONDS:
+        raise EntryTokenError(EntryRefusal.NOT_YET_VALID, f"iat {payload['iat']} > now {now:.0f}")
+    if now - payload["iat"] > lifetime:
+        raise EntryTokenError(EntryRefusal.EXPIRED, f"iat {payload['iat']}, now {now:.0f}")
+    return payload
+
+
+def _check_fields(payload) -> None:
+    def bad(field: str) -> EntryTokenError:
+        return EntryTokenError(EntryRefusal.MALFORMED, f"field {field!r}")
+
+    if not isinstance(payload, dict):
+        raise EntryTokenError(EntryRefusal.MALFORMED, "payload is not an object")
+    for field in REQUIRED_FIELDS:
+        if field not in payload:
+            raise bad(field)
+    for field in ("year", "iat"):
+        if not isinstance(payload[field], int) or isinstance(payload[field], bool):
+            raise bad(field)
+    if not 2000 <= payload["year"] <= 2100:
+        raise bad("year")
+    for field in ("reg_no", "name", "id_type", "id_no", "province", "site", "category", "nonce"):
+        if not isinstance(payload[field], str):
+            raise bad(field)
+    if not _REG_NO.match(payload["reg_no"]):
+        raise bad("reg_no")
+    if not payload["name"].strip() or len(payload["name"]) > 64:
+        raise bad("name")
+    if payload["id_type"] not in IdType.values:
+        raise bad("id_type")
+    if not payload["id_no"].strip() or len(payload["id_no"]) > 32:
+        raise bad("id_no")
+    if not _PROVINCE.match(payload["province"]):
+        raise bad("province")
+    if not _SITE.match(payload["site"]):
+        raise bad("site")
+    if not _CATEGORY.match(payload["category"]):
+        raise bad("category")
+    if not _NONCE.match(payload["nonce"]):
+        raise bad("nonce")
+    tags = payload["tags"]
+    if not isinstance(tags, list) or len(tags) > 20:
+        raise bad("tags")
+    for tag in tags:
+        if not isinstance(tag, str) or not tag.strip() or len(tag) > 32:
+            raise bad("tags")
+
+
+def claims_from_payload(payload: dict) -> EntryClaims:
+    """The verified payload, normalised (tags deduplicated in their order, names trimmed)."""
+    tags: list[str] = []
+    for tag in payload["tags"]:
+        tag = tag.strip()
+        if tag not in tags:
+            tags.append(tag)
+    return EntryClaims(
+        reg_no=payload["reg_no"],
+        year=payload["year"],
+        name=payload["name"].strip(),
+        id_type=payload["id_type"],
+        id_no=payload["id_no"].strip().upper(),
+        province=payload["province"],
+        site=payload["site"],
+        category=payload["category"],
+        tags=tuple(tags),
+        iat=payload["iat"],
+        nonce=payload["nonce"],
+    )
+
+
+def new_nonce() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+def payload_for_candidate(candidate, *, iat: int | None = None, nonce: str | None = None) -> dict:
+    """The payload the registration system would send for a candidate we already know
+    (make_entry_link, the demo registration page, tests)."""
+    return {
+        "reg_no": candidate.reg_no,
+        "year": candidate.exam_year.year,
+        "name": candidate.name,
+        "id_type": candidate.id_type,
+        "id_no": candidate.id_no,
+        "province": candidate.province.code,
+        "site": candidate.site.code,
+        "category": candidate.category.code,
+        "tags": list(candidate.tags or []),
+        "iat": int(time.time()) if iat is None else iat,
+        "nonce": nonce or new_nonce(),
+    }
+
+
+# The Chinese page for each refusal, and its status.
+REFUSAL_PAGES = {
+    EntryRefusal.MALFORMED: (400, _("链接不完整或已损坏")),
+    EntryRefusal.BAD_SIGNATURE: (403, _("链接无效")),
+    EntryRefusal.EXPIRED: (403, _("链接已过期")),
+    EntryRefusal.NOT_YET_VALID: (403, _("链接无效")),
+    EntryRefusal.REPLAYED: (409, _("链接已使用过")),
+    EntryRefusal.UNKNOWN_PROVINCE: (400, _("报名信息无法识别")),
+    EntryRefusal.UNKNOWN_SITE: (400, _("报名信息无法识别")),
+    EntryRefusal.UNKNOWN_CATEGORY: (400, _("报名信息无法识别")),
+    EntryRefusal.ENTRY_DISABLED: (403, _("本考区尚未开放在线审核")),
+}

@@ -1,0 +1,51 @@
+"""The national table of exam categories (报考类别). Used by the data migration (so every
+installation has it) and by seed_demo.
+
+The codes 110–142 and 210–242 are the published ones. For the 民族医 categories, 乡村全科 and
+the 师承/确有专长 categories we follow the same scheme (1xx 执业医师, 2xx 执业助理医师; 15x/25x
+民族医 in the order 蒙 藏 维 傣 朝 壮 哈萨克; 260 乡村全科; 143/243 师承或确有专长). If the
+registration system sends other codes, an operator adds them in the admin; the table is never
+edited by this file once installed (the migration only adds missing codes)."""
+
+EXAM_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("110", "临床执业医师"),
+    ("120", "口腔执业医师"),
+    ("130", "公共卫生执业医师"),
+    ("141", "中医执业医师"),
+    ("142", "中西医结合执业医师"),
+    ("143", "中医执业医师（师承或确有专长）"),
+    ("151", "蒙医执业医师"),
+    ("152", "藏医执业医师"),
+    ("153", "维医执业医师"),
+    ("154", "傣医执业医师"),
+    ("155", "朝医执业医师"),
+    ("156", "壮医执业医师"),
+    ("157", "哈萨克医执业医师"),
+    ("210", "临床执业助理医师"),
+    ("220", "口腔执业助理医师"),
+    ("230", "公共卫生执业助理医师"),
+    ("241", "中医执业助理医师"),
+    ("242", "中西医结合执业助理医师"),
+    ("243", "中医执业助理医师（师承或确有专长）"),
+    ("251", "蒙医执业助理医师"),
+    ("252", "藏医执业助理医师"),
+    ("253", "维医执业助理医师"),
+    ("254", "傣医执业助理医师"),
+    ("255", "朝医执业助理医师"),
+    ("256", "壮医执业助理医师"),
+    ("257", "哈萨克医执业助理医师"),
+    ("260", "乡村全科执业助理医师"),
+)
+
+
+def install_exam_categories(exam_category_model) -> int:
+    """Adds the codes that are missing; never renames what an operator changed. Returns how
+    many were added. Takes the model so that migrations can pass their historical one."""
+    existing = set(exam_category_model.objects.values_list("code", flat=True))
+    missing = [
+        exam_category_model(code=code, name=name)
+        for code, name in EXAM_CATEGORIES
+        if code not in existing
+    ]
+    exam_category_model.objects.bulk_create(missing)
+    return len(missing)

@@ -1,0 +1,84 @@
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from .enums import KNOWN_TAGS
+from .models import ExamCategory, Province
+from .validators import validate_mobile
+
+
+class ConfirmRegistrationForm(forms.Form):
+    """Step 1 has no input: the button confirms the summary shown above it."""
+
+
+class ConsentForm(forms.Form):
+    agree = forms.BooleanField(
+        label=_("我已阅读并同意上述个人信息处理规则，同意处理我的证件照片等个人信息"),
+        required=True,
+        error_messages={"required": _("请勾选同意后继续。")},
+    )
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=11,
+        min_length=11,
+        validators=[validate_mobile],
+        help_text=_("用于本次报考过程中接收考区、考点的短信通知。"),
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "maxlength": 11}
+        ),
+        error_messages={
+            "required": _("请输入手机号码。"),
+            "min_length": _("请输入正确的11位手机号码。"),
+            "max_length": _("请输入正确的11位手机号码。"),
+        },
+    )
+
+    def clean_phone(self) -> str:
+        return self.cleaned_data["phone"].strip()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", _("验证码为6位数字。"))],
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
+        ),
+        error_messages={"required": _("请输入短信验证码。")},
+    )
+
+
+class AddressForm(forms.Form):
+    address = forms.CharField(
+        label=_("联系地址"),
+        min_length=5,
+        max_length=200,
+        help_text=_("请填写能收到邮件的详细地址，如省、市、区、街道、门牌号。"),
+        error_messages={
+            "required": _("请填写联系地址。"),
+            "min_length": _("请填写完整的联系地址。"),
+            "max_length": _("联系地址不能超过200个字。"),
+        },
+    )
+
+
+class DemoRegisterForm(forms.Form):
+    """The demo registration system: a brand-new candidate for trying the activation."""
+
+    name = forms.CharField(label=_("姓名"), max_length=20, required=False)
+    province = forms.ModelChoiceField(
+        label=_("考区"), queryset=Province.objects.filter(entry_enabled=True), empty_label=None
+    )
+    category = forms.ModelChoiceField(
+        label=_("报考类别"), queryset=ExamCategory.objects.all(), empty_label=None
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("考生标记"),
+        required=False,
+        choices=[(tag, tag) for tag in KNOWN_TAGS],
+        widget=forms.CheckboxSelectMultiple,
+    )

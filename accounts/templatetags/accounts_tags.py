@@ -1,0 +1,35 @@
+from datetime import timedelta
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.auth import current_candidate
+
+register = template.Library()
+
+# The banner shows a code only while it could still be used.
+_SHOW_CODE_FOR = timedelta(minutes=5)
+
+
+@register.inclusion_tag("accounts/_demo_banner.html", takes_context=True)
+def demo_sms_banner(context):
+    """Demo mode only: the newest SMS verification code of the session's candidate, so that
+    a newcomer needs no terminal. Never rendered outside demo mode."""
+    request = context.get("request")
+    code = phone = None
+    if settings.YISHEN_DEMO and request is not None:
+        candidate = current_candidate(request)
+        if candidate is not None:
+            from notifications.selectors import demo_latest_code, latest_code_notification
+
+            latest = latest_code_notification(candidate=candidate)
+            if latest is not None and latest.created_at > timezone.now() - _SHOW_CODE_FOR:
+                found = demo_latest_code(candidate=candidate)
+                if found is not None:
+                    code, phone = found
+    return {
+        "demo": settings.YISHEN_DEMO,
+        "code": code,
+        "phone": f"{phone[:3]}****{phone[-4:]}" if phone else "",
+    }

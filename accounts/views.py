@@ -1,0 +1,539 @@
+import logging
+import random
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .auth import candidate_login, candidate_logout, candidate_required, current_candidate
+from .entry import (
+    REFUSAL_PAGES,
+    EntryRefusal,
+    EntryTokenError,
+    claims_from_payload,
+    new_nonce,
+    payload_for_candidate,
+    sign_entry_token,
+    verify_entry_token,
+)
+from .forms import (
+    AddressForm,
+    CodeForm,
+    ConfirmRegistrationForm,
+    ConsentForm,
+    DemoRegisterForm,
+    PhoneForm,
+)
+from .http import client_ip
+from .models import Candidate, ExamYear, TestSite
+from .selectors import registration_changes_text
+from .services import (
+    CODE_MAX_ATTEMPTS,
+    CODE_RESEND_SECONDS,
+    CODE_TTL,
+    CODES_PER_HOUR,
+    ActivationStep,
+    activation_step,
+    candidate_confirm_registration,
+    candidate_enter,
+    candidate_give_consent,
+    candidate_registration_changes_dismiss,
+    candidate_set_address,
+    phone_code_send,
+    phone_code_state,
+    phone_code_verify,
+)
+
+logger = logging.getLogger("accounts.entry")
+
+
+def material_page_url() -> str:
+    try:
+        return reverse("materials:page")
+    except NoReverseMatch:  # the materials app not routed yet
+        return "/materials/"
+
+
+def _first_message(exc: ValidationError) -> str:
+    return exc.messages[0] if exc.messages else _("操作未完成，请重试。")
+
+
+# --- home and entry ------------------------------------------------------------------------
+
+
+@require_GET
+def home(request):
+    return render(
+        request,
+        "accounts/home.html",
+        {"candidate": current_candidate(request), "material_url": material_page_url()},
+    )
+
+
+@never_cache
+@require_GET
+def entry(request):
+    token = request.GET.get("t", "")
+    ip = client_ip(request)
+    claims = None
+    try:
+        payload = verify_entry_token(token, secret=settings.YISHEN_ENTRY_SECRET)
+        claims = claims_from_payload(payload)
+        result = candidate_enter(claims=claims, ip=ip)
+    except EntryTokenError as exc:
+        return _entry_refused(request, exc.code, detail=exc.detail, ip=ip)
+    except ValidationError as exc:
+        return _entry_refused(
+            request,
+            exc.code or EntryRefusal.MALFORMED,
+            detail=_first_message(exc),
+            ip=ip,
+            reg_no=claims.reg_no if claims else "",
+        )
+    candidate_login(request, result.candidate)
+    logger.info(
+        "entry accepted: candidate %s reg_no=%s created=%s changes=%s ip=%s",
+        result.candidate.pk,
+        result.candidate.reg_no,
+        result.created,
+        [c["field"] for c in result.changes],
+        ip,
+    )
+    if not result.candidate.is_activated:
+        return redirect("accounts:activate")
+    return redirect(material_page_url())
+
+
+def _entry_refused(request, code: str, *, detail: str, ip: str | None, reg_no: str = ""):
+    # The token itself is never logged: it carries the ID number.
+    logger.warning("entry refused: %s (%s) reg_no=%s ip=%s", code, detail, reg_no or "-", ip)
+    status, title = REFUSAL_PAGES.get(code, REFUSAL_PAGES[EntryRefusal.MALFORMED])
+    response = render(
+        request,
+        "accounts/entry_refused.html",
+        {
+            "title": title,
+            "code": code,
+            "disabled": code == EntryRefusal.ENTRY_DISABLED,
+            "registration_url": settings.YISHEN_REGISTRATION_URL,
+            "token_minutes": settings.YISHEN_ENTRY_TOKEN_SECONDS // 60,
+            "candidate": current_candidate(request),
+            "material_url": material_page_url(),
+        },
+        status=status,
+    )
+    return response
+
+
+@require_GET
+def entry_needed(request):
+    return render(
+        request,
+        "accounts/entry_needed.html",
+        {"registration_url": settings.YISHEN_REGISTRATION_URL},
+    )
+
+
+@require_POST
+def logout(request):
+    candidate_logout(request)
+    messages.info(request, _("您已退出。"))
+    return redirect("accounts:home")
+
+
+# --- activation ----------------------------------------------------------------------------
+
+STEP_URLS = {
+    ActivationStep.CONFIRM: "accounts:activate_confirm",
+    ActivationStep.CONSENT: "accounts:activate_consent",
+    ActivationStep.PHONE: "accounts:activate_phone",
+    ActivationStep.ADDRESS: "accounts:activate_address",
+}
+STEP_TITLES = {
+    ActivationStep.CONFIRM: _("确认报名信息"),
+    ActivationStep.CONSENT: _("个人信息处理同意"),
+    ActivationStep.PHONE: _("验证手机号码"),
+    ActivationStep.ADDRESS: _("填写联系地址"),
+}
+
+
+@candidate_required(activated=False)
+def activate(request):
+    candidate = request.candidate
+    if candidate.is_activated:
+        return redirect(material_page_url())
+    step = activation_step(candidate)
+    if step == ActivationStep.DONE:
+        # All data present but not yet marked (e.g. data typed by an operator): last step.
+        step = ActivationStep.ADDRESS
+    return redirect(STEP_URLS[step])
+
+
+def _guard(request, step: str):
+    """None when `step` is the candidate's current step; else where to go instead."""
+    candidate = request.candidate
+    if candidate.is_activated:
+        return redirect(material_page_url())
+    current = activation_step(candidate)
+    if current == ActivationStep.DONE:
+        current = ActivationStep.ADDRESS
+    if current != step:
+        if ActivationStep.ORDER.index(step) > ActivationStep.ORDER.index(current):
+            messages.warning(request, _("请按顺序完成激活步骤。"))
+        return redirect(STEP_URLS[current])
+    return None
+
+
+def _steps_context(step: str) -> dict:
+    index = ActivationStep.ORDER.index(step)
+    return {
+        "steps": [
+            {
+                "number": i + 1,
+                "title": STEP_TITLES[name],
+                "state": "done" if i < index else ("current" if i == index else "todo"),
+            }
+            for i, name in enumerate(ActivationStep.ORDER)
+        ],
+        "step_number": index + 1,
+        "step_count": len(ActivationStep.ORDER),
+        "step_title": STEP_TITLES[step],
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@candidate_required(activated=False)
+def activate_confirm(request):
+    if (response := _guard(request, ActivationStep.CONFIRM)) is not None:
+        return response
+    form = ConfirmRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate_confirm_registration(candidate=request.candidate, ip=client_ip(request))
+        except ValidationError as exc:
+            messages.error(request, _first_message(exc))
+        return redirect("accounts:activate")
+    return render(
+        request,
+        "accounts/activate_confirm.html",
+        {
+            "form": form,
+            "candidate": request.candidate,
+            "registration_url": settings.YISHEN_REGISTRATION_URL,
+            **_steps_context(ActivationStep.CONFIRM),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@candidate_required(activated=False)
+def activate_consent(request):
+    if (response := _guard(request, ActivationStep.CONSENT)) is not None:
+        return response
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate_give_consent(
+                candidate=request.candidate,
+                agreed=form.cleaned_data["agree"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("accounts:activate")
+    return render(
+        request,
+        "accounts/activate_consent.html",
+        {"form": form, "candidate": request.candidate, **_steps_context(ActivationStep.CONSENT)},
+    )
+
+
+def _phone_context(candidate, phone_form, code_form) -> dict:
+    state = phone_code_state(candidate=candidate)
+    return {
+        "candidate": candidate,
+        "phone_form": phone_form,
+        "code_form": code_form,
+        "state": state,
+        "pending_phone": (
+            f"{state.pending.phone[:3]}****{state.pending.phone[-4:]}" if state.pending else ""
+        ),
+        "code_minutes": int(CODE_TTL.total_seconds() // 60),
+        "max_attempts": CODE_MAX_ATTEMPTS,
+        "resend_seconds": CODE_RESEND_SECONDS,
+        "codes_per_hour": CODES_PER_HOUR,
+    }
+
+
+def _handle_phone_post(request, candidate):
+    """The send and verify buttons of the phone step and of the profile page. Returns
+    (phone_form, code_form, verified)."""
+    action = request.POST.get("action")
+    phone_form = PhoneForm(request.POST if action == "send" else None)
+    code_form = CodeForm(request.POST if action == "verify" else None)
+    ip = client_ip(request)
+    if action == "send" and phone_form.is_valid():
+        try:
+            phone_code_send(candidate=candidate, phone=phone_form.cleaned_data["phone"], ip=ip)
+        except ValidationError as exc:
+            phone_form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("验证码已发送，%(minutes)d 分钟内有效。")
+                % {"minutes": int(CODE_TTL.total_seconds() // 60)},
+            )
+            return phone_form, code_form, "sent"
+    elif action == "verify" and code_form.is_valid():
+        try:
+            phone_code_verify(candidate=candidate, code=code_form.cleaned_data["code"], ip=ip)
+        except ValidationError as exc:
+            code_form.add_error("code", exc)
+        else:
+            return phone_form, code_form, "verified"
+    return phone_form, code_form, None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@candidate_required(activated=False)
+def activate_phone(request):
+    if (response := _guard(request, ActivationStep.PHONE)) is not None:
+        return response
+    candidate = request.candidate
+    if request.method == "POST":
+        phone_form, code_form, outcome = _handle_phone_post(request, candidate)
+        if outcome == "verified":
+            messages.success(request, _("手机号码验证成功。"))
+            return redirect("accounts:activate")
+        if outcome == "sent":
+            return redirect("accounts:activate_phone")
+        status = 400
+    else:
+        state = phone_code_state(candidate=candidate)
+        initial = {"phone": state.pending.phone} if state.pending else {}
+        phone_form, code_form, status = PhoneForm(initial=initial), CodeForm(), 200
+    return render(
+        request,
+        "accounts/activate_phone.html",
+        {
+            **_phone_context(candidate, phone_form, code_form),
+            **_steps_context(ActivationStep.PHONE),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@candidate_required(activated=False)
+def activate_address(request):
+    if (response := _guard(request, ActivationStep.ADDRESS)) is not None:
+        return response
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate_set_address(
+                candidate=request.candidate,
+                address=form.cleaned_data["address"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error("address", exc)
+        else:
+            messages.success(request, _("激活成功，请上传报名材料。"))
+            return redirect(material_page_url())
+    return render(
+        request,
+        "accounts/activate_address.html",
+        {"form": form, "candidate": request.candidate, **_steps_context(ActivationStep.ADDRESS)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- profile -------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+@candidate_required
+def profile(request):
+    candidate = request.candidate
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            **_phone_context(candidate, PhoneForm(), CodeForm()),
+            "address_form": AddressForm(initial={"address": candidate.address}),
+            "material_url": material_page_url(),
+            "registration_changes": registration_changes_text(candidate),
+        },
+    )
+
+
+@never_cache
+@require_POST
+@candidate_required
+def profile_phone(request):
+    candidate = request.candidate
+    phone_form, code_form, outcome = _handle_phone_post(request, candidate)
+    if outcome == "verified":
+        messages.success(request, _("手机号码已修改。"))
+        return redirect(material_page_url())
+    if outcome == "sent":
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            **_phone_context(candidate, phone_form, code_form),
+            "address_form": AddressForm(initial={"address": candidate.address}),
+            "material_url": material_page_url(),
+            "registration_changes": registration_changes_text(candidate),
+        },
+        status=400,
+    )
+
+
+@never_cache
+@require_POST
+@candidate_required
+def profile_address(request):
+    candidate = request.candidate
+    form = AddressForm(request.POST)
+    if form.is_valid():
+        try:
+            candidate_set_address(
+                candidate=candidate, address=form.cleaned_data["address"], ip=client_ip(request)
+            )
+        except ValidationError as exc:
+            form.add_error("address", exc)
+        else:
+            messages.success(request, _("联系地址已修改。"))
+            return redirect(material_page_url())
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            **_phone_context(candidate, PhoneForm(), CodeForm()),
+            "address_form": form,
+            "material_url": material_page_url(),
+            "registration_changes": registration_changes_text(candidate),
+        },
+        status=400,
+    )
+
+
+@require_POST
+@candidate_required
+def registration_changes_dismiss(request):
+    candidate_registration_changes_dismiss(candidate=request.candidate)
+    return redirect(material_page_url())
+
+
+# --- demo: the registration system's stand-in ------------------------------------------------
+
+DEMO_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+DEMO_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+
+
+def _demo_only():
+    if not settings.YISHEN_DEMO:
+        raise Http404()
+
+
+def _demo_entry_redirect(payload: dict):
+    token = sign_entry_token(payload, settings.YISHEN_ENTRY_SECRET)
+    return redirect(f"{reverse('accounts:entry')}?{urlencode({'t': token})}")
+
+
+@never_cache
+@require_GET
+def demo_registration(request):
+    _demo_only()
+    query = request.GET.get("q", "").strip()
+    candidates = Candidate.objects.select_related(
+        "exam_year", "province", "site", "category"
+    ).filter(exam_year__is_current=True)
+    if query:
+        candidates = candidates.filter(reg_no__contains=query) | candidates.filter(
+            name__contains=query
+        )
+    candidates = candidates.order_by("-created_at", "reg_no")[:15]
+    return render(
+        request,
+        "accounts/demo_registration.html",
+        {"candidates": candidates, "form": DemoRegisterForm(), "query": query},
+    )
+
+
+@require_POST
+def demo_enter(request, pk: int):
+    """「上传相关材料」: sign a fresh token for the candidate, as the registration system does."""
+    _demo_only()
+    candidate = get_object_or_404(
+        Candidate.objects.select_related("exam_year", "province", "site", "category"), pk=pk
+    )
+    return _demo_entry_redirect(payload_for_candidate(candidate))
+
+
+@require_POST
+def demo_register(request):
+    """A brand-new registration: the candidate is created by the entry, as in production."""
+    _demo_only()
+    form = DemoRegisterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请检查填写的报名信息。"))
+        return redirect("accounts:demo_registration")
+    province = form.cleaned_data["province"]
+    site = TestSite.objects.filter(province=province).order_by("code").first()
+    if site is None:
+        messages.error(request, _("该考区还没有考点。"))
+        return redirect("accounts:demo_registration")
+    year = (
+        ExamYear.objects.filter(is_current=True).values_list("year", flat=True).first()
+        or timezone.localdate().year
+    )
+    rng = random.SystemRandom()
+    name = form.cleaned_data["name"].strip() or (
+        rng.choice(DEMO_SURNAMES) + "".join(rng.choice(DEMO_GIVEN) for _ in range(2))
+    )
+    payload = {
+        "reg_no": f"{year % 100:02d}{province.code}{rng.randrange(10**7):07d}",
+        "year": year,
+        "name": name,
+        "id_type": "id_card",
+        "id_no": demo_id_number(province.code, rng),
+        "province": province.code,
+        "site": site.code,
+        "category": form.cleaned_data["category"].code,
+        "tags": form.cleaned_data["tags"],
+        "iat": int(time.time()),
+        "nonce": new_nonce(),
+    }
+    return _demo_entry_redirect(payload)
+
+
+def demo_id_number(province_code: str, rng=None) -> str:
+    """A made-up resident ID number with a correct check digit (GB 11643)."""
+    rng = rng or random.SystemRandom()
+    body = (
+        f"{province_code}0101"
+        f"{rng.randint(1970, 2002)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        f"{rng.randrange(1000):03d}"
+    )
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
+    return body + "10X98765432"[total % 11]
