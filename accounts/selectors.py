@@ -101,7 +101,7 @@ def registration_changes_text(candidate: Candidate) -> list[str]:
             lines.append(
                 _("以下材料不再适用，无需上传：%(names)s。") % {"names": "、".join(removed)}
             )
-        if "added" not in materials:
+        if not added and not removed:
             lines.append(
                 _(
                     "报考信息变更后，需要上传的材料可能随之变化：请对照下方材料列表，"

@@ -216,7 +216,7 @@ def _steps_context(step: str) -> dict:
 def activate_confirm(request):
     if (response := _guard(request, ActivationStep.CONFIRM)) is not None:
         return response
-    form = ConfirmRegistrationForm(request.POST or None)
+    form = ConfirmRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             candidate_confirm_registration(candidate=request.candidate, ip=client_ip(request))
@@ -241,7 +241,7 @@ def activate_confirm(request):
 def activate_consent(request):
     if (response := _guard(request, ActivationStep.CONSENT)) is not None:
         return response
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             candidate_give_consent(
@@ -342,7 +342,7 @@ def activate_phone(request):
 def activate_address(request):
     if (response := _guard(request, ActivationStep.ADDRESS)) is not None:
         return response
-    form = AddressForm(request.POST or None)
+    form = AddressForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             candidate_set_address(
