@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +246,11 @@ class StaffProfile(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
 
+    def clean(self) -> None:
+        from .services import staff_scope_validate
+
+        staff_scope_validate(role=self.role, province=self.province, site=self.site)
+
     @property
     def review_level(self) -> str | None:
         if self.role == StaffRole.SITE_REVIEWER:
@@ -274,3 +280,12 @@ class CandidateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_id} {self.get_action_display()}"
+
+
+class StaffAccount(User):
+    """Reviewer and operator accounts as the admin shows them (a proxy of the user model)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("审核与管理账号")
+        verbose_name_plural = _("审核与管理账号")

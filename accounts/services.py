@@ -526,3 +526,65 @@ def phone_code_verify(
     if error is not None:
         raise error
     return candidate
+
+
+# --- staff accounts -------------------------------------------------------------------------
+
+
+def staff_scope_validate(*, role: str, province, site) -> None:
+    """A scope must be consistent: a site reviewer has a site (in its province), province
+    roles have a province and no site, national staff neither."""
+    from .enums import StaffRole
+
+    errors: dict[str, str] = {}
+    if role == StaffRole.SITE_REVIEWER:
+        if site is None:
+            errors["site"] = _("考点审核员必须指定考点。")
+        elif province is not None and site.province_id != province.pk:
+            errors["site"] = _("考点不属于所选考区。")
+    elif role in (StaffRole.PROVINCE_REVIEWER, StaffRole.OPERATOR):
+        if province is None:
+            errors["province"] = _("考区审核员和考区管理员必须指定考区。")
+        if site is not None:
+            errors["site"] = _("考区审核员和考区管理员不指定考点。")
+    elif role == StaffRole.NATIONAL and (province is not None or site is not None):
+        errors["province"] = _("国家级管理员不指定考区和考点。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def staff_account_save(*, user, role: str, province, site, password: str | None, by) -> None:
+    """Creates or updates a reviewer/operator account with its scope. `by` is the admin user:
+    an operator may only manage reviewers of their own province."""
+    from django.core.exceptions import PermissionDenied
+
+    from .enums import StaffRole
+    from .models import StaffProfile
+    from .selectors import staff_profile_of
+
+    if role == StaffRole.SITE_REVIEWER and site is not None:
+        province = site.province
+    staff_scope_validate(role=role, province=province, site=site)
+    if not by.is_superuser:
+        actor = staff_profile_of(by)
+        if actor is None or actor.role not in (StaffRole.NATIONAL, StaffRole.OPERATOR):
+            raise PermissionDenied
+        if actor.role == StaffRole.OPERATOR:
+            if role not in (StaffRole.SITE_REVIEWER, StaffRole.PROVINCE_REVIEWER):
+                raise PermissionDenied
+            if province is None or province.pk != actor.province_id:
+                raise PermissionDenied
+            if user.pk and user.pk == by.pk:
+                raise PermissionDenied
+    with transaction.atomic():
+        if user.pk is None:
+            user.is_superuser = False
+        user.is_staff = role in (StaffRole.OPERATOR, StaffRole.NATIONAL)
+        if password:
+            user.set_password(password)
+        elif user.pk is None:
+            user.set_unusable_password()
+        user.save()
+        StaffProfile.objects.update_or_create(
+            user=user, defaults={"role": role, "province": province, "site": site}
+        )

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import NotFoundOutsideScope
 from accounts.admin_scoping import ProvinceScopedAdmin
 
 from .enums import NotificationPurpose, NotificationStatus
@@ -10,7 +11,7 @@ from .services import notification_requeue
 
 
 @admin.register(Notification)
-class NotificationAdmin(ProvinceScopedAdmin):
+class NotificationAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
     """The delivery log: read only, except sending a failed message again."""
 
     province_field = "candidate__province"
