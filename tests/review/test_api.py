@@ -379,3 +379,18 @@ def test_results_query_count_constant(client, django_assert_num_queries, count):
         response = signed_get(client, {"limit": 1000})
 
     assert len(response.json()["results"]) == 2 * count
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_results_query_count_constant_with_province(client, django_assert_num_queries, count):
+    site = TestSiteFactory()
+    for _ in range(count):
+        candidate = CandidateFactory(site=site)
+        status_change(candidate, CandidateStatus.SUBMITTED)
+        status_change(candidate, CandidateStatus.REJECTED, message="不符合报考条件。")
+
+    # The province by its code, the events, the reasons.
+    with django_assert_num_queries(3):
+        response = signed_get(client, {"province": site.province.code})
+
+    assert len(response.json()["results"]) == 2 * count
