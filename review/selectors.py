@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Candidate
+from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
+from accounts.models import Candidate, StaffProfile
+from accounts.selectors import staff_scope_q
 
-from .models import Feedback
+from .enums import EventAction
+from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -33,4 +40,309 @@ def submitted_message(candidate: Candidate) -> str:
         return ""
     return _("%(moment)s 上报完成，内容已锁定。") % {
         "moment": format_moment(candidate.submitted_at)
+    }
+
+
+# --- the reviewer workbench ----------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+# Counts per status are cached briefly per scope: at a million candidates a COUNT over a
+# province is the one slow part of the queue page and does not need to be exact to the second.
+COUNTS_CACHE_SECONDS = 15
+DECISION_ACTIONS = (
+    EventAction.SITE_PASS,
+    EventAction.SITE_RETURN,
+    EventAction.PROVINCE_APPROVE,
+    EventAction.PROVINCE_RETURN,
+    EventAction.PROVINCE_RETURN_TO_SITE,
+    EventAction.REJECT,
+)
+
+
+def default_queue_status(profile: StaffProfile) -> str:
+    """A site reviewer starts on 待考点审核 of their site; a province reviewer and an operator
+    on 考点通过 of their province; national staff on 待考点审核."""
+    if profile.role in (StaffRole.PROVINCE_REVIEWER, StaffRole.OPERATOR):
+        return CandidateStatus.SITE_PASSED
+    return CandidateStatus.SUBMITTED
+
+
+def acting_level(profile: StaffProfile, status: str) -> str | None:
+    """The level at which this staff member would act on a candidate in `status` (the same
+    rule as review.services), or None."""
+    if status == CandidateStatus.SUBMITTED:
+        level = ReviewLevel.SITE
+    elif status == CandidateStatus.SITE_PASSED:
+        level = ReviewLevel.PROVINCE
+    else:
+        return None
+    if profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL):
+        return level
+    return level if profile.review_level == level else None
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = ""
+    site_id: int | None = None
+    category_id: int | None = None
+    resubmitted: bool = False
+    overdue: bool = False
+    q: str = ""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    submitted_at: dt.datetime | None
+    pk: int
+
+    def encode(self) -> str:
+        stamp = "n" if self.submitted_at is None else str(int(self.submitted_at.timestamp() * 1e6))
+        return f"{stamp}.{self.pk}"
+
+    @classmethod
+    def decode(cls, value: str) -> Cursor | None:
+        try:
+            stamp, pk = value.split(".", 1)
+            moment = (
+                None if stamp == "n" else dt.datetime.fromtimestamp(int(stamp) / 1e6, tz=dt.UTC)
+            )
+            return cls(submitted_at=moment, pk=int(pk))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+def _queue_base(profile: StaffProfile, flt: QueueFilter, *, now: dt.datetime):
+    qs = Candidate.objects.filter(staff_scope_q(profile))
+    if flt.status:
+        qs = qs.filter(status=flt.status)
+    if flt.site_id:
+        qs = qs.filter(site_id=flt.site_id)
+    if flt.category_id:
+        qs = qs.filter(category_id=flt.category_id)
+    if flt.resubmitted:
+        # returned_by stays set after a resubmission (see services.candidate_resubmit).
+        qs = qs.filter(status__in=(CandidateStatus.SUBMITTED, CandidateStatus.SITE_PASSED)).exclude(
+            returned_by=""
+        )
+    if flt.overdue:
+        qs = qs.filter(status=CandidateStatus.RETURNED, reply_deadline__lt=now)
+    q = flt.q.strip()
+    if q:
+        qs = qs.filter(Q(reg_no=q) | Q(name__startswith=q))
+    return qs
+
+
+def _after(cursor: Cursor) -> Q:
+    if cursor.submitted_at is None:
+        return Q(submitted_at__isnull=True, pk__gt=cursor.pk)
+    return (
+        Q(submitted_at__gt=cursor.submitted_at)
+        | Q(submitted_at=cursor.submitted_at, pk__gt=cursor.pk)
+        | Q(submitted_at__isnull=True)
+    )
+
+
+QUEUE_ORDER = (F("submitted_at").asc(nulls_last=True), F("id").asc())
+
+
+def queue_page(
+    profile: StaffProfile,
+    flt: QueueFilter,
+    *,
+    cursor: Cursor | None = None,
+    size: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[list[Candidate], Cursor | None]:
+    """One page of the queue, oldest first by (submitted_at, id), after `cursor` (keyset, no
+    OFFSET). One query. Returns the rows and the cursor of the next page (None at the end)."""
+    now = now or timezone.now()
+    size = size or QUEUE_PAGE_SIZE
+    qs = _queue_base(profile, flt, now=now)
+    if cursor is not None:
+        qs = qs.filter(_after(cursor))
+    rows = list(
+        qs.select_related("site", "category", "claim__reviewer").order_by(*QUEUE_ORDER)[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = Cursor(rows[-1].submitted_at, rows[-1].pk) if more and rows else None
+    return rows, next_cursor
+
+
+def next_in_queue(
+    profile: StaffProfile, flt: QueueFilter, *, after: Candidate, now: dt.datetime | None = None
+) -> Candidate | None:
+    """ "Save and next": the candidate following `after` in the queue (or the first one, when
+    `after` has left it, e.g. just passed)."""
+    now = now or timezone.now()
+    qs = _queue_base(profile, flt, now=now).exclude(pk=after.pk)
+    candidate = (
+        qs.filter(_after(Cursor(after.submitted_at, after.pk))).order_by(*QUEUE_ORDER).first()
+    )
+    return candidate or qs.order_by(*QUEUE_ORDER).first()
+
+
+def status_counts(profile: StaffProfile, *, site_id: int | None = None) -> dict[str, int]:
+    """Candidates per status in the staff member's scope (cached for a few seconds)."""
+    key = f"review:counts:{profile.role}:{profile.province_id}:{profile.site_id}:{site_id}"
+    counts = cache.get(key)
+    if counts is None:
+        qs = Candidate.objects.filter(staff_scope_q(profile))
+        if site_id:
+            qs = qs.filter(site_id=site_id)
+        found = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+        counts = {value: found.get(value, 0) for value in CandidateStatus.values}
+        cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    return counts
+
+
+@dataclass
+class CategoryBlock:
+    category: object
+    images: list = field(default_factory=list)  # current photos, each with .replaced_versions
+    applicable: bool = True
+
+
+def candidate_material_blocks(candidate: Candidate) -> list[CategoryBlock]:
+    """Every applicable category with its current photos; each photo carries the versions it
+    replaced (newest first) as `.replaced_versions`; removed photos that nothing replaced
+    follow in their category as `.removed_versions`. Photos in categories that no longer
+    apply come last. Two queries."""
+    from materials.models import MaterialImage
+    from materials.selectors import categories_for_candidate
+
+    categories = categories_for_candidate(candidate)
+    images = list(
+        MaterialImage.objects.filter(candidate=candidate)
+        .select_related("category", "decided_by")
+        .order_by("uploaded_at", "pk")
+    )
+    by_pk = {img.pk: img for img in images}
+    for img in images:
+        img.replaced_versions = []
+    replaced_ids = set()
+    for img in images:
+        if img.removed_at is None:
+            older = by_pk.get(img.replaces_id)
+            while older is not None and older.pk not in replaced_ids:
+                img.replaced_versions.append(older)
+                replaced_ids.add(older.pk)
+                older = by_pk.get(older.replaces_id)
+    blocks = {c.pk: CategoryBlock(category=c) for c in categories}
+    for img in images:
+        if img.removed_at is not None:
+            continue
+        block = blocks.get(img.category_id)
+        if block is None:
+            block = blocks[img.category_id] = CategoryBlock(category=img.category, applicable=False)
+        block.images.append(img)
+    for block in blocks.values():
+        block.removed_versions = [
+            img
+            for img in images
+            if img.category_id == block.category.pk
+            and img.removed_at is not None
+            and img.pk not in replaced_ids
+        ]
+    return list(blocks.values())
+
+
+def return_reasons(province) -> list[ReturnReason]:
+    return list(
+        ReturnReason.objects.filter(
+            Q(province=province) | Q(province__isnull=True), is_active=True
+        ).order_by("order", "id")
+    )
+
+
+def candidate_history(candidate: Candidate) -> list[ReviewEvent]:
+    return list(
+        ReviewEvent.objects.filter(candidate=candidate)
+        .select_related("actor", "image__category")
+        .order_by("-created_at", "-id")[:200]
+    )
+
+
+def candidate_notes(candidate: Candidate):
+    return list(
+        ReviewNote.objects.filter(candidate=candidate)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
+
+
+def candidate_messages(candidate: Candidate):
+    from notifications.models import Notification
+
+    return list(Notification.objects.filter(candidate=candidate).order_by("-created_at", "-id"))
+
+
+def dashboard(profile: StaffProfile, *, now: dt.datetime | None = None, days: int = 14) -> dict:
+    """Per site (or the site itself): candidates per status, decisions per day over the last
+    `days` days, the oldest waiting at each level."""
+    now = now or timezone.now()
+    scope = Candidate.objects.filter(staff_scope_q(profile))
+    per_site_rows = (
+        scope.values("site_id", "site__code", "site__name", "status")
+        .annotate(n=Count("id"))
+        .order_by("site__code")
+    )
+    sites: dict[int, dict] = {}
+    for row in per_site_rows:
+        entry = sites.setdefault(
+            row["site_id"],
+            {
+                "code": row["site__code"],
+                "name": row["site__name"],
+                "counts": dict.fromkeys(CandidateStatus.values, 0),
+            },
+        )
+        entry["counts"][row["status"]] = row["n"]
+    totals = dict.fromkeys(CandidateStatus.values, 0)
+    for entry in sites.values():
+        for status, n in entry["counts"].items():
+            totals[status] += n
+    since = timezone.localtime(now).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ) - dt.timedelta(days=days - 1)
+    decisions = (
+        ReviewEvent.objects.filter(
+            staff_scope_q(profile, prefix="candidate__"),
+            action__in=DECISION_ACTIONS,
+            created_at__gte=since,
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "action")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    by_day: dict[dt.date, dict[str, int]] = {}
+    for row in decisions:
+        by_day.setdefault(row["day"], {})[row["action"]] = row["n"]
+    day_rows = []
+    for offset in range(days):
+        day = (since + dt.timedelta(days=offset)).date()
+        found = by_day.get(day, {})
+        day_rows.append(
+            {
+                "day": day,
+                "by_action": [found.get(a, 0) for a in DECISION_ACTIONS],
+                "total": sum(found.values()),
+            }
+        )
+    oldest = {}
+    for status in (CandidateStatus.SUBMITTED, CandidateStatus.SITE_PASSED):
+        oldest[status] = (
+            scope.filter(status=status, submitted_at__isnull=False)
+            .aggregate(oldest=Min("submitted_at"))
+            .get("oldest")
+        )
+    return {
+        "sites": list(sites.values()),
+        "totals": totals,
+        "days": list(reversed(day_rows)),
+        "oldest_submitted": oldest[CandidateStatus.SUBMITTED],
+        "oldest_site_passed": oldest[CandidateStatus.SITE_PASSED],
+        "decision_labels": [EventAction(a).label for a in DECISION_ACTIONS],
     }

@@ -571,14 +571,6 @@ def image_approve(
     return image
 
 
-def return_reasons_for(province) -> list[ReturnReason]:
-    return list(
-        ReturnReason.objects.filter(Q(province=province) | Q(province__isnull=True))
-        .filter(is_active=True)
-        .order_by("order", "id")
-    )
-
-
 def _compose_reason(*, reason: ReturnReason | str | None, text: str, province) -> str:
     """A standard reason of the province (or a national one) plus optional free text."""
     standard = ""

@@ -24,29 +24,33 @@ def candidate_with_photos(
     status: str = CandidateStatus.SUBMITTED,
     site=None,
     photos: int = 2,
-    categories: int = 1,
+    categories: int | list = 1,
     image_status: str = ImageStatus.PENDING,
     **kwargs,
 ):
     """A candidate whose province has `categories` required categories (min 1 photo each),
-    each holding `photos` current photos, in `status`. Returns (candidate, [categories],
-    [images])."""
+    each holding `photos` current photos, in `status`. `categories` may also be a list of
+    existing categories to fill (several candidates of one province share them). Returns
+    (candidate, [categories], [images])."""
     site = site or TestSiteFactory()
     candidate = CandidateFactory(site=site, status=status, **kwargs)
     if status != CandidateStatus.DRAFT and candidate.submitted_at is None:
         candidate.submitted_at = timezone.now()
         candidate.status_changed_at = candidate.submitted_at
         candidate.save(update_fields=["submitted_at", "status_changed_at"])
-    cats, images = [], []
-    for n in range(categories):
-        category = MaterialCategoryFactory(
-            province=candidate.province,
-            exam_year=candidate.exam_year,
-            required=True,
-            min_count=1,
-            name=f"必传材料{n}",
-        )
-        cats.append(category)
+    if isinstance(categories, int):
+        categories = [
+            MaterialCategoryFactory(
+                province=candidate.province,
+                exam_year=candidate.exam_year,
+                required=True,
+                min_count=1,
+                name=f"必传材料{n}",
+            )
+            for n in range(categories)
+        ]
+    cats, images = list(categories), []
+    for category in cats:
         for _i in range(photos):
             images.append(
                 MaterialImageFactory(candidate=candidate, category=category, status=image_status)

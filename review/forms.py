@@ -1,0 +1,106 @@
+"""Forms of the reviewer workbench. Inputs only; the rules live in review.services."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.enums import CandidateStatus, StaffRole
+from accounts.models import ExamCategory, TestSite
+from accounts.selectors import staff_profile_of
+
+from .models import ReturnReason
+
+REVIEW_ROLES = (
+    StaffRole.SITE_REVIEWER,
+    StaffRole.PROVINCE_REVIEWER,
+    StaffRole.OPERATOR,
+    StaffRole.NATIONAL,
+)
+
+
+class ReviewerLoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("用户名或密码错误。"),
+        "inactive": _("该账号已停用。"),
+        "not_reviewer": _("该账号不是审核人员账号，不能登录审核工作台。"),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        profile = staff_profile_of(user)
+        if profile is None or profile.role not in REVIEW_ROLES:
+            raise ValidationError(self.error_messages["not_reviewer"], code="not_reviewer")
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    site = forms.ModelChoiceField(
+        label=_("考点"), queryset=TestSite.objects.none(), required=False, empty_label=_("全部")
+    )
+    category = forms.ModelChoiceField(
+        label=_("报考类别"),
+        queryset=ExamCategory.objects.all(),
+        required=False,
+        empty_label=_("全部"),
+    )
+    resubmitted = forms.BooleanField(label=_("退回后重新提交"), required=False)
+    overdue = forms.BooleanField(label=_("已过修改截止时间"), required=False)
+    q = forms.CharField(label=_("报名号或姓名"), required=False, max_length=64)
+
+    def __init__(self, *args, profile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("all", _("全部"))] + list(CandidateStatus.choices)
+        if profile.role == StaffRole.SITE_REVIEWER:
+            del self.fields["site"]
+        else:
+            sites = TestSite.objects.order_by("code")
+            if profile.role != StaffRole.NATIONAL:
+                sites = sites.filter(province_id=profile.province_id)
+            self.fields["site"].queryset = sites
+
+
+class ImageReturnForm(forms.Form):
+    reason = forms.ModelChoiceField(
+        label=_("退回原因"),
+        queryset=ReturnReason.objects.none(),
+        required=False,
+        empty_label=_("请选择标准原因"),
+    )
+    text = forms.CharField(label=_("补充说明"), required=False, max_length=500)
+    expected_status = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, province, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = ReturnReason.objects.filter(
+            Q(province=province) | Q(province__isnull=True), is_active=True
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("reason") and not (data.get("text") or "").strip():
+            raise ValidationError(_("请选择退回原因。"))
+        return data
+
+
+class DecisionForm(forms.Form):
+    ACTIONS = (
+        ("site_pass", _("考点通过")),
+        ("return", _("退回考生")),
+        ("return_to_site", _("退回考点")),
+        ("approve", _("审核通过")),
+        ("reject", _("审核拒绝")),
+    )
+    action = forms.ChoiceField(choices=ACTIONS)
+    message = forms.CharField(
+        label=_("说明"), required=False, max_length=2000, widget=forms.Textarea
+    )
+    item_category = forms.IntegerField(required=False)
+    item_reason = forms.CharField(required=False, max_length=200)
+    expected_status = forms.CharField(required=False)
+    next = forms.BooleanField(required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("内部备注"), max_length=2000, widget=forms.Textarea)

@@ -1,0 +1,459 @@
+"""The reviewer workbench (/review/). Server-rendered; every change goes through
+review.services. Who may see what: accounts.selectors (the one scope rule); a candidate
+outside the reviewer's scope does not exist for them (404); a candidate session or a user
+without a reviewer profile is refused (403)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.views import LoginView, redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
+from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
+from accounts.http import client_ip
+from accounts.selectors import candidates_visible_to, staff_profile_of
+from materials.models import MaterialImage
+
+from . import selectors, services
+from .forms import (
+    REVIEW_ROLES,
+    DecisionForm,
+    ImageReturnForm,
+    NoteForm,
+    QueueFilterForm,
+    ReviewerLoginForm,
+)
+from .models import ReviewClaim
+
+# Failed log-ins allowed per user name and per address within the window.
+LOGIN_FAILURES_PER_USER = 5
+LOGIN_FAILURES_PER_IP = 20
+LOGIN_WINDOW_SECONDS = 15 * 60
+QUEUE_PARAMS = ("status", "site", "category", "resubmitted", "overdue", "q")
+
+
+def reviewer_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        profile = staff_profile_of(request.user)
+        if profile is None or profile.role not in REVIEW_ROLES:
+            if request.user.is_authenticated or request.session.get(CANDIDATE_SESSION_KEY):
+                # A candidate session is not a reviewer; nor is a user without a profile.
+                raise PermissionDenied(_("仅限审核人员访问。"))
+            return redirect_to_login(request.get_full_path(), reverse("review:login"))
+        request.staff_profile = profile
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- log-in --------------------------------------------------------------------------------
+
+
+def _failure_keys(request) -> tuple[str, str]:
+    username = (request.POST.get("username") or "").strip().lower()[:150]
+    return (f"review:login-fail:user:{username}", f"review:login-fail:ip:{client_ip(request)}")
+
+
+def _too_many_failures(request) -> bool:
+    user_key, ip_key = _failure_keys(request)
+    return (cache.get(user_key) or 0) >= LOGIN_FAILURES_PER_USER or (
+        cache.get(ip_key) or 0
+    ) >= LOGIN_FAILURES_PER_IP
+
+
+def _count_failure(request) -> None:
+    for key in _failure_keys(request):
+        if not cache.add(key, 1, LOGIN_WINDOW_SECONDS):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, LOGIN_WINDOW_SECONDS)
+
+
+class ReviewerLoginView(LoginView):
+    template_name = "review/login.html"
+    authentication_form = ReviewerLoginForm
+    redirect_authenticated_user = False
+
+    def post(self, request, *args, **kwargs):
+        if _too_many_failures(request):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("登录失败次数过多，请15分钟后再试。"))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        _count_failure(self.request)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        cache.delete(_failure_keys(self.request)[0])
+        response = super().form_valid(form)
+        # A reviewer's browser is not a candidate's session at the same time.
+        self.request.session.pop(CANDIDATE_SESSION_KEY, None)
+        return response
+
+    def get_default_redirect_url(self):
+        return reverse("review:queue")
+
+
+login = ReviewerLoginView.as_view()
+
+
+@require_POST
+def logout(request):
+    auth_logout(request)
+    messages.info(request, _("您已退出审核工作台。"))
+    return redirect("review:login")
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+
+def _queue_filter(request, profile) -> tuple[QueueFilterForm, selectors.QueueFilter]:
+    data = request.GET if any(k in request.GET for k in QUEUE_PARAMS) else None
+    form = QueueFilterForm(data, profile=profile)
+    status = selectors.default_queue_status(profile)
+    if data is None:
+        form = QueueFilterForm(initial={"status": status}, profile=profile)
+        return form, selectors.QueueFilter(status=status)
+    if not form.is_valid():
+        return form, selectors.QueueFilter(status=status)
+    chosen = form.cleaned_data.get("status") or status
+    site = form.cleaned_data.get("site")
+    category = form.cleaned_data.get("category")
+    return form, selectors.QueueFilter(
+        status="" if chosen == "all" else chosen,
+        site_id=site.pk if site else None,
+        category_id=category.pk if category else None,
+        resubmitted=form.cleaned_data.get("resubmitted") or False,
+        overdue=form.cleaned_data.get("overdue") or False,
+        q=form.cleaned_data.get("q") or "",
+    )
+
+
+def _queue_querystring(request) -> str:
+    pairs = [(k, v) for k in QUEUE_PARAMS for v in request.GET.getlist(k) if v != ""]
+    return urlencode(pairs)
+
+
+@require_GET
+@reviewer_required
+def queue(request):
+    profile = request.staff_profile
+    form, flt = _queue_filter(request, profile)
+    cursor = (
+        selectors.Cursor.decode(request.GET.get("cursor", "")) if "cursor" in request.GET else None
+    )
+    rows, next_cursor = selectors.queue_page(profile, flt, cursor=cursor)
+    counts = selectors.status_counts(profile)
+    qs = _queue_querystring(request)
+    now = timezone.now()
+    for row in rows:
+        claim = getattr(row, "claim", None) if _has_claim(row) else None
+        row.claim_holder = (
+            claim.reviewer
+            if claim is not None and claim.expires_at > now and claim.reviewer_id != request.user.pk
+            else None
+        )
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "profile": profile,
+            "form": form,
+            "filter": flt,
+            "rows": rows,
+            "counts": [
+                (value, label, counts.get(value, 0)) for value, label in CandidateStatus.choices
+            ],
+            "next_cursor": next_cursor.encode() if next_cursor else "",
+            "paged": cursor is not None,
+            "qs": qs,
+            "now": now,
+        },
+    )
+
+
+def _has_claim(candidate) -> bool:
+    # The reverse one-to-one was fetched with select_related; a missing claim is cached as None.
+    try:
+        return candidate.claim is not None
+    except ReviewClaim.DoesNotExist:
+        return False
+
+
+# --- the candidate page --------------------------------------------------------------------
+
+
+def _visible_candidate(request, pk: int):
+    return get_object_or_404(
+        candidates_visible_to(request.user).select_related(
+            "province", "site", "category", "exam_year"
+        ),
+        pk=pk,
+    )
+
+
+def _candidate_url(candidate_pk: int, qs: str, anchor: str = "") -> str:
+    url = reverse("review:candidate", kwargs={"pk": candidate_pk})
+    if qs:
+        url += f"?{qs}"
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _back_qs(request) -> str:
+    """The queue filters travel with the reviewer (for «save and next»)."""
+    return (request.POST.get("queue") or "").lstrip("?")[:500]
+
+
+@require_GET
+@reviewer_required
+def candidate(request, pk: int):
+    profile = request.staff_profile
+    candidate = _visible_candidate(request, pk)
+    now = timezone.now()
+    claim = services.claim_take(candidate=candidate, by=request.user, now=now)
+    held_by = (
+        claim.reviewer
+        if claim is not None and claim.reviewer_id != request.user.pk and claim.expires_at > now
+        else None
+    )
+    level = selectors.acting_level(profile, candidate.status)
+    can_act = level is not None and held_by is None
+    can_reject_returned = (
+        candidate.status == CandidateStatus.RETURNED
+        and held_by is None
+        and (
+            profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL)
+            or profile.review_level == (candidate.returned_by or ReviewLevel.SITE)
+        )
+    )
+    blocks = selectors.candidate_material_blocks(candidate)
+    reasons = selectors.return_reasons(candidate.province)
+    pending = sum(1 for block in blocks for img in block.images if img.status == "pending")
+    qs = _queue_querystring(request)
+    return render(
+        request,
+        "review/candidate.html",
+        {
+            "profile": profile,
+            "candidate": candidate,
+            "claim": claim,
+            "held_by": held_by,
+            "level": level,
+            "can_act": can_act,
+            "can_reject_returned": can_reject_returned,
+            "blocks": blocks,
+            "reasons": reasons,
+            "pending": pending,
+            "feedback": list(selectors.feedback_for_candidate(candidate).select_related("author")),
+            "notes": selectors.candidate_notes(candidate),
+            "sms": selectors.candidate_messages(candidate),
+            "events": selectors.candidate_history(candidate),
+            "submitted_message": selectors.submitted_message(candidate),
+            "qs": qs,
+            "note_form": NoteForm(),
+            "now": now,
+        },
+    )
+
+
+def _fail(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@require_POST
+@reviewer_required
+def image_approve(request, pk: int, image_pk: int):
+    candidate = _visible_candidate(request, pk)
+    image = get_object_or_404(
+        MaterialImage.objects.select_related("candidate"), pk=image_pk, candidate=candidate
+    )
+    try:
+        services.image_approve(
+            image=image,
+            by=request.user,
+            ip=client_ip(request),
+            expected_status=request.POST.get("expected_status") or None,
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+    return redirect(_candidate_url(candidate.pk, _back_qs(request), f"photo-{image.pk}"))
+
+
+@require_POST
+@reviewer_required
+def image_return(request, pk: int, image_pk: int):
+    candidate = _visible_candidate(request, pk)
+    image = get_object_or_404(
+        MaterialImage.objects.select_related("candidate"), pk=image_pk, candidate=candidate
+    )
+    form = ImageReturnForm(request.POST, province=candidate.province)
+    if not form.is_valid():
+        for error in form.errors.get("__all__", []) or [_("请选择退回原因。")]:
+            messages.error(request, error)
+    else:
+        try:
+            services.image_return(
+                image=image,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+                ip=client_ip(request),
+                expected_status=form.cleaned_data["expected_status"] or None,
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+    return redirect(_candidate_url(candidate.pk, _back_qs(request), f"photo-{image.pk}"))
+
+
+@require_POST
+@reviewer_required
+def approve_remaining(request, pk: int):
+    candidate = _visible_candidate(request, pk)
+    try:
+        n = services.images_approve_remaining(
+            candidate=candidate,
+            by=request.user,
+            ip=client_ip(request),
+            expected_status=request.POST.get("expected_status") or None,
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("已通过 %(n)s 张待审核图片。") % {"n": n})
+    return redirect(_candidate_url(candidate.pk, _back_qs(request)))
+
+
+DONE_MESSAGES = {
+    "site_pass": _("已考点通过。"),
+    "return": _("已退回考生，并已发送短信通知。"),
+    "return_to_site": _("已退回考点重新审核。"),
+    "approve": _("已审核通过，并已发送短信通知。"),
+    "reject": _("已审核拒绝，并已发送短信通知。"),
+}
+
+
+@require_POST
+@reviewer_required
+def decide(request, pk: int):
+    candidate = _visible_candidate(request, pk)
+    form = DecisionForm(request.POST)
+    qs = _back_qs(request)
+    if not form.is_valid():
+        messages.error(request, _("请选择操作。"))
+        return redirect(_candidate_url(candidate.pk, qs))
+    data = form.cleaned_data
+    action = data["action"]
+    common = {
+        "candidate": candidate,
+        "by": request.user,
+        "ip": client_ip(request),
+        "expected_status": data["expected_status"] or None,
+    }
+    try:
+        if action == "site_pass":
+            services.candidate_site_pass(message=data["message"], **common)
+        elif action == "return":
+            items = []
+            if data.get("item_category"):
+                from materials.selectors import category_for_candidate
+
+                category = category_for_candidate(candidate, data["item_category"])
+                if category is None:
+                    raise ValidationError(_("材料类别不存在。"))
+                items.append(
+                    services.CategoryItem(category=category, reason=data.get("item_reason") or "")
+                )
+            services.candidate_return(message=data["message"], category_items=items, **common)
+        elif action == "return_to_site":
+            services.candidate_return_to_site(message=data["message"], **common)
+        elif action == "approve":
+            services.candidate_approve(message=data["message"], **common)
+        elif action == "reject":
+            services.candidate_reject(reason=data["message"], **common)
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect(_candidate_url(candidate.pk, qs))
+    messages.success(request, f"{candidate.reg_no} {candidate.name}：{DONE_MESSAGES[action]}")
+    if data.get("next"):
+        return redirect(_next_url(candidate.pk, qs))
+    return redirect(_candidate_url(candidate.pk, qs))
+
+
+def _next_url(candidate_pk: int, qs: str) -> str:
+    url = reverse("review:next", kwargs={"pk": candidate_pk})
+    return f"{url}?{qs}" if qs else url
+
+
+@require_GET
+@reviewer_required
+def next_candidate(request, pk: int):
+    """«下一位»: the next candidate of the same queue (filters in the query string)."""
+    profile = request.staff_profile
+    current = _visible_candidate(request, pk)
+    _form, flt = _queue_filter(request, profile)
+    following = selectors.next_in_queue(profile, flt, after=current)
+    qs = _queue_querystring(request)
+    if following is None:
+        messages.info(request, _("当前队列已全部处理完。"))
+        url = reverse("review:queue")
+        return redirect(f"{url}?{qs}" if qs else url)
+    return redirect(_candidate_url(following.pk, qs))
+
+
+@require_POST
+@reviewer_required
+def note(request, pk: int):
+    candidate = _visible_candidate(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_create(
+                candidate=candidate,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                ip=client_ip(request),
+            )
+            messages.success(request, _("备注已保存（仅审核人员可见）。"))
+        except ValidationError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, _("备注内容不能为空。"))
+    return redirect(_candidate_url(candidate.pk, _back_qs(request), "notes"))
+
+
+@require_POST
+@reviewer_required
+def release(request, pk: int):
+    candidate = _visible_candidate(request, pk)
+    services.claim_release(candidate=candidate, by=request.user)
+    url = reverse("review:queue")
+    qs = _back_qs(request)
+    return redirect(f"{url}?{qs}" if qs else url)
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+@require_GET
+@reviewer_required
+def dashboard(request):
+    profile = request.staff_profile
+    data = selectors.dashboard(profile)
+    return render(request, "review/dashboard.html", {"profile": profile, **data})
