@@ -1,0 +1,189 @@
+"""What the candidate's material page shows, computed in a fixed number of queries
+(categories, photos; feedback and the rest are the caller's) whatever the number of photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.enums import CandidateStatus, SubmitMode
+from accounts.models import Candidate
+
+from .enums import ImageStatus, ProcessingState
+from .models import MaterialCategory, MaterialImage
+from .rules import EditState, category_edit_state, image_can_delete, upload_window_state
+from .selectors import categories_for_candidate, current_images
+
+
+@dataclass
+class PhotoView:
+    image: MaterialImage
+    number: int
+    can_delete: bool
+    locked: bool
+    approved: bool
+    returned: bool
+    processing: bool
+    failed: bool
+
+
+@dataclass
+class CategoryBlock:
+    category: MaterialCategory
+    state: EditState
+    photos: list[PhotoView]
+    count: int  # photos that take a place (not RETURNED)
+    free: int
+    can_upload: bool
+    short_by: int  # required photos still missing
+    processing: bool
+    errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"cat-{self.category.pk}"
+
+    @property
+    def accept(self) -> str:
+        types = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+        allowed = [types[f] for f in self.category.formats or [] if f in types]
+        # What the browser can shrink/convert for us before sending.
+        extra = ["image/webp", "image/gif", "image/bmp"]
+        return ",".join(dict.fromkeys(allowed + extra))
+
+    @property
+    def formats_label(self) -> str:
+        from .validation import FORMAT_LABELS
+
+        return "/".join(FORMAT_LABELS.get(f, f) for f in self.category.formats or [])
+
+    @property
+    def max_size_label(self) -> str:
+        from .validation import human_size
+
+        return human_size(self.category.max_bytes)
+
+    @property
+    def lock_label(self) -> str:
+        return _("未锁定") if not self.state.locked else _("已锁定")
+
+
+def _photo_views(
+    candidate: Candidate, images: list[MaterialImage], now: datetime
+) -> list[PhotoView]:
+    views = []
+    for number, image in enumerate(images, start=1):
+        can_delete, _reason = image_can_delete(candidate=candidate, image=image, now=now)
+        views.append(
+            PhotoView(
+                image=image,
+                number=number,
+                can_delete=can_delete,
+                locked=not can_delete,
+                approved=image.status == ImageStatus.APPROVED,
+                returned=image.status == ImageStatus.RETURNED,
+                processing=image.processing == ProcessingState.PROCESSING,
+                failed=image.processing == ProcessingState.FAILED,
+            )
+        )
+    return views
+
+
+def category_blocks(
+    candidate: Candidate, *, now: datetime | None = None, only: int | None = None
+) -> list[CategoryBlock]:
+    now = now or timezone.now()
+    categories = categories_for_candidate(candidate)
+    if only is not None:
+        categories = [c for c in categories if c.pk == only]
+    by_category: dict[int, list[MaterialImage]] = {c.pk: [] for c in categories}
+    images = current_images(candidate).order_by("uploaded_at", "id")
+    if only is not None:
+        images = images.filter(category_id=only)
+    for image in images:
+        if image.category_id in by_category:
+            by_category[image.category_id].append(image)
+    blocks = []
+    for category in categories:
+        # The lock rule reads the category off the image: give it the one we have.
+        for image in by_category[category.pk]:
+            image.category = category
+        state = category_edit_state(candidate=candidate, category=category, now=now)
+        photos = _photo_views(candidate, by_category[category.pk], now)
+        count = sum(1 for p in photos if not p.returned)
+        free = max(0, category.max_count - count)
+        countable = sum(1 for p in photos if not p.returned and not p.failed)
+        short_by = max(0, max(category.min_count, 1) - countable) if category.required else 0
+        blocks.append(
+            CategoryBlock(
+                category=category,
+                state=state,
+                photos=photos,
+                count=count,
+                free=free,
+                can_upload=state.can_add and free > 0,
+                short_by=short_by,
+                processing=any(p.processing for p in photos),
+            )
+        )
+    return blocks
+
+
+@dataclass
+class PagePanel:
+    status: str
+    status_label: str
+    explicit: bool
+    window: EditState
+    deadline: datetime | None
+    deadline_label: str
+    opens_at: datetime | None
+    can_submit: bool
+    can_resubmit: bool
+    autosave_note: bool
+    missing: list[MaterialCategory]
+    submitted_message: str
+
+
+def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -> PagePanel:
+    now = now or timezone.now()
+    province = candidate.province
+    explicit = province.submit_mode != SubmitMode.AUTO_SAVE
+    window = upload_window_state(candidate, now)
+    status = candidate.status
+    missing = [b.category for b in blocks if b.short_by]
+    deadline, deadline_label = None, ""
+    opens_at = province.opens_at if province.opens_at and now < province.opens_at else None
+    if status == CandidateStatus.RETURNED and candidate.reply_deadline:
+        deadline, deadline_label = candidate.reply_deadline, _("修改截止时间")
+    elif province.closes_at and (
+        status == CandidateStatus.DRAFT or (status == CandidateStatus.SUBMITTED and not explicit)
+    ):
+        deadline, deadline_label = province.closes_at, _("上传截止时间")
+    submitted = ""
+    if status != CandidateStatus.DRAFT and candidate.submitted_at:
+        try:
+            from review.selectors import submitted_message
+
+            submitted = submitted_message(candidate)
+        except ImportError:
+            submitted = ""
+    reply_open = candidate.reply_deadline is None or now < candidate.reply_deadline
+    return PagePanel(
+        status=status,
+        status_label=CandidateStatus(status).label,
+        explicit=explicit,
+        window=window,
+        deadline=deadline,
+        deadline_label=deadline_label,
+        opens_at=opens_at,
+        can_submit=explicit and status == CandidateStatus.DRAFT and window.can_add,
+        can_resubmit=status == CandidateStatus.RETURNED and reply_open,
+        autosave_note=not explicit and status == CandidateStatus.DRAFT,
+        missing=missing,
+        submitted_message=submitted,
+    )

@@ -1,0 +1,163 @@
+"""Turns an uploaded original into what people see: upright, RGB, no metadata at all,
+watermarked, at most DISPLAY_MAX px on the long side, plus a thumbnail.
+
+Pure functions on bytes (no Django): the task in tasks.py reads the original from storage,
+calls `process`, and stores the results. Costs, for the benchmark in bench/pipeline.py:
+
+- JPEGs are decoded through libjpeg's DCT scaling (Image.draft) at the smallest power-of-two
+  reduction that is still at least the display size: a 12-megapixel phone photo is decoded
+  at a quarter of its pixels, which is what keeps it fast and small in memory.
+- The image is resized before it is rotated (rotating fewer pixels).
+- The watermark tile is cached per (text, size) and pasted (materials/watermark.py).
+- The thumbnail is made from the decoded, watermarked display image (no second decode).
+- Re-encoding from pixels drops every piece of metadata: EXIF (GPS included), XMP, comments,
+  ICC profiles, PNG text chunks and bytes after the end of the image. Colour-managed sources
+  (CMYK, or a non-sRGB ICC profile such as Display P3) are converted to sRGB first.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image, ImageCms
+
+from .watermark import stamp
+
+DISPLAY_MAX = 1600
+THUMB_MAX = 320
+DISPLAY_QUALITY = 82
+THUMB_QUALITY = 72
+
+_T = Image.Transpose
+# EXIF orientation → the transpose that makes the stored pixels upright.
+ORIENTATION_FIX = {
+    2: _T.FLIP_LEFT_RIGHT,
+    3: _T.ROTATE_180,
+    4: _T.FLIP_TOP_BOTTOM,
+    5: _T.TRANSPOSE,
+    6: _T.ROTATE_270,
+    7: _T.TRANSVERSE,
+    8: _T.ROTATE_90,
+}
+
+
+@dataclass(frozen=True)
+class Processed:
+    display: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    thumb_width: int
+    thumb_height: int
+
+
+class PipelineError(Exception):
+    """The original cannot be processed (permanent: retrying will not help)."""
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(0x0112, 1)
+        return int(value) if value in ORIENTATION_FIX else 1
+    except Exception:  # a broken EXIF block must not stop the photo: treat as upright
+        return 1
+
+
+def _target(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    w, h = size
+    scale = min(1.0, longest / max(w, h))
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile():
+    return ImageCms.createProfile("sRGB")
+
+
+def _is_srgb(icc: bytes) -> bool:
+    # Cheap test on the profile's description without parsing it every time.
+    return b"sRGB" in icc[:1024] or b"s\x00R\x00G\x00B" in icc[:1024]
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """RGB on white. Transparent areas become white; CMYK and non-sRGB profiles → sRGB."""
+    icc = im.info.get("icc_profile")
+    if icc and (im.mode == "CMYK" or (im.mode == "RGB" and not _is_srgb(icc))):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(im, source, _srgb_profile(), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: fall back to the plain conversion below
+    if im.mode == "RGB":
+        return im
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return im.point(lambda v: v / 256).convert("L").convert("RGB")
+    return im.convert("RGB")
+
+
+def make_thumbnail(im: Image.Image) -> Image.Image:
+    """From the decoded display image: an integer box reduction (cheap), then a small
+    resize for the remainder."""
+    factor = max(1, max(im.size) // THUMB_MAX)
+    small = im.reduce(factor) if factor > 1 else im
+    if max(small.size) > THUMB_MAX:
+        small = small.resize(_target(small.size, THUMB_MAX), Image.Resampling.BILINEAR)
+    return small
+
+
+def _encode(im: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    # Nothing but pixels: no exif=, icc_profile=, comment= — Pillow writes none by itself.
+    im.save(buf, "JPEG", quality=quality, optimize=False, progressive=False, subsampling="4:2:0")
+    return buf.getvalue()
+
+
+def process(data: bytes, *, watermark: str, max_pixels: int = 25_000_000) -> Processed:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+        if im.size[0] * im.size[1] > max_pixels:
+            raise PipelineError(f"too many pixels: {im.size}")
+        orientation = _orientation(im)
+        fix = ORIENTATION_FIX.get(orientation)
+        if im.format in ("JPEG", "MPO"):
+            # The display size, in stored orientation, is the least the draft may give.
+            want = _target(im.size, DISPLAY_MAX)
+            im.draft("RGB" if im.mode == "RGB" else None, want)
+        if getattr(im, "n_frames", 1) > 1:
+            im.seek(0)
+        im.load()
+        target = _target(im.size, DISPLAY_MAX)
+        rgb = _to_rgb(im)
+        if rgb.size != target:
+            rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        if fix is not None:
+            rgb = rgb.transpose(fix)
+    except PipelineError:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise PipelineError(f"{type(exc).__name__}: {exc}") from exc
+    # Pixels only from here: a fresh image with no info dictionary to leak.
+    if rgb.info:
+        rgb.info = {}
+    stamp(rgb, watermark)
+    display = _encode(rgb, DISPLAY_QUALITY)
+    thumb = make_thumbnail(rgb)
+    thumbnail = _encode(thumb, THUMB_QUALITY)
+    return Processed(
+        display=display,
+        thumbnail=thumbnail,
+        width=rgb.size[0],
+        height=rgb.size[1],
+        thumb_width=thumb.size[0],
+        thumb_height=thumb.size[1],
+    )

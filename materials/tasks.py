@@ -1,0 +1,55 @@
+"""Celery tasks of the materials app: thin wrappers around materials.services."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+# Transient trouble (storage or database unreachable) is retried with growing pauses.
+RETRY_DELAYS = (5, 30, 120, 600)
+
+
+@shared_task(
+    name="materials.process_image",
+    bind=True,
+    max_retries=len(RETRY_DELAYS),
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def process_image(self, *, image_id: int) -> str:
+    from .services import image_mark_failed, image_process
+
+    try:
+        return image_process(image_id=image_id)
+    except Exception as exc:  # storage/database trouble: retry, then give up visibly
+        if self.request.retries >= self.max_retries:
+            logger.exception("image %s: giving up after %s attempts", image_id, self.max_retries)
+            image_mark_failed(image_id=image_id, error=f"{type(exc).__name__}: {exc}")
+            return "failed"
+        raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
+
+
+@shared_task(name="materials.retry_stuck_images")
+def retry_stuck_images(*, older_than_seconds: int = 600) -> int:
+    """Photos still PROCESSING long after upload (a lost message, a killed worker) are
+    queued again. Harmless to run any time: processing is idempotent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .enums import ProcessingState
+    from .models import MaterialImage
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        MaterialImage.objects.filter(
+            processing=ProcessingState.PROCESSING, uploaded_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    for image_id in ids:
+        process_image.delay(image_id=image_id)
+    return len(ids)

@@ -1,0 +1,290 @@
+"""The ONE upload check. Every upload, from the page with or without JavaScript, goes through
+`validate_upload` before anything is stored; a refusal is a ValidationError with a Chinese
+message and a code, and nothing is written.
+
+Order: cheap checks first (the category applies, the lock rule, the count, the byte size),
+then the content: the format is sniffed from the bytes (never the name or the browser's
+content type) and the name's extension must agree; the declared pixel size is checked before
+any pixel is decoded (decompression bombs); then the image is decoded completely (a truncated
+file is refused). JPEGs are decoded through libjpeg's DCT scaling (draft mode): every byte of
+the entropy-coded data is still read, so truncation and corruption are caught, at a fraction
+of the cost of a full-size decode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from PIL import Image, UnidentifiedImageError
+
+from accounts.models import Candidate
+
+from .enums import ImageStatus
+from .models import MaterialCategory, MaterialImage
+from .rules import category_edit_state
+from .selectors import category_for_candidate
+
+# Pillow format name → our format code, and the file-name extensions that agree with it.
+FORMATS: dict[str, str] = {
+    "JPEG": "jpeg",
+    "MPO": "jpeg",  # phones' multi-picture JPEGs: the first frame is a plain JPEG
+    "PNG": "png",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "BMP": "bmp",
+    "TIFF": "tiff",
+}
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "png": (".png",),
+    "gif": (".gif",),
+    "webp": (".webp",),
+    "bmp": (".bmp",),
+    "tiff": (".tif", ".tiff"),
+}
+FORMAT_LABELS = {
+    "jpeg": "JPG",
+    "png": "PNG",
+    "gif": "GIF",
+    "webp": "WebP",
+    "bmp": "BMP",
+    "tiff": "TIFF",
+}
+# Pillow decoders allowed to look at an upload at all; anything else is "unrecognised".
+_OPEN_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "MPO")
+
+HEIC_MESSAGE = gettext_lazy(
+    "这是苹果手机的 HEIC/HEIF 格式照片，系统无法识别。请在手机「设置 › 相机 › 格式」中选择"
+    "「兼容性最佳」后重新拍摄，或先截图、转换为 JPG 格式后再上传。"
+)
+
+
+def max_pixels() -> int:
+    return int(getattr(settings, "YISHEN_MAX_IMAGE_PIXELS", 25_000_000))
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    data: bytes
+    format: str  # "jpeg", "png", …
+    width: int  # as stored (before the EXIF orientation)
+    height: int
+    size_bytes: int
+    sha256: str
+    extension: str  # the one we store under: ".jpg", ".png", …
+
+
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return _("%(mb).1f MB") % {"mb": n / 1024 / 1024}
+    return _("%(kb)s KB") % {"kb": f"{n / 1024:.0f}" if n >= 10240 else f"{n / 1024:.1f}"}
+
+
+def _refuse(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _too_large(size: int, max_bytes: int) -> ValidationError:
+    return _refuse(
+        _(
+            "文件大小为 %(size)s（%(bytes)s 字节），超过了 %(limit)s（%(limit_bytes)s 字节）的限制。"
+            "请缩小照片后再上传。"
+        )
+        % {
+            "size": human_size(size),
+            "bytes": f"{size:,}",
+            "limit": human_size(max_bytes),
+            "limit_bytes": f"{max_bytes:,}",
+        },
+        "too_large",
+    )
+
+
+def _format_list(formats) -> str:
+    return "/".join(FORMAT_LABELS.get(f, f.upper()) for f in formats)
+
+
+def _sniff_other(head: bytes) -> str | None:
+    if head[4:8] == b"ftyp" and head[8:12] in (
+        b"heic",
+        b"heix",
+        b"hevc",
+        b"heim",
+        b"heis",
+        b"mif1",
+        b"msf1",
+        b"avif",
+    ):
+        return "heic"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    return None
+
+
+def _read_all(file, limit: int) -> bytes:
+    file.seek(0)
+    data = file.read(limit + 1)
+    file.seek(0)
+    return data
+
+
+def check_image_bytes(
+    *, data: bytes, name: str, formats, max_bytes: int, category_name: str = ""
+) -> CheckedUpload:
+    """The content part of the check (also used by the admin for example images)."""
+    size = len(data)
+    if size == 0:
+        raise _refuse(_("文件是空的，请重新选择照片。"), "empty")
+    if size > max_bytes:
+        raise _too_large(size, max_bytes)
+    other = _sniff_other(data[:16])
+    if other == "heic":
+        raise _refuse(HEIC_MESSAGE, "heic")
+    allowed = list(formats or ["jpeg", "png"])
+    if other == "pdf":
+        raise _refuse(
+            _("不接受 PDF 文件。请上传 %(formats)s 格式的照片（可将文件拍照或截图后上传）。")
+            % {"formats": _format_list(allowed)},
+            "format",
+        )
+    unreadable = _refuse(
+        _("无法识别该文件，请上传 %(formats)s 格式的照片。") % {"formats": _format_list(allowed)},
+        "format",
+    )
+    broken = _refuse(
+        _("图片文件不完整或已损坏，无法打开。请重新拍摄或重新保存后再上传。"), "corrupt"
+    )
+    limit = max_pixels()
+    too_many_pixels = _(
+        "图片尺寸 %(w)s×%(h)s 像素过大（不能超过 %(max)s 万像素），请缩小后再上传。"
+    )
+    try:
+        with warnings.catch_warnings():
+            # We check the declared size ourselves, right below, before decoding anything.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
+    except Image.DecompressionBombError:
+        raise _refuse(
+            _("图片尺寸过大（不能超过 %(max)s 万像素），请缩小后再上传。")
+            % {"max": limit // 10_000},
+            "pixels",
+        ) from None
+    except UnidentifiedImageError:
+        raise unreadable from None
+    except (OSError, ValueError, SyntaxError, struct.error):
+        raise broken from None
+    with im:
+        fmt = FORMATS.get(im.format or "")
+        if fmt is None:
+            raise unreadable
+        width, height = im.size
+        if fmt not in allowed:
+            raise _refuse(
+                _("本项材料只接受 %(formats)s 格式的照片，您选择的文件是 %(actual)s 格式。")
+                % {"formats": _format_list(allowed), "actual": FORMAT_LABELS[fmt]},
+                "format",
+            )
+        dot = name.rfind(".")
+        extension = name[dot:].lower() if dot != -1 else ""
+        if extension and extension not in EXTENSIONS[fmt]:
+            raise _refuse(
+                _(
+                    "文件扩展名是 %(ext)s，但文件内容是 %(actual)s 格式的图片，二者不一致。"
+                    "请用 %(formats)s 格式重新保存后再上传。"
+                )
+                % {
+                    "ext": extension,
+                    "actual": FORMAT_LABELS[fmt],
+                    "formats": _format_list(allowed),
+                },
+                "extension",
+            )
+        if width <= 0 or height <= 0:
+            raise broken
+        if width * height > limit:
+            raise _refuse(
+                too_many_pixels % {"w": width, "h": height, "max": limit // 10_000}, "pixels"
+            )
+    try:
+        # verify() checks the container (PNG chunk CRCs …); it leaves the image unusable,
+        # so the full decode opens it again.
+        with Image.open(io.BytesIO(data), formats=_OPEN_FORMATS) as im:
+            im.verify()
+        with Image.open(io.BytesIO(data), formats=_OPEN_FORMATS) as im:
+            if im.format in ("JPEG", "MPO"):
+                im.draft(im.mode if im.mode in ("RGB", "L") else None, (width // 8, height // 8))
+            im.load()
+    except Image.DecompressionBombError:
+        raise _refuse(
+            too_many_pixels % {"w": width, "h": height, "max": limit // 10_000}, "pixels"
+        ) from None
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error):
+        raise broken from None
+    return CheckedUpload(
+        data=data,
+        format=fmt,
+        width=width,
+        height=height,
+        size_bytes=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+        extension=EXTENSIONS[fmt][0],
+    )
+
+
+def validate_upload(
+    *,
+    candidate: Candidate,
+    category: MaterialCategory,
+    file,
+    now: datetime | None = None,
+    pending: int = 0,
+) -> CheckedUpload:
+    """Everything that decides whether this file may go into this category now.
+
+    `file` is an UploadedFile (or any file object with .name). `pending`: files of the same
+    request already accepted but not yet counted (several photos in one form post). Call it
+    with the candidate row locked (the upload service does) so that two parallel uploads
+    cannot both take the last place."""
+    now = now or timezone.now()
+    applicable = category_for_candidate(candidate, category.pk)
+    if applicable is None:
+        raise _refuse(_("该材料类别不适用于您，无法上传。"), "category")
+    state = category_edit_state(candidate=candidate, category=category, now=now)
+    if not state.can_add:
+        raise _refuse(state.reason or _("内容已锁定，无法上传。"), "locked")
+    # A RETURNED photo is replaced by the upload, so only the others take a place.
+    taken = (
+        MaterialImage.objects.filter(
+            candidate=candidate, category=category, removed_at__isnull=True
+        )
+        .exclude(status=ImageStatus.RETURNED)
+        .count()
+    ) + pending
+    if taken >= category.max_count:
+        raise _refuse(
+            _("「%(name)s」最多上传 %(max)s 张，已经传满。如需更换，请先删除再上传。")
+            % {"name": category.name, "max": category.max_count},
+            "count",
+        )
+    size = getattr(file, "size", None)
+    if size is not None and size > category.max_bytes:
+        # Refuse before reading a big file into memory.
+        raise _too_large(size, category.max_bytes)
+    data = _read_all(file, category.max_bytes)
+    return check_image_bytes(
+        data=data,
+        name=getattr(file, "name", "") or "",
+        formats=category.formats,
+        max_bytes=category.max_bytes,
+        category_name=category.name,
+    )

@@ -1,0 +1,407 @@
+"""The candidate's material page and the permission-checked photo responses.
+
+Every action works as a plain form post (no JavaScript: redirect back to the page with a
+message) and as a fetch from static/materials/page.js (header X-Yishen-Fragment: the server
+answers with the re-rendered category section and status panel, which the script swaps in)."""
+
+from __future__ import annotations
+
+import mimetypes
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.auth import candidate_required, current_candidate
+from accounts.http import client_ip
+from accounts.selectors import staff_can_see_candidate
+
+from .forms import UploadForm
+from .models import MaterialCategory, MaterialImage
+from .pagecontext import category_blocks, page_panel
+from .selectors import category_for_candidate
+from .services import image_delete, image_upload
+
+VARIANTS = {"display", "thumb", "original"}
+CATEGORY_TAG = "cat-"
+
+
+def _wants_fragment(request) -> bool:
+    return request.headers.get("X-Yishen-Fragment") == "1"
+
+
+def _page_url(anchor: str = "") -> str:
+    url = reverse("materials:page")
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _feedback(candidate):
+    try:
+        from review.selectors import feedback_for_candidate
+    except ImportError:
+        return []
+    return list(feedback_for_candidate(candidate))
+
+
+def _registration_changes(candidate) -> list[str]:
+    try:
+        from accounts.selectors import registration_changes_text
+    except ImportError:
+        return []
+    return registration_changes_text(candidate)
+
+
+def _split_messages(request):
+    """Messages addressed to a category (extra tag "cat-<id>") are shown inside that
+    category; the rest at the top of the page."""
+    general, per_category = [], {}
+    for message in messages.get_messages(request):
+        tag = next((t for t in message.extra_tags.split() if t.startswith(CATEGORY_TAG)), None)
+        if tag:
+            per_category.setdefault(int(tag[len(CATEGORY_TAG) :]), []).append(message)
+        else:
+            general.append(message)
+    return general, per_category
+
+
+@require_GET
+@candidate_required
+def material_page(request):
+    candidate = request.candidate
+    now = timezone.now()
+    blocks = category_blocks(candidate, now=now)
+    general, per_category = _split_messages(request)
+    for block in blocks:
+        for message in per_category.get(block.category.pk, []):
+            (block.errors if message.level >= messages.WARNING else block.notices).append(
+                str(message)
+            )
+    return render(
+        request,
+        "materials/page.html",
+        {
+            "candidate": candidate,
+            "blocks": blocks,
+            "panel": page_panel(candidate, blocks, now=now),
+            "feedback": _feedback(candidate),
+            "registration_changes": _registration_changes(candidate),
+            # Overrides the context processor: category messages are shown in place.
+            "messages": general,
+            "now": now,
+        },
+    )
+
+
+def _fragment_response(request, candidate, category_id, *, errors=(), notices=(), status=200):
+    now = timezone.now()
+    blocks = category_blocks(candidate, now=now)
+    block = next((b for b in blocks if b.category.pk == category_id), None)
+    parts = []
+    if block is not None:
+        block.errors.extend(errors)
+        block.notices.extend(notices)
+        parts.append(
+            render_to_string(
+                "materials/_category.html", {"block": block, "candidate": candidate}, request
+            )
+        )
+    parts.append(
+        render_to_string(
+            "materials/_status.html",
+            {"panel": page_panel(candidate, blocks, now=now), "candidate": candidate},
+            request,
+        )
+    )
+    response = HttpResponse("".join(parts), status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _category_or_404(candidate, category_id: int) -> MaterialCategory:
+    category = category_for_candidate(candidate, category_id)
+    if category is None:
+        raise Http404()
+    return category
+
+
+@require_POST
+@candidate_required
+def category_upload(request, category_id: int):
+    candidate = request.candidate
+    category = category_for_candidate(candidate, category_id)
+    if category is None:
+        # Another province's category or one that does not apply: nothing is stored.
+        message = _("该材料类别不适用于您，无法上传。")
+        if _wants_fragment(request):
+            return HttpResponse(message, status=404)
+        messages.error(request, message)
+        return redirect(_page_url())
+    form = UploadForm(request.POST, request.FILES)
+    errors: list[str] = []
+    uploaded = 0
+    if not form.is_valid():
+        errors.append(_("请选择要上传的照片。"))
+    else:
+        files = form.cleaned_data["photos"]
+        for file in files:
+            try:
+                image_upload(
+                    candidate=candidate, category=category, file=file, ip=client_ip(request)
+                )
+                uploaded += 1
+            except ValidationError as exc:
+                text = " ".join(exc.messages)
+                errors.append(f"{file.name}：{text}" if len(files) > 1 else text)
+    notices = []
+    if uploaded:
+        notices.append(
+            _("已上传 %(n)s 张，正在处理（加水印）。") % {"n": uploaded}
+            if not errors
+            else _("已上传 %(n)s 张。") % {"n": uploaded}
+        )
+    if _wants_fragment(request):
+        return _fragment_response(
+            request,
+            candidate,
+            category.pk,
+            errors=errors,
+            notices=notices,
+            status=400 if errors and not uploaded else 200,
+        )
+    for text in errors:
+        messages.error(request, text, extra_tags=f"{CATEGORY_TAG}{category.pk}")
+    for text in notices:
+        messages.success(request, text, extra_tags=f"{CATEGORY_TAG}{category.pk}")
+    return redirect(_page_url(f"cat-{category.pk}"))
+
+
+@require_GET
+@candidate_required
+def category_fragment(request, category_id: int):
+    """The category's section again (the page polls it while photos are being processed)."""
+    _category_or_404(request.candidate, category_id)
+    return _fragment_response(request, request.candidate, category_id)
+
+
+def _own_current_image(candidate, pk: int) -> MaterialImage:
+    return get_object_or_404(
+        MaterialImage.objects.select_related("category"),
+        pk=pk,
+        candidate=candidate,
+        removed_at__isnull=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@candidate_required
+def photo_delete(request, pk: int):
+    """GET: the confirmation page (no JavaScript). POST: delete."""
+    candidate = request.candidate
+    image = _own_current_image(candidate, pk)
+    category_id = image.category_id
+    if request.method == "GET":
+        from .rules import image_can_delete
+
+        allowed, reason = image_can_delete(candidate=candidate, image=image)
+        return render(
+            request,
+            "materials/delete_confirm.html",
+            {"image": image, "allowed": allowed, "reason": reason, "candidate": candidate},
+        )
+    try:
+        image_delete(candidate=candidate, image=image, ip=client_ip(request))
+    except ValidationError as exc:
+        text = " ".join(exc.messages)
+        if _wants_fragment(request):
+            return _fragment_response(request, candidate, category_id, errors=[text], status=409)
+        messages.error(request, text, extra_tags=f"{CATEGORY_TAG}{category_id}")
+        return redirect(_page_url(f"cat-{category_id}"))
+    if _wants_fragment(request):
+        return _fragment_response(request, candidate, category_id, notices=[_("已删除。")])
+    messages.success(request, _("已删除。"), extra_tags=f"{CATEGORY_TAG}{category_id}")
+    return redirect(_page_url(f"cat-{category_id}"))
+
+
+@require_POST
+@candidate_required
+def submit(request):
+    """提交审核 (explicit-submit provinces)."""
+    from review.services import candidate_submit
+
+    try:
+        candidate_submit(candidate=request.candidate, ip=client_ip(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已提交审核，内容已锁定。请留意短信通知。"))
+    return redirect(_page_url("status-panel"))
+
+
+@require_POST
+@candidate_required
+def resubmit(request):
+    """重新提交 after a return."""
+    from review.services import candidate_resubmit
+
+    try:
+        candidate_resubmit(candidate=request.candidate, ip=client_ip(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已重新提交，等待审核。"))
+    return redirect(_page_url("status-panel"))
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def _serve(
+    name: str, *, content_type: str, filename: str, attachment: bool = False, private: bool = True
+) -> HttpResponse:
+    """One stored file leaves the server: streamed by Django, handed to nginx
+    (X-Accel-Redirect), or as a short-lived signed URL of the object storage."""
+    disposition = "attachment" if attachment else "inline"
+    ascii_name = filename.encode("ascii", "ignore").decode() or "file"
+    content_disposition = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    cache_control = "private, no-store" if private else "public, max-age=86400"
+    if getattr(settings, "YISHEN_STORAGE", "filesystem") == "s3" or _is_s3(default_storage):
+        url = default_storage.url(
+            name,
+            parameters={
+                "ResponseContentDisposition": content_disposition,
+                "ResponseContentType": content_type,
+                "ResponseCacheControl": cache_control,
+            },
+        )
+        response = HttpResponseRedirect(url)
+    elif getattr(settings, "YISHEN_SERVE_MODE", "file") == "x-accel":
+        response = HttpResponse(content_type=content_type)
+        prefix = settings.YISHEN_X_ACCEL_PREFIX.rstrip("/")
+        response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
+    else:
+        try:
+            handle = default_storage.open(name, "rb")
+        except FileNotFoundError:
+            raise Http404() from None
+        response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition
+    response["Cache-Control"] = cache_control
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _is_s3(storage) -> bool:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # django-storages not installed: cannot be S3
+        return False
+    target = getattr(storage, "_wrapped", storage)
+    return isinstance(target, S3Storage)
+
+
+@require_GET
+def image_file(request, pk: int, variant: str):
+    """A photo for whoever may see it: the candidate who owns it (display and thumbnail of
+    current photos), or staff whose scope covers the candidate (any variant, the original
+    included, also removed photos). Everyone else gets 404, as if it did not exist."""
+    if variant not in VARIANTS:
+        raise Http404()
+    image = get_object_or_404(MaterialImage.objects.select_related("candidate"), pk=pk)
+    allowed = False
+    candidate = current_candidate(request)
+    if (
+        candidate is not None
+        and candidate.pk == image.candidate_id
+        and variant != "original"
+        and image.removed_at is None
+    ) or staff_can_see_candidate(request.user, image.candidate):
+        allowed = True
+    if not allowed:
+        raise Http404()
+    field = {"display": image.display, "thumb": image.thumbnail, "original": image.original}[
+        variant
+    ]
+    if not field:
+        raise Http404()
+    if variant == "original":
+        content_type = {"jpeg": "image/jpeg", "png": "image/png"}.get(
+            image.image_format, "application/octet-stream"
+        )
+        extension = {"jpeg": "jpg"}.get(image.image_format, image.image_format or "bin")
+    else:
+        content_type, extension = "image/jpeg", "jpg"
+    return _serve(
+        field.name,
+        content_type=content_type,
+        filename=f"yishen-{image.pk}-{variant}.{extension}",
+    )
+
+
+def _public_category(category_id: int) -> MaterialCategory:
+    return get_object_or_404(MaterialCategory, pk=category_id, is_active=True)
+
+
+@require_GET
+def example_image(request, category_id: int):
+    """A category's example picture (not personal data: anyone may see it)."""
+    category = _public_category(category_id)
+    if not category.example_image:
+        raise Http404()
+    name = category.example_image.name
+    content_type = mimetypes.guess_type(name)[0] or "image/png"
+    return _serve(
+        name,
+        content_type=content_type,
+        filename=f"example-{category.pk}{_ext(name)}",
+        private=False,
+    )
+
+
+@require_GET
+def example_page(request, category_id: int):
+    """示例 without JavaScript: the example at full size with the instructions."""
+    category = _public_category(category_id)
+    if not category.example_image:
+        raise Http404()
+    return render(request, "materials/example.html", {"category": category})
+
+
+@require_GET
+def attachment(request, category_id: int):
+    """附件: the form to download, fill in and photograph."""
+    category = _public_category(category_id)
+    if not category.attachment:
+        raise Http404()
+    name = category.attachment.name
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    title = category.attachment_name or category.name
+    return _serve(
+        name,
+        content_type=content_type,
+        filename=f"{title}{_ext(name)}",
+        attachment=True,
+        private=False,
+    )
+
+
+def _ext(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:] if dot != -1 else ""

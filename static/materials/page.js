@@ -1,0 +1,439 @@
+/* The material page, enhanced. Without this file every action is a plain form post.
+ *
+ * - Choosing photos uploads them at once, one request per photo, with a progress bar.
+ * - A photo that is too big, or not JPEG/PNG but decodable by the browser (WebP, GIF, BMP,
+ *   HEIC on Safari), is turned upright (EXIF orientation), scaled and re-encoded as JPEG
+ *   until it fits the category's byte limit — before it is sent.
+ * - Delete asks for confirmation in a dialog; 示例 and thumbnails open in a viewer dialog.
+ * - The server answers fetches (header X-Yishen-Fragment) with the re-rendered category
+ *   section and status panel; elements are swapped by id.
+ * - Deadline countdowns tick; categories with photos still being processed are polled.
+ */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  var T = {
+    heic: "这是苹果手机的 HEIC/HEIF 格式照片，当前浏览器无法读取。请在手机「设置 › 相机 › 格式」中选择「兼容性最佳」后重新拍摄，或先截图、转换为 JPG 格式后再上传。",
+    unreadable: "无法读取该图片，请换一张 JPG 或 PNG 格式的照片。",
+    tooBig: "照片压缩后仍超过大小限制，请裁剪后再上传。",
+    preparing: "正在处理照片",
+    uploading: "正在上传",
+    ofN: function (i, n) { return n > 1 ? "（第 " + i + " 张，共 " + n + " 张）" : ""; },
+    ignored: function (n, free) { return "最多还能上传 " + free + " 张，已忽略多选的 " + n + " 张。"; },
+    network: "网络连接中断，上传未完成，请重试。",
+    failed: "操作未完成，请刷新页面后重试。",
+    past: "已截止",
+    day: "天", hour: "小时", minute: "分", second: "秒"
+  };
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  /* ---- swapping server-rendered fragments ------------------------------------------- */
+
+  function swap(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var swapped = [];
+    doc.querySelectorAll("[data-swap][id]").forEach(function (fresh) {
+      var old = document.getElementById(fresh.id);
+      if (old) {
+        var node = document.importNode(fresh, true);
+        old.replaceWith(node);
+        swapped.push(node);
+      }
+    });
+    startCountdowns();
+    swapped.forEach(pollIfProcessing);
+    return swapped;
+  }
+
+  function swapPage(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById("material-page");
+    var old = document.getElementById("material-page");
+    if (!fresh || !old) { window.location.reload(); return; }
+    old.replaceWith(document.importNode(fresh, true));
+    var messages = doc.querySelector(".messages");
+    var oldMessages = document.querySelector("main .messages");
+    if (oldMessages) oldMessages.remove();
+    if (messages) {
+      var main = document.getElementById("main");
+      main.insertBefore(document.importNode(messages, true), main.firstChild);
+    }
+    startCountdowns();
+    document.querySelectorAll("[data-processing]").forEach(pollIfProcessing);
+    var panel = document.getElementById("status-panel");
+    if (panel) { panel.setAttribute("tabindex", "-1"); panel.focus(); }
+  }
+
+  function showFeedback(section, errors, notices) {
+    var box = section && section.querySelector(".upload-feedback");
+    if (!box) return;
+    box.textContent = "";
+    [[errors, "errorlist upload-errors"], [notices, "upload-notices"]].forEach(function (pair) {
+      if (!pair[0].length) return;
+      var ul = document.createElement("ul");
+      ul.className = pair[1];
+      pair[0].forEach(function (text) {
+        var li = document.createElement("li");
+        li.textContent = text;
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    });
+  }
+
+  function texts(html, selector) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    return Array.prototype.map.call(doc.querySelectorAll(selector), function (li) {
+      return li.textContent.trim();
+    });
+  }
+
+  /* ---- sniffing and shrinking -------------------------------------------------------- */
+
+  function sniff(file) {
+    return file.slice(0, 16).arrayBuffer().then(function (buf) {
+      var b = new Uint8Array(buf);
+      var ascii = String.fromCharCode.apply(null, b);
+      if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
+      if (b[0] === 0x89 && ascii.slice(1, 4) === "PNG") return "png";
+      if (ascii.slice(4, 8) === "ftyp" && /^(heic|heix|hevc|heim|heis|mif1|msf1|avif)/.test(ascii.slice(8, 12))) return "heic";
+      if (ascii.slice(0, 4) === "RIFF" && ascii.slice(8, 12) === "WEBP") return "webp";
+      if (ascii.slice(0, 3) === "GIF") return "gif";
+      if (ascii.slice(0, 2) === "BM") return "bmp";
+      if (ascii.slice(0, 4) === "%PDF") return "pdf";
+      return "other";
+    });
+  }
+
+  function baseName(name) {
+    var dot = name.lastIndexOf(".");
+    var base = (dot > 0 ? name.slice(0, dot) : name).replace(/[^\w\u4e00-\u9fa5-]+/g, "_");
+    return base.slice(0, 60) || "photo";
+  }
+
+  /* Decoded upright: createImageBitmap applies the EXIF orientation ('from-image'), and a
+   * bitmap carries no EXIF of its own, so drawing it to a canvas cannot rotate it twice. */
+  function decode(file) {
+    if (window.createImageBitmap) {
+      return createImageBitmap(file, { imageOrientation: "from-image" }).catch(function () {
+        return decodeWithImg(file);
+      });
+    }
+    return decodeWithImg(file);
+  }
+
+  function decodeWithImg(file) {
+    return new Promise(function (resolve, reject) {
+      var url = URL.createObjectURL(file);
+      var img = new Image();
+      img.onload = function () { resolve(img); setTimeout(function () { URL.revokeObjectURL(url); }, 0); };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("decode")); };
+      img.src = url;  // <img> honours EXIF orientation (image-orientation: from-image)
+    });
+  }
+
+  function encode(source, width, height, quality) {
+    var canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    var ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";  // transparent areas become white, as on the server
+    ctx.fillRect(0, 0, width, height);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(source, 0, 0, width, height);
+    return new Promise(function (resolve) {
+      canvas.toBlob(function (blob) { canvas.width = canvas.height = 0; resolve(blob); }, "image/jpeg", quality);
+    });
+  }
+
+  /* Largest first: the display size the server keeps (1600 px) scaled by the byte budget,
+   * then lower quality, then smaller, until it fits. */
+  function shrink(source, maxBytes) {
+    var w = source.width, h = source.height;
+    var long = Math.max(w, h);
+    var budget = Math.sqrt(maxBytes / 204800);
+    var target = Math.min(long, Math.round(1600 * Math.min(budget, 2.5)));
+    var qualities = [0.85, 0.75, 0.65, 0.55];
+    var attempt = 0;
+    function step(size, qi) {
+      attempt += 1;
+      var scale = size / long;
+      var tw = Math.max(1, Math.round(w * scale)), th = Math.max(1, Math.round(h * scale));
+      return encode(source, tw, th, qualities[qi]).then(function (blob) {
+        if (blob && blob.size <= maxBytes) return blob;
+        if (attempt > 24 || size < 320) throw new Error("toobig");
+        if (qi + 1 < qualities.length) return step(size, qi + 1);
+        return step(Math.round(size * 0.8), 1);
+      });
+    }
+    return step(target, 0);
+  }
+
+  function prepare(file, maxBytes, formats) {
+    return sniff(file).then(function (kind) {
+      var allowed = formats.indexOf(kind) !== -1;
+      if (allowed && file.size <= maxBytes) {
+        // As chosen; the name is made to agree with the content (the server checks).
+        var ext = kind === "jpeg" ? ".jpg" : "." + kind;
+        return new File([file], baseName(file.name) + ext, { type: "image/" + kind });
+      }
+      if (kind === "pdf") throw new Error(T.unreadable);
+      return decode(file).then(function (source) {
+        return shrink(source, maxBytes).then(function (blob) {
+          if (source.close) source.close();
+          return new File([blob], baseName(file.name) + ".jpg", { type: "image/jpeg" });
+        }, function () { throw new Error(T.tooBig); });
+      }, function () {
+        throw new Error(kind === "heic" ? T.heic : T.unreadable);
+      });
+    });
+  }
+
+  /* ---- uploading --------------------------------------------------------------------- */
+
+  function send(url, file, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", csrfToken());
+      data.append("photos", file, file.name);
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-Yishen-Fragment", "1");
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+      xhr.onload = function () { resolve({ status: xhr.status, html: xhr.responseText }); };
+      xhr.onerror = function () { reject(new Error(T.network)); };
+      xhr.send(data);
+    });
+  }
+
+  function uploadFiles(form, fileList) {
+    var section = form.closest("section.material");
+    var url = form.getAttribute("action");
+    var maxBytes = parseInt(section.dataset.maxBytes, 10);
+    var formats = (section.dataset.formats || "jpeg,png").split(",");
+    var free = parseInt(section.dataset.free, 10) || 0;
+    var files = Array.prototype.slice.call(fileList);
+    var errors = [], notices = [], lastHtml = null;
+    if (files.length > free) {
+      notices.push(T.ignored(files.length - free, free));
+      files = files.slice(0, free);
+    }
+    var progress = form.querySelector(".progress");
+    var bar = progress.querySelector("progress");
+    var label = progress.querySelector(".progress-text");
+    var input = form.querySelector("input[type=file]");
+    input.disabled = true;
+    progress.hidden = false;
+    section.setAttribute("aria-busy", "true");
+
+    var chain = Promise.resolve();
+    files.forEach(function (file, i) {
+      chain = chain.then(function () {
+        var of = T.ofN(i + 1, files.length);
+        label.textContent = T.preparing + of;
+        bar.removeAttribute("value");
+        return prepare(file, maxBytes, formats).then(function (ready) {
+          label.textContent = T.uploading + of;
+          bar.value = 0;
+          return send(url, ready, function (fraction) {
+            bar.value = Math.round(fraction * 100);
+            label.textContent = T.uploading + of + " " + Math.round(fraction * 100) + "%";
+          });
+        }).then(function (res) {
+          if (res.status >= 500 || !res.html) throw new Error(T.failed);
+          lastHtml = res.html;
+          texts(res.html, ".upload-errors li").forEach(function (t) { errors.push(files.length > 1 ? file.name + "：" + t : t); });
+          texts(res.html, ".upload-notices li").forEach(function (t) { notices.push(t); });
+        }).catch(function (err) {
+          errors.push((files.length > 1 ? file.name + "：" : "") + err.message);
+        });
+      });
+    });
+    return chain.then(function () {
+      var target = section;
+      if (lastHtml) {
+        var swapped = swap(lastHtml);
+        target = swapped.filter(function (n) { return n.id === section.id; })[0] || document.getElementById(section.id);
+      } else {
+        input.disabled = false;
+        input.value = "";
+        progress.hidden = true;
+        section.removeAttribute("aria-busy");
+      }
+      // Keep one message per outcome: the last fragment's notices are the server's.
+      showFeedback(target, errors, notices.filter(function (t, i, a) { return a.indexOf(t) === i; }));
+      var focusable = target && (target.querySelector(".upload-input") || target.querySelector("h2"));
+      if (focusable && focusable.tagName === "H2") focusable.setAttribute("tabindex", "-1");
+      if (focusable) focusable.focus({ preventScroll: true });
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input.upload-input") || !input.files.length) return;
+    uploadFiles(input.closest("form"), input.files);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches(".upload-form")) {
+      event.preventDefault();
+      var input = form.querySelector("input[type=file]");
+      if (input.files.length) uploadFiles(form, input.files); else input.click();
+      return;
+    }
+    if (form.matches("[data-page-action]")) {
+      event.preventDefault();
+      var button = form.querySelector("button");
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "X-CSRFToken": csrfToken() },
+        credentials: "same-origin"
+      }).then(function (res) { return res.text(); })
+        .then(swapPage)
+        .catch(function () { form.submit(); });
+    }
+  });
+
+  /* ---- delete with confirmation ------------------------------------------------------ */
+
+  var confirmDialog = document.getElementById("confirm-delete");
+  var pendingDelete = null;
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-delete]");
+    if (link && confirmDialog && confirmDialog.showModal) {
+      event.preventDefault();
+      pendingDelete = link;
+      confirmDialog.showModal();
+      confirmDialog.querySelector("[data-close]").focus();
+      return;
+    }
+    var viewerLink = event.target.closest && event.target.closest("a[data-viewer]");
+    if (viewerLink && viewer && viewer.showModal) {
+      event.preventDefault();
+      openViewer(viewerLink);
+    }
+  });
+
+  if (confirmDialog) {
+    confirmDialog.querySelector("[data-close]").addEventListener("click", function () { confirmDialog.close(); });
+    confirmDialog.addEventListener("close", function () {
+      if (pendingDelete && document.contains(pendingDelete)) pendingDelete.focus();
+    });
+    confirmDialog.querySelector("[data-confirm]").addEventListener("click", function () {
+      var link = pendingDelete;
+      confirmDialog.close();
+      if (!link) return;
+      var section = link.closest("section.material");
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", csrfToken());
+      fetch(link.dataset.delete, {
+        method: "POST",
+        body: body,
+        headers: { "X-Yishen-Fragment": "1", "X-CSRFToken": csrfToken() },
+        credentials: "same-origin"
+      }).then(function (res) { return res.text(); }).then(function (html) {
+        pendingDelete = null;
+        var swapped = swap(html);
+        var fresh = swapped.filter(function (n) { return section && n.id === section.id; })[0];
+        var heading = fresh && fresh.querySelector("h2");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      }).catch(function () { showFeedback(section, [T.failed], []); });
+    });
+  }
+
+  /* ---- the viewer (示例 and full-size photos) ---------------------------------------- */
+
+  var viewer = document.getElementById("viewer");
+  var lastOpener = null;
+
+  function openViewer(link) {
+    lastOpener = link;
+    var img = viewer.querySelector(".viewer-image");
+    img.src = link.dataset.viewer;
+    img.alt = link.dataset.viewerTitle || "";
+    viewer.querySelector(".viewer-title").textContent = link.dataset.viewerTitle || "";
+    viewer.showModal();
+    viewer.querySelector("[data-close]").focus();
+  }
+
+  if (viewer) {
+    viewer.querySelector("[data-close]").addEventListener("click", function () { viewer.close(); });
+    viewer.addEventListener("click", function (event) { if (event.target === viewer) viewer.close(); });
+    viewer.addEventListener("close", function () {
+      viewer.querySelector(".viewer-image").removeAttribute("src");
+      if (lastOpener && document.contains(lastOpener)) lastOpener.focus();
+    });
+  }
+
+  /* ---- countdowns -------------------------------------------------------------------- */
+
+  var ticking = null;
+
+  function formatLeft(ms) {
+    var s = Math.floor(ms / 1000);
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+    var m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (d > 0) return d + T.day + h + T.hour + m + T.minute;
+    if (h > 0) return h + T.hour + m + T.minute + sec + T.second;
+    return m + T.minute + sec + T.second;
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      var left = Date.parse(el.dataset.deadline) - now;
+      if (isNaN(left)) return;
+      if (left <= 0) {
+        el.textContent = "（" + T.past + "）";
+        el.classList.add("is-past");
+      } else {
+        el.textContent = "（" + (el.dataset.prefix || "") + " " + formatLeft(left) + "）";
+      }
+    });
+  }
+
+  function startCountdowns() {
+    tick();
+    if (!ticking) ticking = setInterval(tick, 1000);
+  }
+
+  /* ---- photos still being processed -------------------------------------------------- */
+
+  var polls = {};
+
+  function pollIfProcessing(section) {
+    if (!section || !section.hasAttribute("data-processing")) return;
+    var id = section.id;
+    polls[id] = (polls[id] || 0) + 1;
+    if (polls[id] > 40) return;
+    setTimeout(function () {
+      var current = document.getElementById(id);
+      if (!current || !current.hasAttribute("data-processing")) return;
+      fetch(current.dataset.fragmentUrl, { headers: { "X-Yishen-Fragment": "1" }, credentials: "same-origin" })
+        .then(function (res) { return res.ok ? res.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var feedback = document.getElementById(id).querySelector(".upload-feedback");
+          var kept = feedback ? feedback.cloneNode(true) : null;
+          var swapped = swap(html);
+          var fresh = swapped.filter(function (n) { return n.id === id; })[0];
+          var box = fresh && fresh.querySelector(".upload-feedback");
+          if (kept && box) box.replaceWith(kept);
+        });
+    }, Math.min(1000 * polls[id], 5000));
+  }
+
+  startCountdowns();
+  document.querySelectorAll("[data-processing]").forEach(pollIfProcessing);
+})();
