@@ -71,10 +71,16 @@ class DemoRegisterForm(forms.Form):
 
     name = forms.CharField(label=_("姓名"), max_length=20, required=False)
     province = forms.ModelChoiceField(
-        label=_("考区"), queryset=Province.objects.filter(entry_enabled=True), empty_label=None
+        label=_("考区"),
+        queryset=Province.objects.filter(entry_enabled=True),
+        empty_label=None,
+        to_field_name="code",
     )
     category = forms.ModelChoiceField(
-        label=_("报考类别"), queryset=ExamCategory.objects.all(), empty_label=None
+        label=_("报考类别"),
+        queryset=ExamCategory.objects.all(),
+        empty_label=None,
+        to_field_name="code",
     )
     tags = forms.MultipleChoiceField(
         label=_("考生标记"),
