@@ -1,0 +1,261 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
+from accounts.enums import KNOWN_TAGS
+from accounts.models import ExamYear
+
+from .enums import DEFAULT_MAX_BYTES
+from .models import MaterialCategory, MaterialImage
+from .services import category_copy_template, image_reprocess
+
+FORMAT_CHOICES = [("jpeg", "JPG / JPEG"), ("png", "PNG")]
+MIN_BYTES, MAX_BYTES = 20 * 1024, 10 * 1024 * 1024
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".png", ".jpg", ".jpeg")
+ATTACHMENT_MAX = 5 * 1024 * 1024
+
+
+class TagsField(forms.CharField):
+    """Candidate tags as one line: 港澳台、外籍 (separated by 、 , ， or spaces)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "、".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        for sep in (",", "，", " ", "\u3000", ";", "；"):
+            text = text.replace(sep, "、")
+        return [t for t in dict.fromkeys(part.strip() for part in text.split("、")) if t]
+
+
+class MaterialCategoryForm(forms.ModelForm):
+    formats = forms.MultipleChoiceField(
+        label=_("允许的格式"),
+        choices=FORMAT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["jpeg", "png"],
+    )
+    tags = TagsField(
+        label=_("适用考生标记"),
+        required=False,
+        help_text=_("空为全部考生；否则考生有其一即适用。用顿号分隔。常用：%(tags)s")
+        % {"tags": "、".join(KNOWN_TAGS)},
+    )
+    excluded_tags = TagsField(
+        label=_("不适用考生标记"),
+        required=False,
+        help_text=_("考生有其一即不适用。用顿号分隔。"),
+    )
+
+    class Meta:
+        model = MaterialCategory
+        fields = (
+            "exam_year",
+            "province",
+            "code",
+            "name",
+            "instructions",
+            "order",
+            "required",
+            "min_count",
+            "max_count",
+            "max_bytes",
+            "formats",
+            "is_other",
+            "example_image",
+            "attachment",
+            "attachment_name",
+            "exam_categories",
+            "tags",
+            "excluded_tags",
+            "is_active",
+        )
+
+    def clean_max_bytes(self):
+        value = self.cleaned_data["max_bytes"]
+        if not MIN_BYTES <= value <= MAX_BYTES:
+            raise forms.ValidationError(
+                _("单张最大字节数应在 %(min)s 与 %(max)s 之间（默认 %(default)s，即 200 KB）。")
+                % {
+                    "min": f"{MIN_BYTES:,}",
+                    "max": f"{MAX_BYTES:,}",
+                    "default": f"{DEFAULT_MAX_BYTES:,}",
+                }
+            )
+        return value
+
+    def clean_attachment(self):
+        file = self.cleaned_data.get("attachment")
+        if file and hasattr(file, "size") and getattr(file, "content_type", None) is not None:
+            name = file.name.lower()
+            if not name.endswith(ATTACHMENT_EXTENSIONS):
+                raise forms.ValidationError(
+                    _("附件格式应为：%(exts)s。") % {"exts": " ".join(ATTACHMENT_EXTENSIONS)}
+                )
+            if file.size > ATTACHMENT_MAX:
+                raise forms.ValidationError(_("附件不能超过 5 MB。"))
+        return file
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_count"), data.get("max_count")
+        if low is not None and high is not None:
+            if high < 1:
+                self.add_error("max_count", _("最多张数至少为 1。"))
+            elif low > high:
+                self.add_error("min_count", _("最少张数不能大于最多张数。"))
+            if data.get("required") and low == 0:
+                self.add_error("min_count", _("必传材料的最少张数至少为 1。"))
+        if data.get("attachment") and not data.get("attachment_name"):
+            data["attachment_name"] = data.get("name", "")
+        overlap = set(data.get("tags") or []) & set(data.get("excluded_tags") or [])
+        if overlap:
+            self.add_error(
+                "excluded_tags",
+                _("标记不能同时适用与不适用：%(tags)s。") % {"tags": "、".join(overlap)},
+            )
+        return data
+
+
+@admin.register(MaterialCategory)
+class MaterialCategoryAdmin(ProvinceScopedAdmin):
+    """Operators see their province's categories and read the national template (rows with
+    no province); 「复制全国模板到本考区」 copies the template into their province."""
+
+    form = MaterialCategoryForm
+    province_field = "province"
+    national_rows_visible = True
+    list_display = (
+        "name",
+        "scope",
+        "exam_year",
+        "required_mark",
+        "counts",
+        "size_kb",
+        "applies",
+        "order",
+        "is_active",
+    )
+    list_filter = ("exam_year", "required", "is_active", "is_other")
+    list_select_related = ("province", "exam_year")
+    search_fields = ("name", "code")
+    ordering = ("exam_year", "province__code", "order", "id")
+    filter_horizontal = ("exam_categories",)
+    actions = ["copy_template"]
+    fieldsets = (
+        (None, {"fields": ("exam_year", "province", "code", "name", "instructions", "order")}),
+        (
+            _("上传要求"),
+            {"fields": ("required", "min_count", "max_count", "max_bytes", "formats", "is_other")},
+        ),
+        (_("示例与附件"), {"fields": ("example_image", "attachment", "attachment_name")}),
+        (_("适用范围"), {"fields": ("exam_categories", "tags", "excluded_tags", "is_active")}),
+    )
+
+    @admin.display(description=_("范围"), ordering="province__code")
+    def scope(self, obj):
+        return obj.province.name if obj.province_id else _("全国模板")
+
+    @admin.display(description=_("必传"), boolean=True, ordering="required")
+    def required_mark(self, obj):
+        return obj.required
+
+    @admin.display(description=_("张数"))
+    def counts(self, obj):
+        return f"{obj.min_count}–{obj.max_count}"
+
+    @admin.display(description=_("大小上限"), ordering="max_bytes")
+    def size_kb(self, obj):
+        return f"{obj.max_bytes / 1024:.0f} KB"
+
+    @admin.display(description=_("适用考生"))
+    def applies(self, obj):
+        parts = []
+        if obj.tags:
+            parts.append(_("仅：%(t)s") % {"t": "、".join(obj.tags)})
+        if obj.excluded_tags:
+            parts.append(_("除：%(t)s") % {"t": "、".join(obj.excluded_tags)})
+        return format_html("{}", "；".join(str(p) for p in parts) or _("全部"))
+
+    @admin.action(description=_("复制全国模板到本考区"))
+    def copy_template(self, request, queryset):
+        years = {row.exam_year for row in queryset.select_related("exam_year")}
+        if not years:
+            current = ExamYear.objects.filter(is_current=True).first()
+            years = {current} if current else set()
+        own = admin_province_of(request)
+        if own is not None:
+            provinces = [own]
+        elif is_national(request):
+            provinces = list({row.province for row in queryset if row.province_id})
+            if not provinces:
+                self.message_user(
+                    request,
+                    _(
+                        "请勾选目标考区的任意一行材料类别（国家级管理员需指明考区），或由考区管理员操作。"
+                    ),
+                    messages.WARNING,
+                )
+                return
+        else:
+            return
+        created = 0
+        for province in provinces:
+            for year in years:
+                created += category_copy_template(province=province, exam_year=year)
+        self.message_user(
+            request,
+            ngettext(
+                "已从全国模板复制 %(n)d 个材料类别（已有的同代码类别保持不变）。",
+                "已从全国模板复制 %(n)d 个材料类别（已有的同代码类别保持不变）。",
+                created,
+            )
+            % {"n": created},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(MaterialImage)
+class MaterialImageAdmin(ProvinceScopedAdmin):
+    """Read-only: photos change through the candidate's page and the review workbench.
+    Failed processing can be queued again here."""
+
+    province_field = "candidate__province"
+    operator_can_edit = False
+    list_display = (
+        "pk",
+        "candidate",
+        "category",
+        "status",
+        "processing",
+        "uploaded_at",
+        "removed_at",
+    )
+    list_filter = ("status", "processing")
+    list_select_related = ("candidate", "category")
+    raw_id_fields = ("candidate", "category", "replaces", "decided_by")
+    search_fields = ("candidate__reg_no", "candidate__name")
+    actions = ["reprocess"]
+    readonly_fields = [f.name for f in MaterialImage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("重新处理（水印、缩略图）"))
+    def reprocess(self, request, queryset):
+        n = 0
+        for image in queryset.filter(processing="failed"):
+            image_reprocess(image=image)
+            n += 1
+        self.message_user(request, _("已重新排队处理 %(n)d 张。") % {"n": n}, messages.SUCCESS)
