@@ -99,13 +99,13 @@ def setup_django(url: str) -> None:
         YISHEN_MEDIA_ROOT=str(ROOT / "var" / "bench-media"),
         YISHEN_SMS_BACKEND="notifications.backends.locmem.LocmemSmsBackend",
         YISHEN_LOG_LEVEL="WARNING",
+        # The test client's host name. No setup_test_environment(): it instruments template
+        # rendering for the test client (a copy of every context), which production has not.
+        DJANGO_ALLOWED_HOSTS="testserver,127.0.0.1",
     )
     import django
 
     django.setup()
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()  # the test client's host; nothing else of the test runner
 
 
 # --- Seeding --------------------------------------------------------------------------------
@@ -472,6 +472,13 @@ def report(rows: list[tuple[Timing, Timing | None]]) -> bool:
     return ok_all
 
 
+def site_clientless_get(client, url):
+    response = client.get(url)
+    if response.status_code != 404:
+        raise RuntimeError(f"{url} → {response.status_code}, expected 404")
+    return response
+
+
 def explain(sql: str) -> str:
     from django.db import connection
 
@@ -614,6 +621,18 @@ def run(*, runs: int) -> bool:
             print(f"({label}: skipped, {type(exc).__name__}: {str(exc)[:160]})")
             return
         timings.append((page, bare))
+
+    # The floor under every page: session, user, staff profile, middleware, a tiny response.
+    try:
+        floor_url = reverse("review:candidate", kwargs={"pk": 0})
+        floor = measure(
+            "request floor (workbench 404)",
+            lambda i: site_clientless_get(clients[site_user.pk], floor_url),
+            runs=runs,
+        )
+        timings.append((floor, None))
+    except Exception as exc:
+        print(f"(request floor skipped: {type(exc).__name__})")
 
     try:
         queue_url = reverse("review:queue")

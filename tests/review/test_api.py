@@ -1,6 +1,10 @@
 """The results API the registration system pulls: signature refusals, paging, contents."""
 
+import re
+import shutil
+import subprocess
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -152,21 +156,74 @@ def test_results_post_not_allowed(client):
     assert response.status_code == 405
 
 
+EXAMPLE_SIGNATURE = "9b747729bc6e97eeb17237b40f9370d833a2679334678a908898801283be2820"
+
+
+def results_section() -> str:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "integration.md").read_text("utf-8")
+    start = text.index("## 审核结果接口 / Results API")
+    end = text.find("\n## ", start + 1)
+    return text[start:] if end == -1 else text[start:end]
+
+
+def code_blocks(section: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.S)
+
+
 def test_canonical_string_worked_example_of_the_documentation():
     # The example of docs/integration.md, «审核结果接口 / Results API»: keep them in step.
     query = "since=cjE6MTIzNDU&limit=2&province=37"
 
     assert canonical_query(query) == "limit=2&province=37&since=cjE6MTIzNDU"
     assert canonical_string(
-        method="GET", path=PATH, query_string=query, timestamp="1795000000"
-    ) == ("GET\n/api/v1/results\nlimit=2&province=37&since=cjE6MTIzNDU\n1795000000")
-    assert sign_request(
-        secret="demo-secret-change-me",
+        method="GET", path=PATH, query_string=query, timestamp="1767225600"
+    ) == ("GET\n/api/v1/results\nlimit=2&province=37&since=cjE6MTIzNDU\n1767225600")
+    signature = sign_request(
+        secret="yishen-example-secret-2026",
         method="GET",
         path=PATH,
         query_string=query,
-        timestamp="1795000000",
-    ) == ("573406390e2e289806c14dbe1be484d32168167ec56124fedce84aaef6b3d3bb")
+        timestamp="1767225600",
+    )
+    assert signature == EXAMPLE_SIGNATURE
+    assert EXAMPLE_SIGNATURE in results_section()
+    assert decode_cursor("cjE6MTIzNDU") == 12345
+
+
+def test_documented_python_client_reproduces_the_example():
+    [client_code, _loop] = code_blocks(results_section(), "python")
+    namespace: dict = {}
+
+    exec(compile(client_code, "docs/integration.md", "exec"), namespace)  # noqa: S102 (asserts inside)
+
+    assert namespace["sign"]("limit=2&province=37&since=cjE6MTIzNDU", "1767225600") == (
+        EXAMPLE_SIGNATURE
+    )
+    # The server accepts what the documented client signs.
+    query = namespace["canonical_query"]({"limit": 5, "province": "37"})
+    assert namespace["sign"](query, "1767225600") == sign_request(
+        secret="yishen-example-secret-2026",
+        method="GET",
+        path=PATH,
+        query_string=query,
+        timestamp="1767225600",
+    )
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_documented_shell_snippet_reproduces_the_example():
+    [shell] = code_blocks(results_section(), "sh")
+    script = shell[: shell.index("curl ")]  # everything up to the request itself
+
+    result = subprocess.run(
+        [shutil.which("bash") or "/bin/bash", "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+
+    assert result.stdout.strip() == EXAMPLE_SIGNATURE
 
 
 def test_canonical_query_encodes_reserved_characters():
