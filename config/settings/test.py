@@ -15,3 +15,6 @@ MEDIA_ROOT = env.str("YISHEN_TEST_MEDIA_ROOT", default="") or tempfile.mkdtemp(
 )
 STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT
 YISHEN_ENTRY_SECRET = "test-entry-secret"
+# pytest-django's live server (browser tests) wraps a media handler that needs a string
+# prefix (None crashes every request). Nothing links there: photos go through views.
+MEDIA_URL = "/test-media-not-linked/"
