@@ -248,7 +248,7 @@ def make_truncated_jpeg(width: int = 1600, height: int = 1200, *, keep: float = 
 
 
 def make_truncated_png(width: int = 800, height: int = 600) -> bytes:
-    data = make_png(width, height, noise=8)
+    data = make_png(width, height)
     return data[: len(data) * 2 // 3]
 
 
