@@ -84,13 +84,15 @@
     else if (photo && key === "[") view(photo, "rotate-left");
   });
 
-  // After an action the page comes back on the photo acted on: focus it for the next key.
-  if (window.location.hash && window.location.hash.indexOf("#photo-") === 0) {
+  // After an action the page comes back on the photo acted on (#photo-N): the next photo
+  // gets the focus, so that A/R go on down the list. After load, so that the browser's own
+  // scroll-to-anchor does not take the focus back.
+  function focusAfterAction() {
+    if (!window.location.hash || window.location.hash.indexOf("#photo-") !== 0) return;
     var target = document.getElementById(window.location.hash.slice(1));
-    if (target) {
-      var index = photos.indexOf(target);
-      var following = photos[index + 1] || target;
-      following.focus();
-    }
+    if (!target) return;
+    var following = photos[photos.indexOf(target) + 1] || target;
+    following.focus();
   }
+  window.addEventListener("load", function () { window.setTimeout(focusAfterAction, 0); });
 })();
