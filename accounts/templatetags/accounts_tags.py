@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django import template
 from django.conf import settings
 from django.utils import timezone
@@ -8,8 +6,18 @@ from accounts.auth import current_candidate
 
 register = template.Library()
 
-# The banner shows a code only while it could still be used.
-_SHOW_CODE_FOR = timedelta(minutes=5)
+
+def _has_pending_code(candidate) -> bool:
+    """The banner shows a code only while it could still be used."""
+    from accounts.models import PhoneVerification
+
+    latest = (
+        PhoneVerification.objects.filter(candidate=candidate)
+        .order_by("-created_at", "-id")
+        .only("verified_at", "expires_at")
+        .first()
+    )
+    return latest is not None and latest.verified_at is None and latest.expires_at > timezone.now()
 
 
 @register.inclusion_tag("accounts/_demo_banner.html", takes_context=True)
@@ -20,14 +28,12 @@ def demo_sms_banner(context):
     code = phone = None
     if settings.YISHEN_DEMO and request is not None:
         candidate = current_candidate(request)
-        if candidate is not None:
-            from notifications.selectors import demo_latest_code, latest_code_notification
+        if candidate is not None and _has_pending_code(candidate):
+            from notifications.selectors import demo_latest_code
 
-            latest = latest_code_notification(candidate=candidate)
-            if latest is not None and latest.created_at > timezone.now() - _SHOW_CODE_FOR:
-                found = demo_latest_code(candidate=candidate)
-                if found is not None:
-                    code, phone = found
+            found = demo_latest_code(candidate=candidate)
+            if found is not None:
+                code, phone = found
     return {
         "demo": settings.YISHEN_DEMO,
         "code": code,

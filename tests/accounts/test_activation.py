@@ -275,3 +275,11 @@ def test_activation_pages_work_without_javascript(client, fresh):
     assert "<script" not in body.replace(
         '<script src="/static/accounts/phone.js" defer></script>', ""
     )
+
+
+def test_activation_demo_banner_hides_used_code(client, fresh, sms_outbox):
+    _to_phone_step(client)
+    client.post("/activate/phone/", {"action": "send", "phone": "13812345678"})
+    code = _code(sms_outbox)
+    client.post("/activate/phone/", {"action": "verify", "code": code})
+    assert code not in client.get("/activate/address/").content.decode()

@@ -62,7 +62,8 @@ def test_seed_demo_organisation_and_people():
     }
     tianjin = Province.objects.get(code="12")
     assert tianjin.opens_at < tianjin.closes_at
-    assert not Candidate.objects.filter(activated_at__isnull=False).exists()
+    # Most wait for a newcomer to activate them (the review seed may prepare a few).
+    assert Candidate.objects.filter(activated_at__isnull=True).count() >= 20
     tags = {tag for t in Candidate.objects.values_list("tags", flat=True) for tag in t}
     assert {"应届毕业生", "在读研究生", "港澳台", "外籍"} <= tags
     assert Candidate.objects.values("category").distinct().count() >= 8
