@@ -116,3 +116,39 @@ def test_later_entry_of_one_candidate_leaves_another_alone(client, candidate):
     assert other.name == "李四"
     assert other.registration_changes == []
     assert client.session["yishen_candidate_id"] == candidate.pk
+
+
+def test_later_entry_names_material_categories_that_changed(client, candidate):
+    from tests.factories.materials import MaterialCategoryFactory
+
+    clinical = candidate.category
+    assistant = ExamCategoryFactory(code="210", name="临床执业助理医师")
+    MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="身份证明",
+        required=True,
+        min_count=1,
+    )
+    MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="执业医师学历证明",
+        required=True,
+        min_count=1,
+        exam_categories=[clinical],
+    )
+    MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="助理医师学历证明",
+        required=True,
+        min_count=1,
+        exam_categories=[assistant],
+    )
+    client.get(candidate_entry_url(candidate, category="210"))
+    candidate.refresh_from_db()
+    lines = registration_changes_text(candidate)
+    assert "新增必须上传的材料：助理医师学历证明。" in lines
+    assert "以下材料不再适用，无需上传：执业医师学历证明。" in lines
+    assert not any("身份证明" in line for line in lines)
