@@ -87,7 +87,7 @@ def test_page_hides_categories_that_do_not_apply(candidate_client, candidate):
         province=candidate.province, exam_year=candidate.exam_year, name="外籍材料", tags=["外籍"]
     )
     MaterialCategoryFactory(
-        province=ProvinceFactory(code="96"), exam_year=candidate.exam_year, name="别省材料"
+        province=ProvinceFactory(code="43"), exam_year=candidate.exam_year, name="别省材料"
     )
     MaterialCategoryFactory(
         province=candidate.province, exam_year=candidate.exam_year, name="停用材料", is_active=False
@@ -252,7 +252,7 @@ def test_nojs_upload_without_file(candidate_client, category):
 
 
 def test_upload_to_category_of_another_province_404_nothing_stored(candidate_client):
-    other = MaterialCategoryFactory(province=ProvinceFactory(code="95"))
+    other = MaterialCategoryFactory(province=ProvinceFactory(code="44"))
     files_before = stored_files()
     response = candidate_client.post(
         upload_url(other),
@@ -407,7 +407,7 @@ def test_fragment_category_poll(candidate_client, candidate, category):
     )
     assert response.status_code == 200
     assert "处理中" in html(response) and "data-processing" in html(response)
-    other = MaterialCategoryFactory(province=ProvinceFactory(code="94"))
+    other = MaterialCategoryFactory(province=ProvinceFactory(code="45"))
     assert candidate_client.get(f"/materials/category/{other.pk}/").status_code == 404
 
 

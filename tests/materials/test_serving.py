@@ -98,7 +98,7 @@ def test_serving_province_reviewer_and_operator_of_the_province(client, image):
 
 
 def test_serving_province_reviewer_of_another_province_404(client, image):
-    client.force_login(province_reviewer(ProvinceFactory(code="97")))
+    client.force_login(province_reviewer(ProvinceFactory(code="42")))
     assert client.get(url(image, "display")).status_code == 404
 
 

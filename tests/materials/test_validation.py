@@ -213,7 +213,7 @@ def test_upload_returned_ignores_closed_window(candidate, category):
 
 def test_upload_category_of_another_province_refused(candidate):
     other = MaterialCategoryFactory(
-        province=ProvinceFactory(code="98"), exam_year=candidate.exam_year
+        province=ProvinceFactory(code="41"), exam_year=candidate.exam_year
     )
     message = refused(candidate, other, photos.make_typical_jpeg(), code="category")
     assert "不适用" in message
