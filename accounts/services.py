@@ -588,3 +588,14 @@ def staff_account_save(*, user, role: str, province, site, password: str | None,
         StaffProfile.objects.update_or_create(
             user=user, defaults={"role": role, "province": province, "site": site}
         )
+
+
+def entry_nonces_purge(*, now=None) -> int:
+    """Nonces older than a token's lifetime (plus the clock allowance) can never be replayed
+    (the token is refused as expired first), so their rows may go."""
+    from .entry import CLOCK_SKEW_SECONDS
+
+    now = now or timezone.now()
+    horizon = now - timedelta(seconds=settings.YISHEN_ENTRY_TOKEN_SECONDS + 2 * CLOCK_SKEW_SECONDS)
+    deleted, _details = EntryNonce.objects.filter(used_at__lt=horizon).delete()
+    return deleted
