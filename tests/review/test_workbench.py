@@ -506,3 +506,21 @@ def test_dashboard_counts_and_query_count(client, org, django_assert_num_queries
     assert response.context["days"][0]["total"] == 1
     assert response.context["oldest_submitted"] is not None
     assert org.far_site.name not in response.content.decode()
+
+
+def test_queue_keyset_all_statuses_with_unsubmitted_last(org):
+    base = timezone.now() - dt.timedelta(days=1)
+    submitted = [
+        CandidateFactory(site=org.site, status=S.SUBMITTED, submitted_at=base + dt.timedelta(i))
+        for i in range(3)
+    ]
+    drafts = [CandidateFactory(site=org.site) for _ in range(3)]
+    profile = org.staff["site"].staff_profile
+    flt = selectors.QueueFilter(status="")
+    seen, cursor = [], None
+    while True:
+        rows, cursor = selectors.queue_page(profile, flt, cursor=cursor, size=2)
+        seen += [r.pk for r in rows]
+        if cursor is None:
+            break
+    assert seen == [c.pk for c in submitted] + [c.pk for c in drafts]
