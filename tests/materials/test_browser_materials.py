@@ -1,0 +1,222 @@
+"""The material page in Chromium on a phone-sized screen: enter by a signed link, upload a
+3 MB sideways phone photo that the page shrinks below 200 KB before sending, see it upright
+and watermarked, delete one, fill the required categories, submit, see everything locked."""
+
+import io
+import re
+
+import pytest
+from django.conf import settings
+from PIL import Image, ImageChops
+
+from accounts.entry import payload_for_candidate, sign_entry_token
+from accounts.enums import CandidateStatus
+from materials import pipeline
+from materials.enums import ProcessingState
+from materials.models import MaterialImage
+from tests import photos
+from tests.factories.accounts import CandidateFactory
+from tests.factories.materials import MaterialCategoryFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _read(field) -> bytes:
+    with field.open("rb") as fh:
+        return fh.read()
+
+
+def _count(page, category) -> str:
+    return page.locator(f"#cat-{category.pk} .count").inner_text()
+
+
+def _wait_settled(page, category, text):
+    page.wait_for_function(
+        "([id, text]) => { const s = document.getElementById(id);"
+        " return s && !s.hasAttribute('data-processing') && !s.hasAttribute('aria-busy')"
+        " && s.querySelector('.count').textContent.trim() === text; }",
+        arg=[f"cat-{category.pk}", text],
+    )
+
+
+def test_browser_upload_shrink_delete_submit(page, live_server):
+    candidate = CandidateFactory()
+    id_card = MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="身份证明",
+        required=True,
+        min_count=2,
+        max_count=2,
+        order=1,
+    )
+    diploma = MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="学历证明",
+        required=True,
+        min_count=1,
+        max_count=2,
+        order=2,
+    )
+    MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="其他",
+        is_other=True,
+        max_count=10,
+        order=3,
+    )
+
+    token = sign_entry_token(payload_for_candidate(candidate), settings.YISHEN_ENTRY_SECRET)
+    page.goto(f"/entry/?t={token}")
+    page.wait_for_url(re.compile(r"/materials/$"))
+    assert page.locator("html.js").count() == 1
+    assert "填报" in page.locator("#status-panel").inner_text()
+    assert _count(page, id_card) == "0 / 2"
+
+    # 1. A 12-megapixel phone photo, stored sideways (EXIF orientation 6), about 3 MB.
+    phone = photos.make_phone_jpeg()
+    assert len(phone) > 2_000_000
+    page.locator(f"#file-{id_card.pk}").set_input_files(
+        files=[{"name": "IMG_2041.JPG", "mimeType": "image/jpeg", "buffer": phone}]
+    )
+    _wait_settled(page, id_card, "1 / 2")
+    image = MaterialImage.objects.get(candidate=candidate, category=id_card)
+    assert image.size_bytes <= 204_800
+    assert image.processing == ProcessingState.READY
+    original = Image.open(io.BytesIO(_read(image.original)))
+    # The browser sent it upright (no orientation left to apply) and landscape as shot.
+    assert original.getexif().get(0x0112, 1) == 1
+    assert original.width > original.height and photos.is_upright(original)
+    display = Image.open(io.BytesIO(_read(image.display)))
+    assert display.size == (image.width, image.height)
+    assert max(display.size) <= 1600 and display.width > display.height
+    assert photos.is_upright(display)
+    # Watermarked: differs from the same photo processed without a watermark.
+    plain = Image.open(io.BytesIO(pipeline.process(_read(image.original), watermark="").display))
+    changed = ImageChops.difference(plain.convert("L"), display.convert("L"))
+    assert changed.point(lambda v: 255 if v > 20 else 0).histogram()[255] > 5000
+    # The thumbnail is on the page and loads (served through the permission-checked view).
+    thumb = page.locator(f"#photo-{image.pk} img")
+    thumb.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", thumb.element_handle()) == 320
+
+    # 2. A second photo, then delete it with the confirmation dialog.
+    page.locator(f"#file-{id_card.pk}").set_input_files(
+        files=[{"name": "second.png", "mimeType": "image/png", "buffer": photos.make_png(800, 600)}]
+    )
+    _wait_settled(page, id_card, "2 / 2")
+    assert page.locator(f"#cat-{id_card.pk} .upload-form").count() == 0  # full
+    second = (
+        MaterialImage.objects.filter(candidate=candidate, category=id_card)
+        .exclude(pk=image.pk)
+        .get()
+    )
+    page.locator(f"#photo-{second.pk} a.delete").click()
+    dialog = page.locator("#confirm-delete")
+    dialog.wait_for(state="visible")
+    dialog.get_by_role("button", name="删除").click()
+    _wait_settled(page, id_card, "1 / 2")
+    assert not MaterialImage.objects.filter(pk=second.pk).exists()
+
+    # 3. Submitting too early names what is missing.
+    page.locator("#status-panel").get_by_role("button", name="提交审核").click()
+    page.locator(".messages").wait_for()
+    assert "以下必传材料尚未上传齐全" in page.locator(".messages").inner_text()
+
+    # 4. Fill the required categories. Three photos chosen at once for 学历证明 (two free
+    #    places): the page says one is left out and uploads two; a WebP is converted.
+    page.locator(f"#file-{id_card.pk}").set_input_files(
+        files=[
+            {
+                "name": "back.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": photos.make_jpeg(1200, 800, seed=1),
+            }
+        ]
+    )
+    _wait_settled(page, id_card, "2 / 2")
+    page.locator(f"#file-{diploma.pk}").set_input_files(
+        files=[
+            {
+                "name": "diploma.webp",
+                "mimeType": "image/webp",
+                "buffer": photos.make_webp(1000, 700),
+            },
+            {
+                "name": "record.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": photos.make_jpeg(1200, 800, seed=2),
+            },
+            {
+                "name": "extra.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": photos.make_jpeg(1200, 800, seed=3),
+            },
+        ]
+    )
+    _wait_settled(page, diploma, "2 / 2")
+    assert "已忽略多选的 1 张" in page.locator(f"#cat-{diploma.pk}").inner_text()
+    formats = set(
+        MaterialImage.objects.filter(candidate=candidate, category=diploma).values_list(
+            "image_format", flat=True
+        )
+    )
+    assert formats == {"jpeg"}  # the browser converted the WebP
+
+    # 5. Submit: the message and everything locked, without a page reload.
+    page.evaluate("window.__noReload = true")
+    page.locator("#status-panel").get_by_role("button", name="提交审核").click()
+    page.locator(".submitted-message").wait_for()
+    assert re.search(
+        r"\d{4}/\d{1,2}/\d{1,2} \d{2}:\d{2}:\d{2} 上报完成，内容已锁定。",
+        page.locator(".submitted-message").inner_text(),
+    )
+    assert page.evaluate("window.__noReload") is True
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.SUBMITTED
+    assert page.locator(".upload-form").count() == 0
+    assert page.locator("a.delete").count() == 0
+    assert page.locator(".badge-locked").count() == 4
+    assert page.locator(".badge-open").count() == 0
+
+
+def test_browser_heic_gets_clear_message(page, live_server):
+    candidate = CandidateFactory()
+    category = MaterialCategoryFactory(province=candidate.province, exam_year=candidate.exam_year)
+    token = sign_entry_token(payload_for_candidate(candidate), settings.YISHEN_ENTRY_SECRET)
+    page.goto(f"/entry/?t={token}")
+    page.wait_for_url(re.compile(r"/materials/$"))
+    page.locator(f"#file-{category.pk}").set_input_files(
+        files=[
+            {"name": "IMG_0001.HEIC", "mimeType": "image/heic", "buffer": photos.make_heic_like()}
+        ]
+    )
+    page.locator(f"#cat-{category.pk} .upload-errors").wait_for()
+    assert "兼容性最佳" in page.locator(f"#cat-{category.pk} .upload-errors").inner_text()
+    assert not MaterialImage.objects.exists()
+
+
+def test_browser_keyboard_and_viewer(page, live_server):
+    candidate = CandidateFactory()
+    category = MaterialCategoryFactory(province=candidate.province, exam_year=candidate.exam_year)
+    from tests.factories.materials import MaterialImageFactory
+
+    image = MaterialImageFactory(candidate=candidate, category=category)
+    token = sign_entry_token(payload_for_candidate(candidate), settings.YISHEN_ENTRY_SECRET)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"/entry/?t={token}")
+    page.wait_for_url(re.compile(r"/materials/$"))
+    # Nothing overflows a 360-px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # The thumbnail opens the full-size photo in a dialog; Escape closes it, focus returns.
+    link = page.locator(f"#photo-{image.pk} a.thumb")
+    link.focus()
+    page.keyboard.press("Enter")
+    viewer = page.locator("#viewer")
+    viewer.wait_for(state="visible")
+    assert f"/materials/image/{image.pk}/display/" in viewer.locator("img").get_attribute("src")
+    page.keyboard.press("Escape")
+    viewer.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.classList.contains('thumb')")
