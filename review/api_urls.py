@@ -8,6 +8,7 @@ app_name = "api"
 
 urlpatterns = [
     path("results", api.results, name="results"),
+    path("exports/", exports.export_page, name="exports"),
     path("exports/results.csv", exports.results_csv, name="results_csv"),
     path("exports/results.xlsx", exports.results_xlsx, name="results_xlsx"),
 ]

@@ -14,22 +14,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
+from django import forms
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from accounts.enums import CandidateStatus
-from accounts.models import Candidate, ExamYear
+from accounts.enums import CandidateStatus, StaffRole
+from accounts.models import Candidate, ExamYear, TestSite
 from accounts.selectors import candidates_visible_to, staff_profile_of
 
 from .api import feedback_reasons
@@ -287,6 +290,67 @@ def results_xlsx(request: HttpRequest) -> HttpResponse:
         as_attachment=True,
         filename=_filename(label, "xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- The export page (GET form; the buttons go straight to the two files) ------------------
+
+
+class ExportForm(forms.Form):
+    """The filters of the export, named as the export URLs read them."""
+
+    site = forms.ModelChoiceField(
+        label=gettext_lazy("考点"),
+        queryset=TestSite.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("全部"),
+    )
+    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
+    year = forms.TypedChoiceField(label=gettext_lazy("考试年度"), coerce=int, required=False)
+
+    def __init__(self, *args, profile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部"))] + list(CandidateStatus.choices)
+        years = list(ExamYear.objects.order_by("-year").values_list("year", "is_current"))
+        self.fields["year"].choices = [(y, str(y)) for y, _current in years]
+        current = next((y for y, is_current in years if is_current), None)
+        if current is not None:
+            self.fields["year"].initial = current
+        if profile.role == StaffRole.SITE_REVIEWER:
+            del self.fields["site"]
+        else:
+            sites = TestSite.objects.order_by("code")
+            if profile.role != StaffRole.NATIONAL:
+                sites = sites.filter(province_id=profile.province_id)
+            self.fields["site"].queryset = sites
+
+
+@require_GET
+@staff_required
+def export_page(request: HttpRequest) -> HttpResponse:
+    profile = staff_profile_of(request.user)
+    return render(
+        request,
+        "review/export.html",
+        {"profile": profile, "form": ExportForm(profile=profile)},
+    )
+
+
+# --- An admin action (for the candidate list of the admin) ---------------------------------
+
+
+@admin.action(description=gettext_lazy("导出所选考生的审核结果（CSV）"))
+def export_results_action(modeladmin, request: HttpRequest, queryset: QuerySet[Candidate]):
+    """For `actions = [...]` of a Candidate ModelAdmin: the selected rows (the admin already
+    limits them to the operator's province) as the same streamed CSV."""
+    response = StreamingHttpResponse(
+        csv_chunks(export_rows(queryset)), content_type="text/csv; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_filename("selected", "csv")}"'
     )
     response.headers["Cache-Control"] = "no-store"
     return response

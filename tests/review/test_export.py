@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from accounts.auth import SESSION_KEY
 from accounts.enums import CandidateStatus
+from accounts.models import Candidate
 from tests.factories.accounts import (
     CandidateFactory,
     ExamYearFactory,
@@ -315,3 +316,63 @@ def test_export_query_count_constant(client, world, django_assert_num_queries, c
         _response, body = download_csv(client)
 
     assert len(csv_rows(body)) == 1 + 1 + 1 + count
+
+
+PAGE_URL = "/api/v1/exports/"
+
+
+def test_export_page_for_province_staff_offers_their_sites(client, world):
+    client.force_login(operator(world["p37"]))
+
+    response = client.get(PAGE_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "导出审核结果" in html
+    assert "导出范围：山东考区的考生。" in html
+    assert 'value="3701"' in html
+    assert 'value="3702"' in html
+    assert 'value="1301"' not in html
+    assert 'action="/api/v1/exports/results.xlsx"' in html
+    assert 'formaction="/api/v1/exports/results.csv"' in html
+
+
+def test_export_page_for_site_reviewer_has_no_site_choice(client, world):
+    client.force_login(site_reviewer(world["jinan"]))
+
+    response = client.get(PAGE_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "导出范围：济南考点的考生。" in html
+    assert 'name="site"' not in html
+
+
+def test_export_page_refuses_anonymous_and_plain_users(client, world):
+    assert client.get(PAGE_URL).status_code == 302
+    client.force_login(get_user_model().objects.create_user("plain", password="x-pass-2026"))
+    assert client.get(PAGE_URL).status_code == 403
+
+
+def test_export_page_form_values_are_what_the_export_reads(client, world):
+    status_change(world["b"], CandidateStatus.SUBMITTED)
+    client.force_login(operator(world["p37"]))
+
+    # What the page's form submits: site code, status value, year.
+    reg_nos = exported_reg_nos(client, {"site": "3702", "status": "submitted", "year": "2026"})
+
+    assert reg_nos == ["370200000001"]
+
+
+def test_export_admin_action_streams_the_selected_rows(rf, world):
+    from review.exports import export_results_action
+
+    request = rf.post("/admin/accounts/candidate/")
+    request.user = operator(world["p37"])
+    queryset = Candidate.objects.filter(reg_no__in=["370100000001", "370200000001"])
+
+    response = export_results_action(None, request, queryset)
+
+    rows = csv_rows(b"".join(response.streaming_content))
+    assert rows[0] == HEADER
+    assert sorted(row[0] for row in rows[1:]) == ["370100000001", "370200000001"]
