@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
@@ -341,11 +342,11 @@ def approve_remaining(request, pk: int):
 
 
 DONE_MESSAGES = {
-    "site_pass": _("已考点通过。"),
-    "return": _("已退回考生，并已发送短信通知。"),
-    "return_to_site": _("已退回考点重新审核。"),
-    "approve": _("已审核通过，并已发送短信通知。"),
-    "reject": _("已审核拒绝，并已发送短信通知。"),
+    "site_pass": gettext_lazy("已考点通过。"),
+    "return": gettext_lazy("已退回考生，并已发送短信通知。"),
+    "return_to_site": gettext_lazy("已退回考点重新审核。"),
+    "approve": gettext_lazy("已审核通过，并已发送短信通知。"),
+    "reject": gettext_lazy("已审核拒绝，并已发送短信通知。"),
 }
 
 

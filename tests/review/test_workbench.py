@@ -524,3 +524,19 @@ def test_queue_keyset_all_statuses_with_unsubmitted_last(org):
         if cursor is None:
             break
     assert seen == [c.pk for c in submitted] + [c.pk for c in drafts]
+
+
+def test_candidate_page_hides_verification_codes_and_labels_history(client, org, case):
+    candidate, cats, imgs = case
+    Notification.objects.create(
+        candidate=candidate, recipient="13900000000", text="验证码 482913", purpose="code"
+    )
+    from review import services
+
+    services.images_approve_remaining(candidate=candidate, by=org.staff["site"])
+    services.candidate_site_pass(candidate=candidate, by=org.staff["site"])
+    _login(client, org.staff["province"])
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    assert "482913" not in body
+    assert "验证码短信，内容不显示" in body
+    assert "已提交 → 考点通过" in body
