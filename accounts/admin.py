@@ -290,6 +290,9 @@ class StaffAccountForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         role, province, site = data.get("role"), data.get("province"), data.get("site")
+        if province is None and self.request is not None and not is_national(self.request):
+            # An operator's reviewers are always of the operator's province.
+            data["province"] = province = admin_province_of(self.request)
         if role == StaffRole.SITE_REVIEWER and site is not None and province is None:
             data["province"] = province = site.province
         if role:

@@ -233,3 +233,16 @@ def test_admin_notifications_scoped_and_code_hidden(tj_client, world):
 def test_admin_operator_login_with_password(client, world):
     assert client.login(username="operator12", password=PASSWORD)
     assert client.get("/admin/").status_code == 200
+
+
+def test_admin_operator_province_reviewer_gets_own_province(tj_client, world):
+    response = tj_client.post(
+        "/admin/accounts/staffaccount/add/", _account_post(role=StaffRole.PROVINCE_REVIEWER)
+    )
+    assert response.status_code == 302
+    profile = User.objects.get(username="newreviewer").staff_profile
+    assert (profile.role, profile.province, profile.site) == (
+        StaffRole.PROVINCE_REVIEWER,
+        world["tianjin"],
+        None,
+    )
