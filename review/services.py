@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole, SubmitMode
 from accounts.models import Candidate, StaffProfile
 from accounts.selectors import staff_can_see_candidate, staff_profile_of
-from materials.enums import ImageStatus
+from materials.enums import ImageStatus, ProcessingState
 from materials.models import MaterialCategory, MaterialImage
 
 from .enums import ActorKind, EventAction
@@ -550,6 +550,9 @@ def image_approve(
         candidate = _lock(image.candidate)
         actor = _reviewer(by=by, candidate=candidate, expected_status=expected_status, now=now)
         locked = _lock_image(image=image, candidate=candidate)
+        if locked.processing != ProcessingState.READY:
+            # Nobody approves a photo they could not look at.
+            raise ValidationError(_("图片尚在处理中或处理失败，不能审核通过。"), code="processing")
         if locked.status != ImageStatus.APPROVED:
             before = locked.status
             locked.status = ImageStatus.APPROVED
@@ -644,7 +647,7 @@ def images_approve_remaining(
         actor = _reviewer(by=by, candidate=locked, expected_status=expected_status, now=now)
         pending = list(
             _current_images(locked)
-            .filter(status=ImageStatus.PENDING)
+            .filter(status=ImageStatus.PENDING, processing=ProcessingState.READY)
             .select_for_update(of=("self",))
             .select_related("category")
             .order_by("pk")

@@ -245,7 +245,12 @@ def candidate(request, pk: int):
     )
     blocks = selectors.candidate_material_blocks(candidate)
     reasons = selectors.return_reasons(candidate.province)
-    pending = sum(1 for block in blocks for img in block.images if img.status == "pending")
+    pending = sum(
+        1
+        for block in blocks
+        for img in block.images
+        if img.status == "pending" and img.processing == "ready"
+    )
     qs = _queue_querystring(request)
     return render(
         request,

@@ -417,3 +417,20 @@ def test_reminders_once_per_return(org):
     tasks.remind_reply_deadlines()
     assert Notification.objects.count() == 2
     assert far.pk not in Notification.objects.values_list("candidate_id", flat=True)
+
+
+def test_unprocessed_photo_cannot_be_approved(org):
+    from tests.factories.materials import MaterialImageFactory
+
+    candidate, cats, imgs = _make(org, S.SUBMITTED, photos=1)
+    raw = MaterialImageFactory(candidate=candidate, category=cats[0], processed=False)
+    with pytest.raises(ValidationError) as exc:
+        services.image_approve(image=raw, by=org.staff["site"])
+    assert exc.value.code == "processing"
+    assert services.images_approve_remaining(candidate=candidate, by=org.staff["site"]) == 1
+    raw.refresh_from_db()
+    assert raw.status == ImageStatus.PENDING
+    with pytest.raises(ValidationError):
+        services.candidate_site_pass(candidate=candidate, by=org.staff["site"])
+    # It can be returned, though (e.g. a photo the pipeline could not read).
+    services.image_return(image=raw, by=org.staff["site"], reason="图片不清晰")
