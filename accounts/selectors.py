@@ -3,6 +3,7 @@ here, once: every view, admin page and photo response that shows a candidate ask
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .enums import IdType, StaffRole
 from .models import Candidate, StaffProfile
@@ -51,13 +52,13 @@ def staff_can_see_candidate(user, candidate: Candidate) -> bool:
 # --- what a later entry changed, for the material page ---------------------------------
 
 _CHANGE_LABELS = {
-    "name": _("姓名"),
-    "id_type": _("证件类型"),
-    "id_no": _("证件号码"),
-    "province": _("考区"),
-    "site": _("考点"),
-    "category": _("报考类别"),
-    "tags": _("考生标记"),
+    "name": gettext_lazy("姓名"),
+    "id_type": gettext_lazy("证件类型"),
+    "id_no": gettext_lazy("证件号码"),
+    "province": gettext_lazy("考区"),
+    "site": gettext_lazy("考点"),
+    "category": gettext_lazy("报考类别"),
+    "tags": gettext_lazy("考生标记"),
 }
 
 

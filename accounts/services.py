@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .entry import EntryClaims, EntryRefusal
 from .enums import CandidateEventAction
@@ -36,7 +37,12 @@ CODE_MAX_ATTEMPTS = getattr(settings, "YISHEN_PHONE_CODE_MAX_ATTEMPTS", 5)
 CODE_RESEND_SECONDS = getattr(settings, "YISHEN_PHONE_CODE_RESEND_SECONDS", 60)
 CODES_PER_HOUR = getattr(settings, "YISHEN_PHONE_CODES_PER_HOUR", 5)
 
-CODE_SMS_TEMPLATE = "您的医师资格考试报名材料上传系统验证码为{code}，5分钟内有效。请勿告诉他人。"
+# The version of the consent text on the consent step (stored with the consent event).
+CONSENT_VERSION = "2026-1"
+
+CODE_SMS_TEMPLATE = gettext_lazy(
+    "您的医师资格考试报名材料上传系统验证码为{code}，5分钟内有效。请勿告诉他人。"
+)
 
 
 def _event(candidate: Candidate, action: str, *, ip: str | None = None, **data) -> None:
@@ -308,9 +314,6 @@ def candidate_give_consent(
     return candidate
 
 
-CONSENT_VERSION = "2026-1"
-
-
 def candidate_set_address(
     *, candidate: Candidate, address: str, ip: str | None = None
 ) -> Candidate:
@@ -458,7 +461,7 @@ def phone_code_send(
             verification.created_at = now
         notification_create(
             recipient=phone,
-            text=render_sms(CODE_SMS_TEMPLATE, code=code),
+            text=render_sms(str(CODE_SMS_TEMPLATE), code=code),
             purpose="code",
             candidate=candidate,
         )

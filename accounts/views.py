@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -159,10 +160,10 @@ STEP_URLS = {
     ActivationStep.ADDRESS: "accounts:activate_address",
 }
 STEP_TITLES = {
-    ActivationStep.CONFIRM: _("确认报名信息"),
-    ActivationStep.CONSENT: _("个人信息处理同意"),
-    ActivationStep.PHONE: _("验证手机号码"),
-    ActivationStep.ADDRESS: _("填写联系地址"),
+    ActivationStep.CONFIRM: gettext_lazy("确认报名信息"),
+    ActivationStep.CONSENT: gettext_lazy("个人信息处理同意"),
+    ActivationStep.PHONE: gettext_lazy("验证手机号码"),
+    ActivationStep.ADDRESS: gettext_lazy("填写联系地址"),
 }
 
 
