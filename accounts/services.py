@@ -356,6 +356,7 @@ class PhoneCodeState:
 
     pending: PhoneVerification | None
     expires_at: object | None
+    expires_in_minutes: int
     attempts_left: int
     resend_in: int
     sends_left_this_hour: int
@@ -395,6 +396,9 @@ def phone_code_state(*, candidate: Candidate, now=None) -> PhoneCodeState:
     return PhoneCodeState(
         pending=pending,
         expires_at=pending.expires_at if pending else None,
+        expires_in_minutes=(
+            max(1, -int(-(pending.expires_at - now).total_seconds() // 60)) if pending else 0
+        ),
         attempts_left=(CODE_MAX_ATTEMPTS - pending.attempts) if pending else 0,
         resend_in=resend_in,
         sends_left_this_hour=sends_left,

@@ -53,6 +53,7 @@ def test_activation_steps_in_order_end_on_material_page(client, fresh, sms_outbo
     assert sms_outbox[-1].recipient == "13812345678"
     phone_page = client.get("/activate/phone/").content.decode()
     assert "验证码已发送至 138****5678" in phone_page
+    assert "前有效（剩余约 5 分钟）" in phone_page
     assert f"还可尝试 {CODE_MAX_ATTEMPTS} 次" in phone_page
 
     response = client.post("/activate/phone/", {"action": "verify", "code": _code(sms_outbox)})
