@@ -166,6 +166,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.remind_reply_deadlines",
         "schedule": crontab(minute="*/15"),
     },
+    "purge-entry-nonces": {
+        "task": "accounts.purge_entry_nonces",
+        "schedule": crontab(minute=7),
+    },
     "retry-stuck-notifications": {
         "task": "notifications.retry_stuck",
         "schedule": 300.0,

@@ -9,6 +9,8 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 YISHEN_ENTRY_SECRET = env.str("YISHEN_ENTRY_SECRET")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
+# The refusal pages send candidates back there: no demo stand-in in production.
+YISHEN_REGISTRATION_URL = env.str("YISHEN_REGISTRATION_URL")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
