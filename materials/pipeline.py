@@ -138,6 +138,7 @@ def process(data: bytes, *, watermark: str, max_pixels: int = 25_000_000) -> Pro
         im.load()
         target = _target(im.size, DISPLAY_MAX)
         rgb = _to_rgb(im)
+        im = None  # the decoded source goes as soon as it has been converted (peak memory)
         if rgb.size != target:
             rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
         if fix is not None:

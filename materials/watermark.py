@@ -22,7 +22,11 @@ HALO = (255, 255, 255)
 INK_ALPHA = 0.30
 HALO_ALPHA = 0.22
 ANGLE = 30  # degrees, counter-clockwise
-_SIZE_STEP = 4  # font sizes are rounded to this step so that tiles are shared
+_SIZE_STEP = 4
+_INK_LUT = [int(v * INK_ALPHA) for v in range(256)]
+_HALO_LUT = [
+    int(v * HALO_ALPHA) for v in range(256)
+]  # font sizes are rounded to this step so that tiles are shared
 
 
 def watermark_text(template: str, *, year, reg_no: str) -> str:
@@ -82,13 +86,16 @@ def tile(text: str, size: int) -> tuple[tuple[int, int], tuple[Piece, ...]]:
     ImageDraw.Draw(halo).text(
         (pad - left, pad - top), text, font=f, fill=255, stroke_width=max(1, size // 14)
     )
-    ink = ink.rotate(ANGLE, resample=Image.Resampling.BILINEAR, expand=True)
-    halo = halo.rotate(ANGLE, resample=Image.Resampling.BILINEAR, expand=True)
+    # Both masks rotated in one go (as the two bands of an LA image).
+    both = Image.merge("LA", (ink, halo)).rotate(
+        ANGLE, resample=Image.Resampling.BILINEAR, expand=True
+    )
+    ink, halo = both.split()
     # Halo under ink, flattened into one colour layer and one alpha mask (a single paste).
     layer = Image.new("RGBA", ink.size, (*HALO, 0))
-    layer.putalpha(halo.point([int(v * HALO_ALPHA) for v in range(256)]))
+    layer.putalpha(halo.point(_HALO_LUT))
     top_layer = Image.new("RGBA", ink.size, (*INK, 0))
-    top_layer.putalpha(ink.point([int(v * INK_ALPHA) for v in range(256)]))
+    top_layer.putalpha(ink.point(_INK_LUT))
     layer = Image.alpha_composite(layer, top_layer)
     colour, alpha = layer.convert("RGB"), layer.getchannel("A")
     gap = size

@@ -1,0 +1,209 @@
+"""Benchmark of the image pipeline (materials/pipeline.py) against bare Pillow.
+
+Run from the project folder:  .venv/bin/python bench/pipeline.py [--rounds 5]
+
+For two kinds of photo — 200 KB 1600×1200 JPEGs (what the page sends after shrinking) and a
+12-megapixel phone photo (4000×3000, about 3 MB, stored sideways with EXIF orientation 6) —
+it times, in the same run and on the same bytes:
+
+- pipeline: materials.pipeline.process (upright, RGB, metadata dropped, tiled watermark with
+  a per-candidate text, display JPEG ≤1600 px, thumbnail ≤320 px);
+- bare: Image.open + load, ImageOps.exif_transpose, save as JPEG at the same quality.
+
+Each measurement runs in a fresh child process (one core, like one Celery worker process), so
+that the peak resident memory (ru_maxrss) belongs to that measurement alone; the figure next
+to it is the growth over the child's resident memory after imports. Targets (issue 3): ≥30
+photos/s per core on the 200 KB photos, ≤1.5× the bare time, ≤55 MB peak per worker, a 12-MP
+photo in ≤250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PHOTOS_PER_CANDIDATE = 4  # the watermark text carries the reg_no: one tile per candidate
+TEMPLATE = "仅供2026年医师资格考试审核使用 {reg_no}"
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process. VmHWM, not ru_maxrss: Linux carries
+    ru_maxrss over exec from the forking parent, VmHWM starts afresh with the new program."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+    except OSError:
+        return _rss_mb()
+
+
+def _make_photos(kind: str, count: int) -> list[bytes]:
+    from tests import photos
+
+    if kind == "small":
+        return [photos.make_bench_jpeg(seed=i) for i in range(count)]
+    return [photos.make_phone_jpeg(seed=i) for i in range(count)]
+
+
+def _bare(data: bytes) -> bytes:
+    import io
+
+    from PIL import Image, ImageOps
+
+    from materials.pipeline import DISPLAY_QUALITY
+
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    im = ImageOps.exif_transpose(im)
+    out = io.BytesIO()
+    im.convert("RGB").save(out, "JPEG", quality=DISPLAY_QUALITY)
+    return out.getvalue()
+
+
+def _pipeline_runner():
+    from materials.pipeline import process
+    from materials.watermark import tile, watermark_text
+
+    def run(data: bytes, index: int) -> bytes:
+        reg_no = f"2026{index // PHOTOS_PER_CANDIDATE:08d}"
+        return process(data, watermark=watermark_text(TEMPLATE, year=2026, reg_no=reg_no)).display
+
+    return run, tile
+
+
+def _child(paths: list[str], mode: str, rounds: int, queue) -> None:
+    from PIL import Image  # noqa: F401  (imports counted in the baseline)
+
+    import materials.pipeline  # noqa: F401
+
+    run_pipeline, tile = _pipeline_runner()
+    # One photo in memory at a time, read outside the timed part, as a worker holds it.
+    baseline = _current_rss_mb()
+    times = []
+    sizes = []
+    for _ in range(rounds):
+        tile.cache_clear()  # every round pays for its tiles, as a fresh worker would
+        elapsed = 0.0
+        for i, path in enumerate(paths):
+            photo = Path(path).read_bytes()
+            sizes.append(len(photo))
+            start = time.perf_counter()
+            if mode == "pipeline":
+                run_pipeline(photo, i)
+            else:
+                _bare(photo)
+            elapsed += time.perf_counter() - start
+            del photo
+        times.append(elapsed / len(paths))
+    queue.put(
+        {
+            "ms": statistics.median(times) * 1000,
+            "best_ms": min(times) * 1000,
+            "peak_mb": _rss_mb(),
+            "baseline_mb": baseline,
+            "bytes": statistics.mean(sizes),
+        }
+    )
+
+
+def measure(paths: list[str], mode: str, rounds: int) -> dict:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(paths, mode, rounds, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--small", type=int, default=40, help="number of 200 KB photos")
+    parser.add_argument("--large", type=int, default=4, help="number of 12-MP photos")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    import tempfile
+
+    import PIL
+    from PIL import features
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="yishen-bench-") as folder:
+        for kind, count, label in (
+            ("small", args.small, "200 KB 1600×1200 JPEG"),
+            ("large", args.large, "12 MP 4000×3000 JPEG, EXIF 6"),
+        ):
+            # Made here, read by the children: the photo makers' caches stay out of the
+            # measured processes.
+            paths = []
+            for i, data in enumerate(_make_photos(kind, count)):
+                path = Path(folder, f"{kind}-{i}.jpg")
+                path.write_bytes(data)
+                paths.append(str(path))
+            bare = measure(paths, "bare", args.rounds)
+            pipe = measure(paths, "pipeline", args.rounds)
+            rows.append((label, count, bare, pipe))
+
+    if args.json:
+        print(json.dumps([{"photo": r[0], "bare": r[2], "pipeline": r[3]} for r in rows], indent=2))
+        return
+    print(
+        f"Pillow {PIL.__version__} (libjpeg-turbo {features.version('libjpeg_turbo') or '-'}), "
+        f"Python {sys.version.split()[0]}, one process per line, median of {args.rounds} rounds"
+    )
+    print(f"watermark text per candidate, {PHOTOS_PER_CANDIDATE} photos per candidate")
+    print()
+    header = (
+        f"{'photo':31} {'what':9} {'ms/photo':>9} {'photos/s':>9} {'peak RSS':>9} {'growth':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, count, bare, pipe in rows:
+        for name, r in (("bare", bare), ("pipeline", pipe)):
+            print(
+                f"{label:31} {name:9} {r['ms']:9.1f} {1000 / r['ms']:9.1f} "
+                f"{r['peak_mb']:7.1f}MB {r['peak_mb'] - r['baseline_mb']:6.1f}MB"
+            )
+        ratio = pipe["ms"] / bare["ms"]
+        print(
+            f"{'':31} {'ratio':9} {ratio:9.2f}×  (pipeline / bare, {count} photos, "
+            f"mean size {pipe['bytes'] / 1024:.0f} KB)"
+        )
+        print()
+    small, large = rows[0][3], rows[1][3]
+    print("targets:")
+    print(f"  ≥30 photos/s per core on 200 KB photos: {1000 / small['ms']:.1f}")
+    print(f"  ≤1.5× bare on 200 KB photos: {small['ms'] / rows[0][2]['ms']:.2f}×")
+    print(
+        f"  ≤55 MB peak per worker: {max(small['peak_mb'], large['peak_mb']):.1f} MB RSS "
+        f"(Python + Pillow + photos held in memory), growth "
+        f"{max(small['peak_mb'] - small['baseline_mb'], large['peak_mb'] - large['baseline_mb']):.1f} MB"
+    )
+    print(f"  12-MP photo ≤250 ms: {large['ms']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
