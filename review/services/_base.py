@@ -1,0 +1,268 @@
+"""What every review transition shares: who may act at which level, the row lock and the
+conditional status update, the audit row, the SMS, the claim check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
+from accounts.models import Candidate, StaffProfile
+from accounts.selectors import staff_can_see_candidate, staff_profile_of
+from materials.models import MaterialCategory, MaterialImage
+
+from ..enums import ActorKind
+from ..models import ReviewClaim, ReviewEvent
+
+# How long opening a candidate keeps it for one reviewer; every action extends it.
+CLAIM_MINUTES = 5
+# Candidates handled per transaction by the deadline sweep.
+DEADLINE_BATCH = 500
+# A reminder goes out when this little time is left to reply.
+REMINDER_HOURS = 6
+
+REVIEW_STATES = (CandidateStatus.SUBMITTED, CandidateStatus.SITE_PASSED)
+
+
+def _status_label(status: str) -> str:
+    return str(CandidateStatus(status).label) if status in CandidateStatus.values else status
+
+
+def _taken_message(candidate: Candidate) -> str:
+    return _("该考生已被其他审核员处理（当前状态：%(status)s），请刷新后查看。") % {
+        "status": _status_label(candidate.status)
+    }
+
+
+def _not_your_turn(candidate: Candidate) -> str:
+    return _("该考生当前状态为「%(status)s」，不在您的审核环节。") % {
+        "status": _status_label(candidate.status)
+    }
+
+
+def _lock(candidate: Candidate) -> Candidate:
+    """The candidate row, locked for the rest of the transaction, with its current state."""
+    try:
+        locked = (
+            Candidate.objects.select_for_update(of=("self",))
+            .select_related("province")
+            .get(pk=candidate.pk)
+        )
+    except Candidate.DoesNotExist:
+        raise ValidationError(_("该考生不存在。"), code="gone") from None
+    return locked
+
+
+def _sync(target: Candidate, source: Candidate, fields: Iterable[str]) -> None:
+    # The caller's instance shows what was stored.
+    for name in fields:
+        setattr(target, name, getattr(source, name))
+
+
+def _event(
+    *,
+    candidate: Candidate,
+    action: str,
+    actor=None,
+    actor_kind: str = ActorKind.STAFF,
+    role: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    image: MaterialImage | None = None,
+    data: dict | None = None,
+    ip: str | None = None,
+) -> ReviewEvent:
+    return ReviewEvent.objects.create(
+        candidate=candidate,
+        image=image,
+        actor_kind=actor_kind,
+        actor=actor,
+        role=role,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        ip_address=ip or None,
+    )
+
+
+def _sms(*, candidate: Candidate, template: str, purpose: str, event_key: str, **context) -> None:
+    """The message row is created in the decision's transaction and sent after commit."""
+    if not candidate.phone:
+        return
+    from notifications.services import notification_create, render_sms
+
+    text = render_sms(
+        template,
+        name=candidate.name,
+        reg_no=candidate.reg_no,
+        year=getattr(candidate.exam_year, "year", None),
+        **context,
+    )
+    notification_create(
+        recipient=candidate.phone,
+        text=text,
+        purpose=purpose,
+        candidate=candidate,
+        event_key=event_key,
+    )
+
+
+def _window_open(province, now: dt.datetime) -> bool:
+    if province.opens_at is not None and now < province.opens_at:
+        return False
+    return not (province.closes_at is not None and now >= province.closes_at)
+
+
+def _current_images(candidate: Candidate):
+    return MaterialImage.objects.filter(candidate=candidate, removed_at__isnull=True)
+
+
+def _missing_required(candidate: Candidate) -> list[MaterialCategory]:
+    from materials.selectors import missing_required_categories
+
+    return list(missing_required_categories(candidate))
+
+
+def _applicable_categories(candidate: Candidate) -> list[MaterialCategory]:
+    from materials.selectors import categories_for_candidate
+
+    return list(categories_for_candidate(candidate))
+
+
+def _names(categories: Iterable[MaterialCategory]) -> str:
+    return "、".join(c.name for c in categories)
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: object
+    profile: StaffProfile
+    level: str  # ReviewLevel the action is taken at
+
+    @property
+    def role(self) -> str:
+        return self.profile.role
+
+
+def _profile_for(by, candidate: Candidate) -> StaffProfile:
+    profile = staff_profile_of(by)
+    if profile is None or not staff_can_see_candidate(by, candidate):
+        raise PermissionDenied(_("您无权审核该考生。"))
+    return profile
+
+
+def _level_for_status(status: str) -> str | None:
+    if status == CandidateStatus.SUBMITTED:
+        return ReviewLevel.SITE
+    if status == CandidateStatus.SITE_PASSED:
+        return ReviewLevel.PROVINCE
+    return None
+
+
+def _can_act_at(profile: StaffProfile, level: str) -> bool:
+    if profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL):
+        return True
+    return profile.review_level == level
+
+
+def _reviewer(
+    *,
+    by,
+    candidate: Candidate,
+    levels: Sequence[str] = (ReviewLevel.SITE, ReviewLevel.PROVINCE),
+    expected_status: str | None = None,
+    now: dt.datetime | None = None,
+) -> Actor:
+    """Checks, on the LOCKED candidate, that `by` may act on it now and at which level.
+    Scope failures are PermissionDenied; a state that moved on (another reviewer was faster)
+    or a claim held by someone else is a ValidationError with a clear message."""
+    profile = _profile_for(by, candidate)
+    if profile.role == StaffRole.SITE_REVIEWER:
+        own = {ReviewLevel.SITE}
+    elif profile.role == StaffRole.PROVINCE_REVIEWER:
+        own = {ReviewLevel.PROVINCE}
+    elif profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL):
+        own = {ReviewLevel.SITE, ReviewLevel.PROVINCE}
+    else:
+        raise PermissionDenied(_("您无权审核该考生。"))
+    if not own.intersection(levels):
+        raise PermissionDenied(_("您的审核级别不能执行此操作。"))
+    if expected_status and candidate.status != expected_status:
+        raise ValidationError(_taken_message(candidate), code="state")
+    level = _level_for_status(candidate.status)
+    if level is None or level not in levels or level not in own:
+        raise ValidationError(_not_your_turn(candidate), code="state")
+    _check_claim(candidate=candidate, by=by, now=now or timezone.now())
+    return Actor(user=by, profile=profile, level=level)
+
+
+def _check_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
+    claim = (
+        ReviewClaim.objects.filter(candidate_id=candidate.pk, expires_at__gt=now)
+        .exclude(reviewer_id=by.pk)
+        .select_related("reviewer")
+        .first()
+    )
+    if claim is not None:
+        raise ValidationError(
+            _("该考生正由审核员 %(user)s 审核（至 %(until)s），请稍后再试。")
+            % {
+                "user": claim.reviewer.get_full_name() or claim.reviewer.get_username(),
+                "until": timezone.localtime(claim.expires_at).strftime("%H:%M"),
+            },
+            code="claimed",
+        )
+
+
+def _release_claim(candidate: Candidate) -> None:
+    ReviewClaim.objects.filter(candidate_id=candidate.pk).delete()
+
+
+def _move(
+    locked: Candidate,
+    *,
+    to: str,
+    now: dt.datetime,
+    extra: dict | None = None,
+) -> str:
+    """Writes the transition as a conditional update on the status found under the row lock.
+    The lock already makes the status check safe on PostgreSQL; the condition keeps it safe
+    where there are no row locks (SQLite, the embedded default): of two concurrent writers
+    one updates the row and the other finds it changed and is told so."""
+    before = locked.status
+    fields = {"status": to, "status_changed_at": now, "updated_at": now, **(extra or {})}
+    updated = Candidate.objects.filter(pk=locked.pk, status=before).update(**fields)
+    if updated != 1:
+        current = Candidate.objects.filter(pk=locked.pk).first()
+        if current is not None:
+            locked.status = current.status
+        raise ValidationError(_taken_message(locked), code="state")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    return before
+
+
+def _format_time(value: dt.datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{local.year}/{local.month}/{local.day} {local:%H:%M:%S}"
+
+
+def _extend_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
+    until = now + dt.timedelta(minutes=CLAIM_MINUTES)
+    updated = (
+        ReviewClaim.objects.filter(candidate_id=candidate.pk)
+        .filter(Q(reviewer_id=by.pk) | Q(expires_at__lte=now))
+        .update(reviewer_id=by.pk, expires_at=until)
+    )
+    if not updated:
+        # The candidate row is locked by our transaction, so no one else inserts meanwhile.
+        ReviewClaim.objects.get_or_create(
+            candidate_id=candidate.pk, defaults={"reviewer": by, "expires_at": until}
+        )

@@ -1,0 +1,181 @@
+"""Per-photo decisions (no SMS): approve, return with a reason, approve all remaining."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Candidate
+from materials.enums import ImageStatus, ProcessingState
+from materials.models import MaterialImage
+
+from ..enums import ActorKind, EventAction
+from ..models import ReturnReason, ReviewEvent
+from ._base import (
+    _current_images,
+    _event,
+    _extend_claim,
+    _lock,
+    _reviewer,
+    _sync,
+)
+
+
+def _lock_image(*, image: MaterialImage, candidate: Candidate) -> MaterialImage:
+    try:
+        locked = (
+            MaterialImage.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .get(pk=image.pk, candidate_id=candidate.pk)
+        )
+    except MaterialImage.DoesNotExist:
+        raise ValidationError(_("该图片已被考生删除，请刷新后查看。"), code="gone") from None
+    if locked.removed_at is not None:
+        raise ValidationError(_("该图片已被考生替换，请刷新后查看。"), code="gone")
+    return locked
+
+
+def image_approve(
+    *,
+    image: MaterialImage,
+    by,
+    ip: str | None = None,
+    expected_status: str | None = None,
+) -> MaterialImage:
+    """A reviewer approves a photo: it locks and shows ✓ to the candidate. No SMS."""
+    now = timezone.now()
+    with transaction.atomic():
+        candidate = _lock(image.candidate)
+        actor = _reviewer(by=by, candidate=candidate, expected_status=expected_status, now=now)
+        locked = _lock_image(image=image, candidate=candidate)
+        if locked.processing != ProcessingState.READY:
+            # Nobody approves a photo they could not look at.
+            raise ValidationError(_("图片尚在处理中或处理失败，不能审核通过。"), code="processing")
+        if locked.status != ImageStatus.APPROVED:
+            before = locked.status
+            locked.status = ImageStatus.APPROVED
+            locked.return_reason = ""
+            locked.decided_by = by
+            locked.decided_at = now
+            locked.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+            _event(
+                candidate=candidate,
+                image=locked,
+                action=EventAction.IMAGE_APPROVE,
+                actor=by,
+                role=actor.role,
+                data={"level": actor.level, "before": before, "category": locked.category.name},
+                ip=ip,
+            )
+        _extend_claim(candidate=candidate, by=by, now=now)
+    _sync(image, locked, ("status", "return_reason", "decided_by_id", "decided_at"))
+    return image
+
+
+def _compose_reason(*, reason: ReturnReason | str | None, text: str, province) -> str:
+    """A standard reason of the province (or a national one) plus optional free text."""
+    standard = ""
+    if isinstance(reason, ReturnReason):
+        if not reason.is_active or reason.province_id not in (None, province.pk):
+            raise ValidationError(_("请选择本考区的标准退回原因。"), code="reason")
+        standard = reason.text
+    elif reason:
+        standard = str(reason).strip()
+    text = (text or "").strip()
+    if not standard and not text:
+        raise ValidationError(_("请选择退回原因。"), code="reason")
+    if standard and text:
+        return f"{standard}：{text}"
+    return standard or text
+
+
+def image_return(
+    *,
+    image: MaterialImage,
+    by,
+    reason: ReturnReason | str | None,
+    text: str = "",
+    ip: str | None = None,
+    expected_status: str | None = None,
+) -> MaterialImage:
+    """A reviewer returns a photo with a reason (a standard reason plus optional free text).
+    It is unlocked for the candidate once the candidate is returned. No SMS."""
+    now = timezone.now()
+    with transaction.atomic():
+        candidate = _lock(image.candidate)
+        actor = _reviewer(by=by, candidate=candidate, expected_status=expected_status, now=now)
+        full = _compose_reason(reason=reason, text=text, province=candidate.province)
+        locked = _lock_image(image=image, candidate=candidate)
+        before = locked.status
+        locked.status = ImageStatus.RETURNED
+        locked.return_reason = full[:1000]
+        locked.decided_by = by
+        locked.decided_at = now
+        locked.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+        _event(
+            candidate=candidate,
+            image=locked,
+            action=EventAction.IMAGE_RETURN,
+            actor=by,
+            role=actor.role,
+            data={
+                "level": actor.level,
+                "before": before,
+                "reason": locked.return_reason,
+                "category": locked.category.name,
+            },
+            ip=ip,
+        )
+        _extend_claim(candidate=candidate, by=by, now=now)
+    _sync(image, locked, ("status", "return_reason", "decided_by_id", "decided_at"))
+    return image
+
+
+def images_approve_remaining(
+    *,
+    candidate: Candidate,
+    by,
+    ip: str | None = None,
+    expected_status: str | None = None,
+) -> int:
+    """ "全部通过": every current PENDING photo of the candidate is approved at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _lock(candidate)
+        actor = _reviewer(by=by, candidate=locked, expected_status=expected_status, now=now)
+        pending = list(
+            _current_images(locked)
+            .filter(status=ImageStatus.PENDING, processing=ProcessingState.READY)
+            .select_for_update(of=("self",))
+            .select_related("category")
+            .order_by("pk")
+        )
+        if not pending:
+            return 0
+        MaterialImage.objects.filter(pk__in=[i.pk for i in pending]).update(
+            status=ImageStatus.APPROVED, return_reason="", decided_by=by, decided_at=now
+        )
+        ReviewEvent.objects.bulk_create(
+            [
+                ReviewEvent(
+                    candidate=locked,
+                    image=img,
+                    actor_kind=ActorKind.STAFF,
+                    actor=by,
+                    role=actor.role,
+                    action=EventAction.IMAGE_APPROVE,
+                    data={
+                        "level": actor.level,
+                        "before": ImageStatus.PENDING,
+                        "category": img.category.name,
+                        "bulk": True,
+                    },
+                    ip_address=ip or None,
+                )
+                for img in pending
+            ]
+        )
+        _extend_claim(candidate=locked, by=by, now=now)
+    return len(pending)
