@@ -157,8 +157,8 @@ def result_changes(
     *, after_id: int, limit: int, province_code: str | None = None, settled_before: datetime
 ) -> tuple[list[dict], int, bool]:
     """Up to `limit` result changes after event `after_id`, as API rows; returns
-    (rows, last_id, has_more). Two queries at most whatever the page size (three with a
-    province).
+    (rows, last_id, has_more). One query whatever the page size, plus one for the province
+    code and one for Feedback when a return or refusal did not record its reasons.
 
     Event ids come from a sequence at insert time, so a slow transaction can commit an id
     below one already returned. Only events older than `settled_before` are handed out, and
@@ -181,6 +181,7 @@ def result_changes(
             "action",
             "to_status",
             "created_at",
+            "data",
             "candidate__reg_no",
             "candidate__exam_year__year",
             "candidate__province__code",
@@ -196,13 +197,23 @@ def result_changes(
             has_more = False  # the rest is not settled yet: come back in a few seconds
             break
     last_id = events[-1]["id"] if events else after_id
-    feedback = _feedback_for(e for e in events if e["to_status"] in STATUSES_WITH_REASONS)
+    for event in events:
+        event["recorded"] = (
+            _reasons_in_event(event["data"])
+            if event["to_status"] in STATUSES_WITH_REASONS
+            else None
+        )
+    feedback = _feedback_for(
+        e for e in events if e["to_status"] in STATUSES_WITH_REASONS and e["recorded"] is None
+    )
     rows = []
     for event in events:
         status = event["to_status"]
         reasons: list[str] = []
         message = ""
-        if status in STATUSES_WITH_REASONS:
+        if event["recorded"] is not None:
+            reasons, message = event["recorded"]
+        elif status in STATUSES_WITH_REASONS:
             match = _closest_feedback(feedback, event)
             if match is not None:
                 reasons, message = feedback_reasons(match["items"]), match["message"]
@@ -223,7 +234,18 @@ def result_changes(
     return rows, last_id, has_more
 
 
+def _reasons_in_event(data) -> tuple[list[str], str] | None:
+    """The reasons as the decision recorded them in its own event: review.services writes
+    the items and message of a return, and the reason of a refusal, into the event's data
+    (the same content as the Feedback the candidate reads). None when the event has none."""
+    if not isinstance(data, dict) or not {"items", "message", "reason"} & data.keys():
+        return None
+    message = data.get("message") or data.get("reason") or ""
+    return feedback_reasons(data.get("items")), str(message).strip()
+
+
 def _feedback_for(events: Iterable[dict]) -> dict[int, list[dict]]:
+    """Feedback rows for events that do not carry their reasons (older or hand-made rows)."""
     wanted = list(events)
     if not wanted:
         return {}

@@ -43,9 +43,20 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     items = factory.LazyFunction(list)
 
 
-def status_change(candidate, to_status, *, from_status=None, action=None, reasons=None, message=""):
+def status_change(
+    candidate,
+    to_status,
+    *,
+    from_status=None,
+    action=None,
+    reasons=None,
+    message="",
+    recorded=True,
+):
     """Moves `candidate` to `to_status` the way a decision does: the candidate row, the audit
-    event and, for a return or a refusal, the Feedback the candidate reads."""
+    event and, for a return or a refusal, the Feedback the candidate reads. As
+    review.services does, the event's data records the items and message of a return and
+    the reason of a refusal (`recorded=False`: an event without them)."""
     from_status = from_status if from_status is not None else candidate.status
     action = action or ACTION_TO[to_status]
     now = timezone.now()
@@ -54,19 +65,23 @@ def status_change(candidate, to_status, *, from_status=None, action=None, reason
     if to_status == CandidateStatus.SUBMITTED and candidate.submitted_at is None:
         candidate.submitted_at = now
     candidate.save(update_fields=["status", "status_changed_at", "submitted_at"])
+    level = "province" if action.startswith("province") else "site"
+    items = [{"category": c, "image_id": None, "reason": r} for c, r in (reasons or [])]
+    data = {"level": level}
+    if recorded and action == EventAction.REJECT:
+        data["reason"] = message
+    elif recorded and to_status == CandidateStatus.RETURNED:
+        data.update(message=message, items=items)
     event = ReviewEventFactory(
         candidate=candidate,
         actor_kind=ActorKind.CANDIDATE if action == EventAction.SUBMIT else ActorKind.STAFF,
         action=action,
         from_status=from_status,
         to_status=to_status,
+        data=data,
     )
     if reasons is not None or message:
         FeedbackFactory(
-            candidate=candidate,
-            level="province" if action.startswith("province") else "site",
-            action=action,
-            message=message,
-            items=[{"category": c, "image_id": None, "reason": r} for c, r in (reasons or [])],
+            candidate=candidate, level=level, action=action, message=message, items=items
         )
     return event

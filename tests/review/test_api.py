@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.enums import CandidateStatus
 from review.api import canonical_query, canonical_string, decode_cursor, sign_request
 from review.enums import ActorKind, EventAction
-from review.models import ReviewEvent
+from review.models import Feedback, ReviewEvent
 from tests.factories.accounts import CandidateFactory, ProvinceFactory, TestSiteFactory
 from tests.factories.results import ReviewEventFactory, status_change
 
@@ -300,6 +300,40 @@ def test_results_each_return_keeps_its_own_reasons(client):
     ]
 
 
+def test_results_reasons_from_feedback_when_the_event_has_none(client):
+    candidate = CandidateFactory()
+    status_change(candidate, CandidateStatus.SUBMITTED)
+    first = status_change(
+        candidate, CandidateStatus.RETURNED, reasons=[("身份证明", "缺少反面")], recorded=False
+    )
+    status_change(candidate, CandidateStatus.SUBMITTED, action=EventAction.RESUBMIT)
+    second = status_change(
+        candidate,
+        CandidateStatus.RETURNED,
+        reasons=[("身份证明", "图片不清晰")],
+        message="请重新拍摄。",
+        recorded=False,
+    )
+    # Each Feedback a moment after its own event, hours apart from the other decision.
+    start = timezone.now() - timezone.timedelta(hours=5)
+    for event, feedback, hours in zip(
+        (first, second), Feedback.objects.order_by("id"), (0, 3), strict=True
+    ):
+        ReviewEvent.objects.filter(pk=event.pk).update(
+            created_at=start + timezone.timedelta(hours=hours)
+        )
+        Feedback.objects.filter(pk=feedback.pk).update(
+            created_at=start + timezone.timedelta(hours=hours, microseconds=40)
+        )
+
+    rows = [r for r in signed_get(client).json()["results"] if r["status"] == "returned"]
+
+    assert [(r["reasons"], r["message"]) for r in rows] == [
+        (["身份证明：缺少反面"], ""),
+        (["身份证明：图片不清晰"], "请重新拍摄。"),
+    ]
+
+
 def test_results_leave_out_events_that_change_no_status(client):
     candidate = CandidateFactory(status=CandidateStatus.SUBMITTED)
     ReviewEventFactory(
@@ -431,11 +465,32 @@ def test_results_query_count_constant(client, django_assert_num_queries, count):
         status_change(candidate, CandidateStatus.SUBMITTED)
         status_change(candidate, CandidateStatus.RETURNED, reasons=[("身份证明", "缺少反面")])
 
-    # One query for the events with their candidates, one for the reasons.
+    # One query: the events with their candidates (the reasons are in the events).
+    with django_assert_num_queries(1):
+        response = signed_get(client, {"limit": 1000})
+
+    assert len(response.json()["results"]) == 2 * count
+    assert response.json()["results"][-1]["reasons"] == ["身份证明：缺少反面"]
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_results_query_count_constant_with_reasons_from_feedback(
+    client, django_assert_num_queries, count
+):
+    site = TestSiteFactory()
+    for _ in range(count):
+        candidate = CandidateFactory(site=site)
+        status_change(candidate, CandidateStatus.SUBMITTED)
+        status_change(
+            candidate, CandidateStatus.RETURNED, reasons=[("身份证明", "缺少反面")], recorded=False
+        )
+
+    # The events, then the Feedback of the returns that did not record their reasons.
     with django_assert_num_queries(2):
         response = signed_get(client, {"limit": 1000})
 
     assert len(response.json()["results"]) == 2 * count
+    assert response.json()["results"][-1]["reasons"] == ["身份证明：缺少反面"]
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -446,8 +501,57 @@ def test_results_query_count_constant_with_province(client, django_assert_num_qu
         status_change(candidate, CandidateStatus.SUBMITTED)
         status_change(candidate, CandidateStatus.REJECTED, message="不符合报考条件。")
 
-    # The province by its code, the events, the reasons.
-    with django_assert_num_queries(3):
+    # The province by its code, the events.
+    with django_assert_num_queries(2):
         response = signed_get(client, {"province": site.province.code})
 
     assert len(response.json()["results"]) == 2 * count
+
+
+def test_results_follow_the_decisions_of_the_review_services(client):
+    """The same flow through review.services (not hand-made rows): what the registration
+    system reads after a return, a resubmission, a pass, an approval and a refusal."""
+    from materials.enums import ImageStatus
+    from review import services
+    from tests.factories.accounts import province_reviewer, site_reviewer
+    from tests.factories.review import candidate_with_photos
+
+    candidate, [category], [first, second] = candidate_with_photos(
+        status=CandidateStatus.SUBMITTED, photos=2
+    )
+    site_user = site_reviewer(candidate.site)
+    province_user = province_reviewer(candidate.province)
+    services.image_approve(image=first, by=site_user)
+    services.image_return(image=second, by=site_user, reason="图片不清晰", text="")
+    services.candidate_return(candidate=candidate, by=site_user, message="请重新上传。")
+    # The candidate replaces the photo (as materials.services.image_upload does) and resubmits.
+    second.removed_at = timezone.now()
+    second.save(update_fields=["removed_at"])
+    from tests.factories.materials import MaterialImageFactory
+
+    MaterialImageFactory(
+        candidate=candidate, category=category, status=ImageStatus.PENDING, replaces=second
+    )
+    services.candidate_resubmit(candidate=candidate)
+    for image in candidate.images.filter(removed_at__isnull=True, status=ImageStatus.PENDING):
+        services.image_approve(image=image, by=site_user)
+    services.candidate_site_pass(candidate=candidate, by=site_user)
+    services.candidate_approve(candidate=candidate, by=province_user)
+    other, _cats, _imgs = candidate_with_photos(
+        status=CandidateStatus.SUBMITTED, site=candidate.site
+    )
+    services.candidate_reject(candidate=other, by=site_user, reason="不符合报考条件。")
+
+    rows = signed_get(client).json()["results"]
+
+    assert [(r["reg_no"], r["status"]) for r in rows] == [
+        (candidate.reg_no, "returned"),
+        (candidate.reg_no, "submitted"),
+        (candidate.reg_no, "site_passed"),
+        (candidate.reg_no, "approved"),
+        (other.reg_no, "rejected"),
+    ]
+    assert rows[0]["reasons"] == [f"{category.name}：图片不清晰"]
+    assert rows[0]["message"] == "请重新上传。"
+    assert rows[4]["reasons"] == []
+    assert rows[4]["message"] == "不符合报考条件。"

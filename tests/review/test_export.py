@@ -376,3 +376,23 @@ def test_export_admin_action_streams_the_selected_rows(rf, world):
     rows = csv_rows(b"".join(response.streaming_content))
     assert rows[0] == HEADER
     assert sorted(row[0] for row in rows[1:]) == ["370100000001", "370200000001"]
+
+
+def test_export_reasons_written_by_the_review_services(client, world):
+    from review import services
+    from tests.factories.review import candidate_with_photos
+
+    candidate, [category], [first, second] = candidate_with_photos(
+        status=CandidateStatus.SUBMITTED, site=world["jinan"], photos=2
+    )
+    reviewer = site_reviewer(world["jinan"])
+    services.image_approve(image=first, by=reviewer)
+    services.image_return(image=second, by=reviewer, reason="证件已过期", text="")
+    services.candidate_return(candidate=candidate, by=reviewer, message="请重新上传。")
+    client.force_login(reviewer)
+
+    _response, body = download_csv(client)
+
+    rows = {row[0]: row for row in csv_rows(body)[1:]}
+    assert rows[candidate.reg_no][4] == "退回修改"
+    assert rows[candidate.reg_no][6] == f"{category.name}：证件已过期；请重新上传。"
