@@ -155,7 +155,9 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
     explicit = province.submit_mode != SubmitMode.AUTO_SAVE
     window = upload_window_state(candidate, now)
     status = candidate.status
-    missing = [b.category for b in blocks if b.short_by]
+    # Only what the candidate can still do something about: a locked category that is short
+    # (e.g. not returned during a return) is the reviewers' business.
+    missing = [b.category for b in blocks if b.short_by and not b.state.locked]
     deadline, deadline_label = None, ""
     opens_at = province.opens_at if province.opens_at and now < province.opens_at else None
     if status == CandidateStatus.RETURNED and candidate.reply_deadline:
@@ -165,7 +167,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
     ):
         deadline, deadline_label = province.closes_at, _("上传截止时间")
     submitted = ""
-    if status != CandidateStatus.DRAFT and candidate.submitted_at:
+    if status not in (CandidateStatus.DRAFT, CandidateStatus.RETURNED) and candidate.submitted_at:
         try:
             from review.selectors import submitted_message
 
