@@ -540,3 +540,41 @@ def test_candidate_page_hides_verification_codes_and_labels_history(client, org,
     assert "482913" not in body
     assert "验证码短信，内容不显示" in body
     assert "已提交 → 考点通过" in body
+
+
+def test_login_returns_to_the_page_asked_for(client, org, case):
+    candidate, cats, imgs = case
+    url = reverse("review:candidate", kwargs={"pk": candidate.pk})
+    response = client.get(url)
+    login_url = response["Location"]
+    assert login_url.startswith(reverse("review:login"))
+    page = client.get(login_url)
+    assert f'value="{url}"' in page.content.decode()
+    response = client.post(
+        reverse("review:login"),
+        {"username": org.staff["site"].username, "password": PASSWORD, "next": url},
+    )
+    assert response["Location"] == url
+
+
+def test_returned_candidate_can_be_rejected_by_returning_level_only(client, org):
+    candidate, cats, imgs = candidate_with_photos(status=S.RETURNED, site=org.site)
+    candidate.returned_by = ReviewLevel.SITE
+    candidate.reply_deadline = timezone.now() - dt.timedelta(hours=1)
+    candidate.save()
+    _login(client, org.staff["province"])
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    assert reverse("review:decide", kwargs={"pk": candidate.pk}) not in body
+    assert "不在您的审核环节" in body
+    _login(client, org.staff["site"])
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    assert "拒绝原因" in body
+    response = client.post(
+        reverse("review:decide", kwargs={"pk": candidate.pk}),
+        {"action": "reject", "message": "逾期未修改", "expected_status": "returned"},
+        follow=True,
+    )
+    assert "已审核拒绝" in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == S.REJECTED
+    assert Notification.objects.filter(candidate=candidate, purpose="result").count() == 1
