@@ -157,6 +157,14 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
         (_("适用范围"), {"fields": ("exam_categories", "tags", "excluded_tags", "is_active")}),
     )
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "province" and not is_national(request):
+            # Operators write into their province only, never the national template.
+            field.required = True
+            field.empty_label = None
+        return field
+
     @admin.display(description=_("范围"), ordering="province__code")
     def scope(self, obj):
         return obj.province.name if obj.province_id else _("全国模板")

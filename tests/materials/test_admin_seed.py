@@ -155,3 +155,14 @@ def test_seed_demo_materials_idempotent_and_applicability(year, province):
     )
     names = [c.name for c in categories_for_candidate(apprentice)]
     assert "出师证书" in names and "医术确有专长证书" not in names
+
+
+def test_admin_operator_cannot_create_template_or_other_province_row(client, year, province):
+    other = ProvinceFactory(code="37", name="山东")
+    client.force_login(operator(province))
+    data = _form_data(year, province)
+    data["province"] = ""
+    assert client.post(f"{CHANGELIST}add/", data).status_code == 200
+    data["province"] = other.pk
+    assert client.post(f"{CHANGELIST}add/", data).status_code == 200
+    assert not MaterialCategory.objects.filter(code="test").exists()

@@ -464,3 +464,13 @@ def test_example_and_attachment_downloads(client, category):
 def test_example_missing_404(client, category):
     assert client.get(f"/materials/example/{category.pk}/image/").status_code == 404
     assert client.get(f"/materials/attachment/{category.pk}/").status_code == 404
+
+
+def test_page_shows_registration_changes_notice(candidate_client, candidate, category):
+    candidate.registration_changes = [
+        {"field": "category", "old": "210 临床执业助理医师", "new": "110 临床执业医师"}
+    ]
+    candidate.save()
+    page = html(candidate_client.get(PAGE))
+    assert "报名信息已变更" in page and "知道了" in page
+    assert "报考类别由「210 临床执业助理医师」变更为「110 临床执业医师」" in page
