@@ -166,3 +166,35 @@ def test_admin_operator_cannot_create_template_or_other_province_row(client, yea
     data["province"] = other.pk
     assert client.post(f"{CHANGELIST}add/", data).status_code == 200
     assert not MaterialCategory.objects.filter(code="test").exists()
+
+
+def test_admin_reprocess_failed_photo(client, django_capture_on_commit_callbacks):
+    from materials.enums import ProcessingState
+    from tests.factories.materials import MaterialImageFactory
+
+    image = MaterialImageFactory(processed=False)
+    image.processing = ProcessingState.FAILED
+    image.save()
+    client.force_login(national_admin())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/materials/materialimage/",
+            {"action": "reprocess", "_selected_action": [image.pk]},
+            follow=True,
+        )
+    assert "已重新排队处理 1 张" in response.content.decode()
+    image.refresh_from_db()
+    assert image.processing == ProcessingState.READY
+
+
+def test_admin_images_hidden_from_operator_of_another_province(client):
+    from tests.factories.materials import MaterialImageFactory
+
+    image = MaterialImageFactory()
+    client.force_login(operator(ProvinceFactory(code="44")))
+    assert client.get(f"/admin/materials/materialimage/{image.pk}/change/").status_code in (
+        302,
+        404,
+    )
+    client.force_login(operator(image.candidate.province))
+    assert client.get(f"/admin/materials/materialimage/{image.pk}/change/").status_code == 200
