@@ -40,6 +40,7 @@ class CategoryBlock:
     can_upload: bool
     short_by: int  # required photos still missing
     processing: bool
+    returned: bool = False  # unlocked by the current return: the candidate must act here
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -128,6 +129,9 @@ def category_blocks(
                 can_upload=state.can_add and free > 0,
                 short_by=short_by,
                 processing=any(p.processing for p in photos),
+                returned=candidate.status == CandidateStatus.RETURNED
+                and category.pk in (candidate.returned_categories or [])
+                and not state.locked,
             )
         )
     return blocks

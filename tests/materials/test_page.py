@@ -130,6 +130,7 @@ def test_page_approved_and_returned_photos(candidate_client, candidate, category
     assert f"/materials/photo/{returned.pk}/delete/" in page
     assert f"/materials/photo/{approved.pk}/delete/" not in page
     assert "修改截止时间" in page and "重新提交" in page
+    assert "本项材料被退回" in page
     assert "退回修改" in page
 
 
