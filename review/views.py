@@ -13,6 +13,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -217,8 +218,10 @@ def _candidate_url(candidate_pk: int, qs: str, anchor: str = "") -> str:
 
 
 def _back_qs(request) -> str:
-    """The queue filters travel with the reviewer (for «save and next»)."""
-    return (request.POST.get("queue") or "").lstrip("?")[:500]
+    """The queue filters travel with the reviewer (for «save and next»); only the known
+    parameters are kept."""
+    posted = QueryDict((request.POST.get("queue") or "").lstrip("?")[:1000])
+    return urlencode([(k, v) for k in QUEUE_PARAMS for v in posted.getlist(k) if v != ""])
 
 
 @require_GET

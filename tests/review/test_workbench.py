@@ -578,3 +578,16 @@ def test_returned_candidate_can_be_rejected_by_returning_level_only(client, org)
     candidate.refresh_from_db()
     assert candidate.status == S.REJECTED
     assert Notification.objects.filter(candidate=candidate, purpose="result").count() == 1
+
+
+def test_queue_filters_carried_and_cleaned_on_post(client, org, case):
+    candidate, cats, imgs = case
+    _login(client, org.staff["site"])
+    response = client.post(
+        reverse("review:note", kwargs={"pk": candidate.pk}),
+        {"text": "x", "queue": "status=submitted&evil=%0d%0aSet-Cookie:x&q=张"},
+    )
+    assert response["Location"] == (
+        reverse("review:candidate", kwargs={"pk": candidate.pk})
+        + "?status=submitted&q=%E5%BC%A0#notes"
+    )
