@@ -75,3 +75,26 @@ def test_other_operator_cannot_see_reason(client, org):
     assert (
         client.get(reverse("admin:review_returnreason_change", args=[mine.pk])).status_code == 404
     )
+
+
+@pytest.mark.parametrize(
+    "url_name", ["admin:review_reviewevent_changelist", "admin:review_returnreason_changelist"]
+)
+def test_admin_lists_query_count_constant(client, org, url_name, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.staff["operator"])
+    candidate, cats, imgs = candidate_with_photos(status=CandidateStatus.SUBMITTED, site=org.site)
+    services.image_approve(image=imgs[0], by=org.staff["site"])
+    ReturnReason.objects.create(province=org.province, text="本省原因0")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse(url_name)).status_code == 200
+    for i in range(20):
+        more, _c, more_imgs = candidate_with_photos(
+            status=CandidateStatus.SUBMITTED, site=org.site, categories=cats
+        )
+        services.image_approve(image=more_imgs[0], by=org.staff["site"])
+        ReturnReason.objects.create(province=org.province, text=f"本省原因{i + 1}")
+    with django_assert_num_queries(len(ctx)):
+        client.get(reverse(url_name))
