@@ -84,9 +84,10 @@ def claims_purge_expired(*, now: dt.datetime | None = None) -> int:
 def reply_deadline_reminders_send(
     *, now: dt.datetime | None = None, within_hours: int = REMINDER_HOURS
 ) -> int:
-    """A reminder SMS to every RETURNED candidate whose reply deadline falls within the next
-    `within_hours` and who has not resubmitted. Once per return: the event key carries the
-    deadline, which each return sets anew."""
+    """A reminder SMS to every RETURNED candidate whose reply deadline is near and who has not
+    resubmitted. "Near" is `within_hours`, or a quarter of the province's reply time when that
+    is shorter (a 4-hour reply time is not reminded of the moment the return SMS arrived).
+    Once per return: the event key carries the deadline, which each return sets anew."""
     from notifications.enums import NotificationPurpose
 
     now = now or timezone.now()
@@ -102,6 +103,9 @@ def reply_deadline_reminders_send(
         .order_by("pk")
     )
     for candidate in qs.iterator(chunk_size=500):
+        near = dt.timedelta(hours=min(within_hours, candidate.province.reply_hours / 4))
+        if candidate.reply_deadline - now > near:
+            continue
         _sms(
             candidate=candidate,
             template=candidate.province.sms_reminder_text,

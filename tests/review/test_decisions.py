@@ -434,3 +434,19 @@ def test_unprocessed_photo_cannot_be_approved(org):
         services.candidate_site_pass(candidate=candidate, by=org.staff["site"])
     # It can be returned, though (e.g. a photo the pipeline could not read).
     services.image_return(image=raw, by=org.staff["site"], reason="图片不清晰")
+
+
+def test_reminder_waits_for_the_last_quarter_of_a_short_reply_time(org):
+    from review import tasks
+
+    org.province.reply_hours = 4
+    org.province.save()
+    candidate, _c, _i = _make(org, S.RETURNED)
+    candidate.reply_deadline = timezone.now() + dt.timedelta(hours=3)
+    candidate.save()
+    tasks.remind_reply_deadlines()
+    assert not Notification.objects.exists()
+    candidate.reply_deadline = timezone.now() + dt.timedelta(minutes=50)
+    candidate.save()
+    tasks.remind_reply_deadlines()
+    assert Notification.objects.get().purpose == NotificationPurpose.REMINDER
