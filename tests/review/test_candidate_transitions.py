@@ -257,3 +257,18 @@ def test_deadline_submit_ignores_removed_photos_and_open_window():
     assert services.candidate_deadline_submit(candidate=candidate) is True
     assert services.candidate_deadline_submit(candidate=candidate) is False
     assert candidate.status == CandidateStatus.SUBMITTED
+
+
+def test_review_sweep_command(capsys):
+    from django.core.management import call_command
+
+    site = TestSiteFactory()
+    candidate, _c, _i = candidate_with_photos(status=CandidateStatus.DRAFT, site=site)
+    _close(site.province)
+    call_command("review_sweep")
+    call_command("review_sweep")
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.SUBMITTED
+    out = capsys.readouterr().out
+    assert "截止自动提交 1 人" in out
+    assert "截止自动提交 0 人" in out
