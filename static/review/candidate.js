@@ -72,6 +72,9 @@
     else if (key === "n" || key === "N") {
       var next = document.getElementById("next-link");
       if (next) window.location.href = next.href;
+    } else if (key === "d" || key === "D") {
+      var first = document.querySelector("#decisions button[type=submit]");
+      if (first) { event.preventDefault(); first.scrollIntoView({ block: "center" }); first.focus(); }
     } else if (photo && (key === "a" || key === "A")) {
       var approve = photo.querySelector(".approve-form");
       if (approve) { event.preventDefault(); approve.requestSubmit ? approve.requestSubmit() : approve.submit(); }

@@ -152,5 +152,7 @@ def test_browser_shortcuts_zoom_rotate_no_csp_errors(page, live_server):
     desk.keyboard.press("a")
     desk.locator(f"#photo-{imgs[1].pk} .ok").wait_for()
     assert MaterialImage.objects.filter(status=ImageStatus.APPROVED).count() == 2
+    desk.keyboard.press("d")
+    desk.wait_for_function("document.activeElement.textContent.trim() === '考点通过'")
     assert not [p for p in problems if "Content Security Policy" in p], problems
     desk.context.close()
