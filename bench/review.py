@@ -558,7 +558,7 @@ def captured(fn: Callable[[], object]) -> list[dict]:
     return context.captured_queries
 
 
-def run(*, runs: int) -> bool:
+def run(*, runs: int, exports: bool = True) -> bool:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
@@ -913,7 +913,39 @@ def run(*, runs: int) -> bool:
             lambda i, a=after: api_bare(a),
             n=max(10, runs // 2),
         )
-    return report(timings)
+    ok = report(timings)
+    if exports:
+        export_figures(province_user)
+    return ok
+
+
+def export_figures(user) -> None:
+    """One export of the whole province in each format: time, size, memory."""
+    import resource
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    print("\nexports of the whole province (one run each):")
+    for url in ("/api/v1/exports/results.csv", "/api/v1/exports/results.xlsx"):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        response = client.get(url)
+        size = lines = 0
+        first = None
+        for chunk in response.streaming_content:
+            if first is None:
+                first = time.perf_counter() - started
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+        took = time.perf_counter() - started
+        grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        rows = f"{lines - 1:,} rows, " if url.endswith(".csv") else ""
+        print(
+            f"  {url.rsplit('/', 1)[1]:14} {response.status_code} {rows}{size / 2**20:.1f} MiB "
+            f"in {took:.1f} s (first byte after {first:.2f} s), peak memory +{grew:.0f} MiB"
+        )
 
 
 def main() -> None:
@@ -927,6 +959,9 @@ def main() -> None:
         "--reseed", action="store_true", help="drop the bench database and seed again"
     )
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument(
+        "--no-exports", action="store_true", help="skip the whole-province CSV/XLSX exports"
+    )
     args = parser.parse_args()
 
     check_local(args.database_url)
@@ -942,7 +977,7 @@ def main() -> None:
     else:
         seed(candidates=args.candidates)
     if not args.seed_only:
-        ok = run(runs=args.runs)
+        ok = run(runs=args.runs, exports=not args.no_exports)
         sys.exit(0 if ok else 1)
 
 
