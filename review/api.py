@@ -207,6 +207,8 @@ def result_changes(
         e for e in events if e["to_status"] in STATUSES_WITH_REASONS and e["recorded"] is None
     )
     rows = []
+    labels = {value: str(label) for value, label in CandidateStatus.choices}  # once, not per row
+    tz = timezone.get_current_timezone()
     for event in events:
         status = event["to_status"]
         reasons: list[str] = []
@@ -225,8 +227,8 @@ def result_changes(
                 "site": event["candidate__site__code"],
                 "category": event["candidate__category__code"],
                 "status": status,
-                "status_label": _status_label(status),
-                "changed_at": timezone.localtime(event["created_at"]).isoformat(),
+                "status_label": labels.get(status, status),
+                "changed_at": event["created_at"].astimezone(tz).isoformat(),
                 "reasons": reasons,
                 "message": message,
             }
@@ -281,13 +283,6 @@ def feedback_reasons(items) -> list[str]:
         elif reason or category:
             lines.append(reason or category)
     return lines
-
-
-def _status_label(status: str) -> str:
-    try:
-        return str(CandidateStatus(status).label)
-    except ValueError:
-        return status
 
 
 @require_GET
