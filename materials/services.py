@@ -202,7 +202,7 @@ def image_process(*, image_id: int) -> str:
     Safe to run twice or concurrently: the result is stored by a conditional update, and the
     loser deletes its files. Storage errors propagate (the task retries them); an original
     that cannot be decoded is FAILED at once."""
-    from .pipeline import PipelineError, process
+    from .pipeline import BIG_SOURCE_PIXELS, PipelineError, process, release_memory
     from .validation import max_pixels
     from .watermark import watermark_text
 
@@ -234,6 +234,9 @@ def image_process(*, image_id: int) -> str:
         )
         logger.warning("image %s cannot be processed: %s", image_id, exc)
         return ProcessingState.FAILED
+    del data
+    if result.source_pixels > BIG_SOURCE_PIXELS:
+        release_memory()
     key = uuid.uuid4().hex
     display = default_storage.save(f"display/{key}.jpg", ContentFile(result.display))
     try:

@@ -8,6 +8,7 @@ RGBA conversion of the photo.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,12 +71,13 @@ def font_size_for(width: int, height: int) -> int:
 Piece = tuple[int, int, Image.Image, Image.Image]  # dx, dy, colour, alpha
 
 
-@lru_cache(maxsize=64)
-def tile(text: str, size: int) -> tuple[tuple[int, int], tuple[Piece, ...]]:
-    """One tile: the text rotated by ANGLE, with room around it; tiles laid edge to edge give
-    the staggered diagonal pattern. Returned as the tile size and its non-empty pieces
-    (horizontal bands cropped to their ink): a diagonal line of text leaves most of its
-    bounding box empty, and pasting only the pieces costs a fraction of the whole tile."""
+# Small caches: the shared line stays, each candidate's reg_no line is only needed for
+# that candidate's few photos (a 64-entry cache of full tiles held ~20 MB).
+@lru_cache(maxsize=24)
+def _line(text: str, size: int) -> tuple[tuple[int, int], tuple[Piece, ...]]:
+    """One line of text rotated by ANGLE: its (rotated) size and its non-empty pieces
+    (horizontal bands cropped to their ink; a diagonal line leaves most of its bounding box
+    empty, and pasting only the pieces costs a fraction of the whole)."""
     f = font(size)
     left, top, right, bottom = f.getbbox(text)
     pad = size // 6 + 2
@@ -98,8 +100,7 @@ def tile(text: str, size: int) -> tuple[tuple[int, int], tuple[Piece, ...]]:
     top_layer.putalpha(ink.point(_INK_LUT))
     layer = Image.alpha_composite(layer, top_layer)
     colour, alpha = layer.convert("RGB"), layer.getchannel("A")
-    gap = size
-    w, h = ink.size
+    w, h = alpha.size
     pieces: list[Piece] = []
     band = max(8, size // 2)
     for y0 in range(0, h, band):
@@ -108,8 +109,37 @@ def tile(text: str, size: int) -> tuple[tuple[int, int], tuple[Piece, ...]]:
             continue
         x1, by0, x2, by1 = box
         crop = (x1, y0 + by0, x2, y0 + by1)
-        pieces.append((gap // 2 + crop[0], gap // 2 + crop[1], colour.crop(crop), alpha.crop(crop)))
-    return (w + gap, h + gap), tuple(pieces)
+        pieces.append((crop[0], crop[1], colour.crop(crop), alpha.crop(crop)))
+    return (w, h), tuple(pieces)
+
+
+@lru_cache(maxsize=8)
+def tile(text: str, size: int) -> tuple[tuple[int, int], tuple[Piece, ...]]:
+    """One tile of the pattern: the text's words as centred lines one under the other
+    (仅供2026年医师资格考试审核使用 / 202600000001), rotated by ANGLE, with room around it;
+    tiles laid edge to edge give the staggered diagonal pattern.
+
+    Lines are drawn and cached on their own: the long line shared by every candidate of a
+    year is drawn once per worker, only the short reg_no line is new per candidate."""
+    lines = text.split()
+    rad = math.radians(ANGLE)
+    step = size * 1.35  # line spacing, across the (rotated) baseline
+    placed = []
+    for i, line in enumerate(lines):
+        (w, h), pieces = _line(line, size)
+        # Centre of line i: below line 0, perpendicular to the rotated baseline.
+        cx, cy = i * step * math.sin(rad), i * step * math.cos(rad)
+        placed.append((cx - w / 2, cy - h / 2, w, h, pieces))
+    min_x = min(p[0] for p in placed)
+    min_y = min(p[1] for p in placed)
+    max_x = max(p[0] + p[2] for p in placed)
+    max_y = max(p[1] + p[3] for p in placed)
+    gap = size
+    out: list[Piece] = []
+    for x, y, _w, _h, pieces in placed:
+        ox, oy = round(x - min_x) + gap // 2, round(y - min_y) + gap // 2
+        out.extend((ox + dx, oy + dy, colour, alpha) for dx, dy, colour, alpha in pieces)
+    return (round(max_x - min_x) + gap, round(max_y - min_y) + gap), tuple(out)
 
 
 def stamp(im: Image.Image, text: str) -> Image.Image:
