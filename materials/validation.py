@@ -281,10 +281,24 @@ def validate_upload(
         # Refuse before reading a big file into memory.
         raise _too_large(size, category.max_bytes)
     data = _read_all(file, category.max_bytes)
-    return check_image_bytes(
+    checked = check_image_bytes(
         data=data,
         name=getattr(file, "name", "") or "",
         formats=category.formats,
         max_bytes=category.max_bytes,
         category_name=category.name,
     )
+    # The same file twice in one category is a slip of the finger (a double tap, the same
+    # photo chosen again), never what a reviewer needs.
+    if (
+        MaterialImage.objects.filter(
+            candidate=candidate, category=category, removed_at__isnull=True, sha256=checked.sha256
+        )
+        .exclude(status=ImageStatus.RETURNED)
+        .exists()
+    ):
+        raise _refuse(
+            _("这张照片已经上传过了，请选择另一张照片。"),
+            "duplicate",
+        )
+    return checked

@@ -8,6 +8,10 @@ them so that tests can check orientation and processing by pixel position:
 - dark "text" lines in the middle, over a gradient with tunable noise (the noise sets the
   file size: phone photos are big because sensors are noisy).
 
+The same arguments give the same bytes within a test run (the scene is cached); pass a
+different `seed=` for a different photo — the upload refuses the same photo twice in one
+category (code "duplicate").
+
 Usage in a test::
 
     from tests.photos import make_jpeg, upload

@@ -50,7 +50,7 @@
     return swapped;
   }
 
-  function swapPage(html) {
+  function swapPage(html, moveFocus) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var fresh = doc.getElementById("material-page");
     var old = document.getElementById("material-page");
@@ -66,7 +66,7 @@
     startCountdowns();
     document.querySelectorAll("[data-processing]").forEach(pollIfProcessing);
     var panel = document.getElementById("status-panel");
-    if (panel) { panel.setAttribute("tabindex", "-1"); panel.focus(); }
+    if (panel && moveFocus !== false) { panel.setAttribute("tabindex", "-1"); panel.focus(); }
   }
 
   function showFeedback(section, errors, notices) {
@@ -389,6 +389,8 @@
     return m + T.minute + sec + T.second;
   }
 
+  var refreshedAt = {};
+
   function tick() {
     var now = Date.now();
     document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
@@ -397,10 +399,23 @@
       if (left <= 0) {
         el.textContent = "（" + T.past + "）";
         el.classList.add("is-past");
+        // The moment passed while the page was open: fetch the page again so that what
+        // is locked (or newly open) shows as the server now sees it. Once per moment.
+        if (!refreshedAt[el.dataset.deadline] && left > -60000) {
+          refreshedAt[el.dataset.deadline] = true;
+          setTimeout(refreshPage, 1500);
+        }
       } else {
         el.textContent = "（" + (el.dataset.prefix || "") + " " + formatLeft(left) + "）";
+        el.classList.toggle("is-soon", left < 86400000);
       }
     });
+  }
+
+  function refreshPage() {
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) { if (html) swapPage(html, false); });
   }
 
   function startCountdowns() {

@@ -122,11 +122,13 @@ def test_upload_empty_file_refused(candidate, category):
 
 
 def test_upload_over_count_refused(candidate, category):
-    for _ in range(2):
+    for seed in range(2):
         image_upload(
-            candidate=candidate, category=category, file=photos.upload(photos.make_typical_jpeg())
+            candidate=candidate,
+            category=category,
+            file=photos.upload(photos.make_typical_jpeg(seed=seed)),
         )
-    message = refused(candidate, category, photos.make_typical_jpeg(), code="count")
+    message = refused(candidate, category, photos.make_typical_jpeg(seed=3), code="count")
     assert "最多上传 2 张" in message
 
 
@@ -243,3 +245,10 @@ def test_upload_auto_save_submitted_still_editable(candidate, category):
     image_upload(
         candidate=candidate, category=category, file=photos.upload(photos.make_typical_jpeg())
     )
+
+
+def test_upload_same_photo_twice_in_category_refused(candidate, category):
+    data = photos.make_typical_jpeg()
+    image_upload(candidate=candidate, category=category, file=photos.upload(data))
+    message = refused(candidate, category, data, code="duplicate")
+    assert "已经上传过" in message
