@@ -78,6 +78,28 @@ def _split_messages(request):
     return general, per_category
 
 
+def _js_strings() -> dict[str, str]:
+    """What static/materials/page.js says, translated here (the script has no catalogue)."""
+    from .validation import HEIC_MESSAGE
+
+    return {
+        "heic": str(HEIC_MESSAGE),
+        "unreadable": _("无法读取该图片，请换一张 JPG 或 PNG 格式的照片。"),
+        "tooBig": _("照片压缩后仍超过大小限制，请裁剪后再上传。"),
+        "preparing": _("正在处理照片"),
+        "uploading": _("正在上传"),
+        "ofN": _("（第 {i} 张，共 {n} 张）"),
+        "ignored": _("最多还能上传 {free} 张，已忽略多选的 {n} 张。"),
+        "network": _("网络连接中断，上传未完成，请重试。"),
+        "failed": _("操作未完成，请刷新页面后重试。"),
+        "past": _("已截止"),
+        "day": _("天"),
+        "hour": _("小时"),
+        "minute": _("分"),
+        "second": _("秒"),
+    }
+
+
 @require_GET
 @candidate_required
 def material_page(request):
@@ -102,6 +124,7 @@ def material_page(request):
             # Overrides the context processor: category messages are shown in place.
             "messages": general,
             "now": now,
+            "js_strings": _js_strings(),
         },
     )
 

@@ -19,13 +19,23 @@
     tooBig: "照片压缩后仍超过大小限制，请裁剪后再上传。",
     preparing: "正在处理照片",
     uploading: "正在上传",
-    ofN: function (i, n) { return n > 1 ? "（第 " + i + " 张，共 " + n + " 张）" : ""; },
-    ignored: function (n, free) { return "最多还能上传 " + free + " 张，已忽略多选的 " + n + " 张。"; },
+    ofN: "（第 {i} 张，共 {n} 张）",
+    ignored: "最多还能上传 {free} 张，已忽略多选的 {n} 张。",
     network: "网络连接中断，上传未完成，请重试。",
     failed: "操作未完成，请刷新页面后重试。",
     past: "已截止",
     day: "天", hour: "小时", minute: "分", second: "秒"
   };
+
+  // The server's translations (a JSON data block: not a script, so the CSP allows it).
+  try {
+    var given = JSON.parse(document.getElementById("materials-strings").textContent);
+    Object.keys(given).forEach(function (key) { T[key] = given[key]; });
+  } catch (e) { /* keep the built-in wording */ }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, key) { return key in values ? values[key] : m; });
+  }
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -222,7 +232,7 @@
     var files = Array.prototype.slice.call(fileList);
     var errors = [], notices = [], lastHtml = null;
     if (files.length > free) {
-      notices.push(T.ignored(files.length - free, free));
+      notices.push(fill(T.ignored, { n: files.length - free, free: free }));
       files = files.slice(0, free);
     }
     var progress = form.querySelector(".progress");
@@ -236,7 +246,7 @@
     var chain = Promise.resolve();
     files.forEach(function (file, i) {
       chain = chain.then(function () {
-        var of = T.ofN(i + 1, files.length);
+        var of = files.length > 1 ? fill(T.ofN, { i: i + 1, n: files.length }) : "";
         label.textContent = T.preparing + of;
         bar.removeAttribute("value");
         return prepare(file, maxBytes, formats).then(function (ready) {
