@@ -220,3 +220,36 @@ def test_browser_keyboard_and_viewer(page, live_server):
     page.keyboard.press("Escape")
     viewer.wait_for(state="hidden")
     assert page.evaluate("document.activeElement.classList.contains('thumb')")
+
+
+def test_browser_shrinks_transparent_png_and_upside_down_photo(page, live_server):
+    """A 2 MB PNG with transparency becomes a JPEG under the limit with white where it was
+    transparent; a photo stored upside down (EXIF 3) arrives upright, not turned twice."""
+    candidate = CandidateFactory()
+    category = MaterialCategoryFactory(
+        province=candidate.province, exam_year=candidate.exam_year, max_count=5
+    )
+    token = sign_entry_token(payload_for_candidate(candidate), settings.YISHEN_ENTRY_SECRET)
+    page.goto(f"/entry/?t={token}")
+    page.wait_for_url(re.compile(r"/materials/$"))
+    png = photos.make_png(1600, 1200, alpha=True, noise=10)
+    upside_down = photos.make_jpeg(3000, 2000, exif_orientation=3, noise=30, quality=92)
+    assert len(png) > 204_800 and len(upside_down) > 204_800
+    page.locator(f"#file-{category.pk}").set_input_files(
+        files=[
+            {"name": "scan.png", "mimeType": "image/png", "buffer": png},
+            {"name": "IMG_3.JPG", "mimeType": "image/jpeg", "buffer": upside_down},
+        ]
+    )
+    _wait_settled(page, category, "2 / 5")
+    first, second = MaterialImage.objects.filter(candidate=candidate).order_by("pk")
+    assert first.image_format == "jpeg" and first.size_bytes <= 204_800
+    scan = Image.open(io.BytesIO(_read(first.original)))
+    # The right half was transparent: white, not black.
+    assert min(scan.convert("RGB").getpixel((scan.width * 3 // 4, scan.height // 2))) > 240
+    assert second.size_bytes <= 204_800
+    sent = Image.open(io.BytesIO(_read(second.original)))
+    assert sent.getexif().get(0x0112, 1) == 1
+    assert sent.width > sent.height and photos.is_upright(sent)
+    display = Image.open(io.BytesIO(_read(second.display)))
+    assert photos.is_upright(display)
