@@ -64,8 +64,28 @@ class ExamCategoryAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
     search_fields = ["code", "name"]
 
 
+class ProvinceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Province
+        fields = "__all__"
+
+    def clean_watermark_text(self):
+        from materials.watermark import missing_glyphs
+
+        text = self.cleaned_data["watermark_text"]
+        missing = missing_glyphs(text)
+        if missing:
+            raise ValidationError(
+                _("水印字体没有这些字，会印成方框：%(chars)s。请换用常用字。"),
+                code="missing_glyphs",
+                params={"chars": "、".join(missing)},
+            )
+        return text
+
+
 @admin.register(Province)
 class ProvinceAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+    form = ProvinceAdminForm
     province_field = "pk"
     list_display = ["code", "name", "submit_mode", "entry_enabled", "opens_at", "closes_at"]
     fieldsets = [

@@ -170,6 +170,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.purge_entry_nonces",
         "schedule": crontab(minute=7),
     },
+    "retry-stuck-images": {
+        "task": "materials.retry_stuck_images",
+        "schedule": 300.0,
+    },
     "retry-stuck-notifications": {
         "task": "notifications.retry_stuck",
         "schedule": 300.0,

@@ -246,3 +246,52 @@ def test_admin_operator_province_reviewer_gets_own_province(tj_client, world):
         world["tianjin"],
         None,
     )
+
+
+def _province_post(province, **changes):
+    data = {
+        "code": province.code,
+        "name": province.name,
+        "entry_enabled": "on",
+        "opens_at_0": "2026-11-01",
+        "opens_at_1": "08:00:00",
+        "closes_at_0": "2026-12-31",
+        "closes_at_1": "23:59:59",
+        "submit_mode": province.submit_mode,
+        "reply_hours": province.reply_hours,
+        "resubmit_to_returning_level": "on",
+        "sms_return_text": province.sms_return_text,
+        "sms_approved_text": province.sms_approved_text,
+        "sms_rejected_text": province.sms_rejected_text,
+        "sms_reminder_text": province.sms_reminder_text,
+        "watermark_text": province.watermark_text,
+    }
+    data.update(changes)
+    return data
+
+
+def test_admin_province_watermark_with_glyph_the_font_lacks_refused(tj_client, world):
+    tianjin = world["tianjin"]
+    url = f"/admin/accounts/province/{tianjin.pk}/change/"
+
+    response = tj_client.post(
+        url, _province_post(tianjin, watermark_text="仅供审核使用 𠀀 {reg_no}")
+    )
+
+    assert response.status_code == 200
+    assert "水印字体没有这些字" in response.content.decode()
+    tianjin.refresh_from_db()
+    assert tianjin.watermark_text != "仅供审核使用 𠀀 {reg_no}"
+
+
+def test_admin_province_watermark_in_common_characters_saved(tj_client, world):
+    tianjin = world["tianjin"]
+    url = f"/admin/accounts/province/{tianjin.pk}/change/"
+
+    response = tj_client.post(
+        url, _province_post(tianjin, watermark_text="天津考区审核专用 {reg_no}")
+    )
+
+    assert response.status_code == 302
+    tianjin.refresh_from_db()
+    assert tianjin.watermark_text == "天津考区审核专用 {reg_no}"
