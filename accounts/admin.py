@@ -67,7 +67,7 @@ class ExamCategoryAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
 class ProvinceAdminForm(forms.ModelForm):
     class Meta:
         model = Province
-        fields = "__all__"
+        fields = ["watermark_text"]  # the admin adds the fieldsets' fields
 
     def clean_watermark_text(self):
         from materials.watermark import missing_glyphs

@@ -1,7 +1,10 @@
 """The embedded default of `make run`: SQLite, files under var/, tasks in-process, console SMS."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import VAR_DIR, env
+
+# The SQLite file and the uploaded photos live here; a fresh clone does not have it yet.
+VAR_DIR.mkdir(exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
