@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
@@ -21,14 +20,6 @@ from .models import (
     TestSite,
 )
 from .services import staff_account_save
-
-
-class NotFoundOutsideScope:
-    """An object outside the operator's scope is answered 404, as if it did not exist
-    (Django's default is a redirect to the admin index)."""
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404(_("没有找到该记录。"))
 
 
 class ScopedSiteFilter(admin.SimpleListFilter):
@@ -52,13 +43,13 @@ class ScopedSiteFilter(admin.SimpleListFilter):
 
 
 @admin.register(ExamYear)
-class ExamYearAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class ExamYearAdmin(ProvinceScopedAdmin):
     province_field = None
     list_display = ["year", "is_current"]
 
 
 @admin.register(ExamCategory)
-class ExamCategoryAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class ExamCategoryAdmin(ProvinceScopedAdmin):
     province_field = None  # the national table: operators read it
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
@@ -84,7 +75,7 @@ class ProvinceAdminForm(forms.ModelForm):
 
 
 @admin.register(Province)
-class ProvinceAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class ProvinceAdmin(ProvinceScopedAdmin):
     form = ProvinceAdminForm
     province_field = "pk"
     list_display = ["code", "name", "submit_mode", "entry_enabled", "opens_at", "closes_at"]
@@ -134,7 +125,7 @@ class ProvinceAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
 
 
 @admin.register(TestSite)
-class TestSiteAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class TestSiteAdmin(ProvinceScopedAdmin):
     province_field = "province"
     list_display = ["code", "name", "province"]
     list_select_related = ["province"]
@@ -159,7 +150,7 @@ class CandidateEventInline(admin.TabularInline):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class CandidateAdmin(ProvinceScopedAdmin):
     """Read-mostly: the registration data comes from the registration system, decisions are
     taken in the reviewer workbench. The ID number is never shown whole."""
 
@@ -335,7 +326,7 @@ class StaffAccountForm(forms.ModelForm):
 
 
 @admin.register(StaffAccount)
-class StaffAccountAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class StaffAccountAdmin(ProvinceScopedAdmin):
     """Operators manage the reviewer accounts of their own province; national staff manage
     everyone except superusers (who are managed in 认证和授权 › 用户)."""
 
@@ -401,7 +392,7 @@ class StaffAccountAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class StaffProfileAdmin(ProvinceScopedAdmin):
     """The scope rows themselves, for national staff (operators use 审核与管理账号)."""
 
     province_field = "province"

@@ -2,6 +2,8 @@
 Yishen mixes this in and names how its rows reach a province (`province_field`)."""
 
 from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from .enums import StaffRole
 from .models import Province, TestSite
@@ -98,6 +100,11 @@ class ProvinceScopedAdmin(admin.ModelAdmin):
         if value is None:
             return self.national_rows_visible and not for_change
         return value.pk == province.pk
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Outside the operator's scope a row is answered as if it did not exist (Django's
+        # default is a redirect to the admin index).
+        raise Http404(_("没有找到该记录。"))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         province = None if is_national(request) else admin_province_of(request)

@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin import NotFoundOutsideScope
 from accounts.admin_scoping import ProvinceScopedAdmin
 
 from .enums import NotificationPurpose, NotificationStatus
@@ -11,7 +10,7 @@ from .services import notification_requeue
 
 
 @admin.register(Notification)
-class NotificationAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class NotificationAdmin(ProvinceScopedAdmin):
     """The delivery log: read only, except sending a failed message again."""
 
     province_field = "candidate__province"

@@ -4,14 +4,13 @@ read the national ones; the audit trail, the feedback and the notes are read-onl
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import NotFoundOutsideScope
 from accounts.admin_scoping import ProvinceScopedAdmin
 
 from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote
 
 
 @admin.register(ReturnReason)
-class ReturnReasonAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class ReturnReasonAdmin(ProvinceScopedAdmin):
     province_field = "province"
     # The national reasons (no province) are offered to every province: operators see them
     # but only national staff change them.
@@ -27,7 +26,7 @@ class ReturnReasonAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
         return str(obj.province) if obj.province_id else str(_("全国（所有考区）"))
 
 
-class ReadOnlyAdmin(NotFoundOutsideScope, ProvinceScopedAdmin):
+class ReadOnlyAdmin(ProvinceScopedAdmin):
     province_field = "candidate__province"
 
     def has_add_permission(self, request):

@@ -192,9 +192,15 @@ def test_admin_images_hidden_from_operator_of_another_province(client):
 
     image = MaterialImageFactory()
     client.force_login(operator(ProvinceFactory(code="44")))
-    assert client.get(f"/admin/materials/materialimage/{image.pk}/change/").status_code in (
-        302,
-        404,
-    )
+    assert client.get(f"/admin/materials/materialimage/{image.pk}/change/").status_code == 404
     client.force_login(operator(image.candidate.province))
     assert client.get(f"/admin/materials/materialimage/{image.pk}/change/").status_code == 200
+
+
+def test_admin_other_province_category_answers_404(client, year, province):
+    theirs = MaterialCategoryFactory(province=ProvinceFactory(code="37"), exam_year=year)
+    client.force_login(operator(province))
+
+    assert client.get(f"{CHANGELIST}{theirs.pk}/change/").status_code == 404
+    assert client.post(f"{CHANGELIST}{theirs.pk}/delete/", {"post": "yes"}).status_code == 404
+    assert MaterialCategory.objects.filter(pk=theirs.pk).exists()
