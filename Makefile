@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fmt lint ci migrate bench
+.PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: install
+bench: bench-pipeline bench-review
+
+bench-pipeline: install
 	$(PY) bench/pipeline.py
+
+# Needs PostgreSQL on 127.0.0.1:5432 (see bench/README.md); seeds its own database once.
+bench-review: install
+	$(PY) bench/review.py
 
 ci:
 	bash .ci/run

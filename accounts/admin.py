@@ -7,6 +7,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from review.exports import export_results_action
+
 from .admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
 from .enums import StaffRole
 from .models import (
@@ -155,6 +157,7 @@ class CandidateAdmin(ProvinceScopedAdmin):
     taken in the reviewer workbench. The ID number is never shown whole."""
 
     province_field = "province"
+    actions = [export_results_action]
     list_display = [
         "reg_no",
         "name",

@@ -144,6 +144,10 @@ def seed_demo_accounts(*, now=None) -> tuple[ExamYear, list[Province], SeedRepor
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "", DEMO_PASSWORD)
         report.add("管理员", True)
+    # National scope, so that the superuser can also use the workbench and the exports.
+    StaffProfile.objects.get_or_create(
+        user=User.objects.get(username="admin"), defaults={"role": StaffRole.NATIONAL}
+    )
     return exam_year, provinces, report
 
 

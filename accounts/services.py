@@ -32,10 +32,10 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 # Phone verification limits (also shown on the page).
-CODE_TTL = timedelta(seconds=getattr(settings, "YISHEN_PHONE_CODE_SECONDS", 300))
-CODE_MAX_ATTEMPTS = getattr(settings, "YISHEN_PHONE_CODE_MAX_ATTEMPTS", 5)
-CODE_RESEND_SECONDS = getattr(settings, "YISHEN_PHONE_CODE_RESEND_SECONDS", 60)
-CODES_PER_HOUR = getattr(settings, "YISHEN_PHONE_CODES_PER_HOUR", 5)
+CODE_TTL = timedelta(seconds=settings.YISHEN_PHONE_CODE_SECONDS)
+CODE_MAX_ATTEMPTS = settings.YISHEN_PHONE_CODE_MAX_ATTEMPTS
+CODE_RESEND_SECONDS = settings.YISHEN_PHONE_CODE_RESEND_SECONDS
+CODES_PER_HOUR = settings.YISHEN_PHONE_CODES_PER_HOUR
 
 # The version of the consent text on the consent step (stored with the consent event).
 CONSENT_VERSION = "2026-1"

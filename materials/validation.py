@@ -70,7 +70,7 @@ HEIC_MESSAGE = gettext_lazy(
 
 
 def max_pixels() -> int:
-    return int(getattr(settings, "YISHEN_MAX_IMAGE_PIXELS", 25_000_000))
+    return int(settings.YISHEN_MAX_IMAGE_PIXELS)
 
 
 @dataclass(frozen=True)

@@ -303,7 +303,7 @@ def _serve(
         f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     )
     cache_control = "private, no-store" if private else "public, max-age=86400"
-    if getattr(settings, "YISHEN_STORAGE", "filesystem") == "s3" or _is_s3(default_storage):
+    if settings.YISHEN_STORAGE == "s3" or _is_s3(default_storage):
         url = default_storage.url(
             name,
             parameters={
@@ -313,7 +313,7 @@ def _serve(
             },
         )
         response = HttpResponseRedirect(url)
-    elif getattr(settings, "YISHEN_SERVE_MODE", "file") == "x-accel":
+    elif settings.YISHEN_SERVE_MODE == "x-accel":
         response = HttpResponse(content_type=content_type)
         prefix = settings.YISHEN_X_ACCEL_PREFIX.rstrip("/")
         response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"

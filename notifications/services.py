@@ -19,7 +19,7 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 # Attempts before a message is given up (FAILED), and the retry delays between them.
-MAX_ATTEMPTS = getattr(settings, "YISHEN_SMS_MAX_ATTEMPTS", 5)
+MAX_ATTEMPTS = settings.YISHEN_SMS_MAX_ATTEMPTS
 BACKOFF_SECONDS = (30, 120, 600, 1800)
 # A row left SENDING this long means its worker died mid-send; READY this long means its
 # task was lost (broker down, worker restarted).

@@ -304,7 +304,7 @@ def results(request: HttpRequest) -> JsonResponse:
     else:
         limit = DEFAULT_LIMIT
     province = request.GET.get("province", "").strip() or None
-    settle = getattr(settings, "YISHEN_RESULTS_SETTLE_SECONDS", 5)
+    settle = settings.YISHEN_RESULTS_SETTLE_SECONDS
     rows, last_id, has_more = result_changes(
         after_id=after_id,
         limit=limit,

@@ -194,6 +194,17 @@ YISHEN_TRUST_X_FORWARDED_FOR = env.bool("YISHEN_TRUST_X_FORWARDED_FOR", default=
 # Where the «上传相关材料» page of the registration system is, for the «go back» links.
 YISHEN_REGISTRATION_URL = env.str("YISHEN_REGISTRATION_URL", default="/demo/registration/")
 
+# Policy limits (not environment variables: they are the same everywhere).
+YISHEN_PHONE_CODE_SECONDS = 300  # an SMS code is valid for 5 minutes
+YISHEN_PHONE_CODE_MAX_ATTEMPTS = 5  # wrong tries per code
+YISHEN_PHONE_CODE_RESEND_SECONDS = 60  # resend cool-down
+YISHEN_PHONE_CODES_PER_HOUR = 5  # per candidate and per phone number
+YISHEN_SMS_MAX_ATTEMPTS = 5  # send attempts before a message is FAILED
+YISHEN_MAX_IMAGE_PIXELS = 25_000_000  # larger declared sizes are refused before decoding
+# The results API holds back events younger than this, so that an event of a transaction
+# still committing is never skipped by a cursor that has passed it.
+YISHEN_RESULTS_SETTLE_SECONDS = 5
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

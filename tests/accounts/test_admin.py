@@ -295,3 +295,18 @@ def test_admin_province_watermark_in_common_characters_saved(tj_client, world):
     assert response.status_code == 302
     tianjin.refresh_from_db()
     assert tianjin.watermark_text == "天津考区审核专用 {reg_no}"
+
+
+def test_admin_candidate_export_action_streams_selected_rows_in_scope(tj_client, world):
+    response = tj_client.post(
+        "/admin/accounts/candidate/",
+        {
+            "action": "export_results_action",
+            "_selected_action": [world["tj_candidate"].pk, world["sd_candidate"].pk],
+        },
+    )
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "天津考生" in body
+    assert "山东考生" not in body  # outside the operator's province, even when posted

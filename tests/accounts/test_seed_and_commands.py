@@ -81,6 +81,19 @@ def test_seed_demo_organisation_and_people():
         assert User.objects.get(username=f"site{code}").staff_profile.site is not None
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.check_password("yishen2026")
+    assert admin.staff_profile.role == StaffRole.NATIONAL
+
+
+def test_seed_demo_admin_exports_every_province(client):
+    call_command("seed_demo", stdout=StringIO())
+    client.login(username="admin", password="yishen2026")
+
+    response = client.get("/api/v1/exports/results.csv")
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = body.strip().splitlines()
+    assert len(rows) == 1 + Candidate.objects.filter(exam_year__is_current=True).count()
 
 
 def test_make_entry_link_signs_fresh_token():
