@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,10 +179,12 @@ def _reviewer(
     levels: Sequence[str] = (ReviewLevel.SITE, ReviewLevel.PROVINCE),
     expected_status: str | None = None,
     now: dt.datetime | None = None,
+    take_claim: bool = False,
 ) -> Actor:
     """Checks, on the LOCKED candidate, that `by` may act on it now and at which level.
     Scope failures are PermissionDenied; a state that moved on (another reviewer was faster)
-    or a claim held by someone else is a ValidationError with a clear message."""
+    or a claim held by someone else is a ValidationError with a clear message. `take_claim`:
+    the caller's claim is taken or extended as part of the check."""
     profile = _profile_for(by, candidate)
     if profile.role == StaffRole.SITE_REVIEWER:
         own = {ReviewLevel.SITE}
@@ -199,7 +201,11 @@ def _reviewer(
     level = _level_for_status(candidate.status)
     if level is None or level not in levels or level not in own:
         raise ValidationError(_not_your_turn(candidate), code="state")
-    _check_claim(candidate=candidate, by=by, now=now or timezone.now())
+    if take_claim:
+        # Per-photo decisions keep the candidate: take or extend the claim in one statement.
+        _take_claim(candidate=candidate, by=by, now=now or timezone.now())
+    else:
+        _check_claim(candidate=candidate, by=by, now=now or timezone.now())
     return Actor(user=by, profile=profile, level=level)
 
 
@@ -254,15 +260,34 @@ def _format_time(value: dt.datetime) -> str:
     return f"{local.year}/{local.month}/{local.day} {local:%H:%M:%S}"
 
 
-def _extend_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
+_CLAIM_UPSERT = (
+    "INSERT INTO review_reviewclaim (candidate_id, reviewer_id, expires_at) VALUES (%s, %s, %s) "
+    "ON CONFLICT (candidate_id) DO UPDATE "
+    "SET reviewer_id = excluded.reviewer_id, expires_at = excluded.expires_at "
+    "WHERE review_reviewclaim.reviewer_id = excluded.reviewer_id "
+    "OR review_reviewclaim.expires_at <= %s"
+)
+assert ReviewClaim._meta.db_table == "review_reviewclaim"
+
+
+def _claim_upsert(*, candidate_id: int, reviewer_id: int, now: dt.datetime) -> bool:
+    """Takes or extends the claim on a candidate for CLAIM_MINUTES in ONE statement, unless
+    another reviewer holds an unexpired one: an insert that, on conflict, updates the row
+    only when it is the caller's or has expired. True when the claim is now the caller's.
+    (Django's `bulk_create(update_conflicts=True)` cannot put a condition on the update.)
+    Works on PostgreSQL and SQLite alike."""
     until = now + dt.timedelta(minutes=CLAIM_MINUTES)
-    updated = (
-        ReviewClaim.objects.filter(candidate_id=candidate.pk)
-        .filter(Q(reviewer_id=by.pk) | Q(expires_at__lte=now))
-        .update(reviewer_id=by.pk, expires_at=until)
-    )
-    if not updated:
-        # The candidate row is locked by our transaction, so no one else inserts meanwhile.
-        ReviewClaim.objects.get_or_create(
-            candidate_id=candidate.pk, defaults={"reviewer": by, "expires_at": until}
-        )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_UPSERT, [candidate_id, reviewer_id, adapt(until), adapt(now)])
+        return cursor.rowcount == 1
+
+
+def _take_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
+    """Inside a decision (candidate row locked): the claim becomes or stays the caller's, or
+    the decision is refused with who holds it (the same message as `_check_claim`)."""
+    for _attempt in range(2):
+        if _claim_upsert(candidate_id=candidate.pk, reviewer_id=by.pk, now=now):
+            return
+        _check_claim(candidate=candidate, by=by, now=now)  # raises while someone holds it
+    raise ValidationError(_("该考生正由其他审核员审核，请稍后再试。"), code="claimed")

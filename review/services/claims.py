@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from ._base import (
     CLAIM_MINUTES,
     REMINDER_HOURS,
     _can_act_at,
+    _claim_upsert,
     _event,
     _level_for_status,
     _profile_for,
@@ -49,25 +49,26 @@ def note_create(*, candidate: Candidate, by, text: str, ip: str | None = None) -
 def claim_take(*, candidate: Candidate, by, now: dt.datetime | None = None) -> ReviewClaim | None:
     """Opening a candidate claims it for CLAIM_MINUTES, unless someone else holds an unexpired
     claim. Returns the claim in force (the caller's or the other reviewer's), or None when the
-    candidate is not in a state the caller could act on. A conditional update, then an insert
-    that loses cleanly to a concurrent one."""
+    candidate is not in a state the caller could act on. One conditional upsert (see
+    `_claim_upsert`); the holder is read only when it is someone else."""
     now = now or timezone.now()
     profile = _profile_for(by, candidate)
     level = _level_for_status(candidate.status)
     if level is None or not _can_act_at(profile, level):
-        return ReviewClaim.objects.filter(candidate_id=candidate.pk, expires_at__gt=now).first()
-    until = now + dt.timedelta(minutes=CLAIM_MINUTES)
-    taken = (
-        ReviewClaim.objects.filter(candidate_id=candidate.pk)
-        .filter(Q(reviewer_id=by.pk) | Q(expires_at__lte=now))
-        .update(reviewer_id=by.pk, expires_at=until)
-    )
-    if not taken:
-        try:
-            with transaction.atomic():
-                ReviewClaim.objects.create(candidate_id=candidate.pk, reviewer=by, expires_at=until)
-        except IntegrityError:
-            pass
+        return (
+            ReviewClaim.objects.select_related("reviewer")
+            .filter(candidate_id=candidate.pk, expires_at__gt=now)
+            .first()
+        )
+    if _claim_upsert(candidate_id=candidate.pk, reviewer_id=by.pk, now=now):
+        claim = ReviewClaim(
+            candidate_id=candidate.pk,
+            reviewer=by,
+            expires_at=now + dt.timedelta(minutes=CLAIM_MINUTES),
+        )
+        claim._state.adding = False  # as stored, like a fetched row
+        claim._state.db = "default"
+        return claim
     return ReviewClaim.objects.select_related("reviewer").filter(candidate_id=candidate.pk).first()
 
 

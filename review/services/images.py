@@ -16,7 +16,6 @@ from ..models import ReturnReason, ReviewEvent
 from ._base import (
     _current_images,
     _event,
-    _extend_claim,
     _lock,
     _reviewer,
     _sync,
@@ -48,7 +47,9 @@ def image_approve(
     now = timezone.now()
     with transaction.atomic():
         candidate = _lock(image.candidate)
-        actor = _reviewer(by=by, candidate=candidate, expected_status=expected_status, now=now)
+        actor = _reviewer(
+            by=by, candidate=candidate, expected_status=expected_status, now=now, take_claim=True
+        )
         locked = _lock_image(image=image, candidate=candidate)
         if locked.processing != ProcessingState.READY:
             # Nobody approves a photo they could not look at.
@@ -69,7 +70,6 @@ def image_approve(
                 data={"level": actor.level, "before": before, "category": locked.category.name},
                 ip=ip,
             )
-        _extend_claim(candidate=candidate, by=by, now=now)
     _sync(image, locked, ("status", "return_reason", "decided_by_id", "decided_at"))
     return image
 
@@ -105,7 +105,9 @@ def image_return(
     now = timezone.now()
     with transaction.atomic():
         candidate = _lock(image.candidate)
-        actor = _reviewer(by=by, candidate=candidate, expected_status=expected_status, now=now)
+        actor = _reviewer(
+            by=by, candidate=candidate, expected_status=expected_status, now=now, take_claim=True
+        )
         full = _compose_reason(reason=reason, text=text, province=candidate.province)
         locked = _lock_image(image=image, candidate=candidate)
         before = locked.status
@@ -128,7 +130,6 @@ def image_return(
             },
             ip=ip,
         )
-        _extend_claim(candidate=candidate, by=by, now=now)
     _sync(image, locked, ("status", "return_reason", "decided_by_id", "decided_at"))
     return image
 
@@ -144,7 +145,9 @@ def images_approve_remaining(
     now = timezone.now()
     with transaction.atomic():
         locked = _lock(candidate)
-        actor = _reviewer(by=by, candidate=locked, expected_status=expected_status, now=now)
+        actor = _reviewer(
+            by=by, candidate=locked, expected_status=expected_status, now=now, take_claim=True
+        )
         pending = list(
             _current_images(locked)
             .filter(status=ImageStatus.PENDING, processing=ProcessingState.READY)
@@ -177,5 +180,4 @@ def images_approve_remaining(
                 for img in pending
             ]
         )
-        _extend_claim(candidate=locked, by=by, now=now)
     return len(pending)
