@@ -10,12 +10,20 @@ from .models import Candidate, StaffProfile
 
 
 def staff_profile_of(user) -> StaffProfile | None:
+    """The user's staff profile with its site and province (one query, then cached on the
+    user object, i.e. once per request: the same cache as `user.staff_profile`)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    try:
-        return user.staff_profile
-    except StaffProfile.DoesNotExist:
-        return None
+    related = StaffProfile.user.field.remote_field  # the reverse one-to-one, user.staff_profile
+    if related.is_cached(user):
+        return related.get_cached_value(user)
+    profile = (
+        StaffProfile.objects.select_related("site", "province").filter(user_id=user.pk).first()
+    )
+    related.set_cached_value(user, profile)
+    if profile is not None:
+        StaffProfile.user.field.set_cached_value(profile, user)
+    return profile
 
 
 def staff_scope_q(profile: StaffProfile | None, *, prefix: str = "") -> Q:
