@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
-from accounts.models import Candidate, StaffProfile
+from accounts.models import Candidate, ExamCategory, StaffProfile, TestSite
 from accounts.selectors import staff_scope_q
 
 from .enums import EventAction
@@ -204,6 +204,30 @@ def status_counts(profile: StaffProfile, *, site_id: int | None = None) -> dict[
         counts = {value: found.get(value, 0) for value in CandidateStatus.values}
         cache.set(key, counts, COUNTS_CACHE_SECONDS)
     return counts
+
+
+# The sites and exam categories offered by the queue's filter change a few times a year (in
+# the admin); reading and rendering them on every queue page cost more than the page's query.
+FILTER_OPTIONS_CACHE_SECONDS = 300
+
+
+def queue_filter_options(profile: StaffProfile) -> dict[str, list[tuple[int, str]]]:
+    """(value, label) of the queue filter's site and exam-category options, as the form's
+    model choices label them, cached for a few minutes per scope. A site reviewer gets no
+    site options (the filter has no site field for them)."""
+    key = f"review:filter-options:{profile.role}:{profile.province_id}"
+    options = cache.get(key)
+    if options is None:
+        sites: list[tuple[int, str]] = []
+        if profile.role != StaffRole.SITE_REVIEWER:
+            qs = TestSite.objects.order_by("code")
+            if profile.role != StaffRole.NATIONAL:
+                qs = qs.filter(province_id=profile.province_id)
+            sites = [(s.pk, str(s)) for s in qs]
+        categories = [(c.pk, str(c)) for c in ExamCategory.objects.all()]
+        options = {"sites": sites, "categories": categories}
+        cache.set(key, options, FILTER_OPTIONS_CACHE_SECONDS)
+    return options
 
 
 @dataclass
