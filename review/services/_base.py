@@ -210,13 +210,13 @@ def _reviewer(
 
 
 def _check_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
-    claim = (
-        ReviewClaim.objects.filter(candidate_id=candidate.pk, expires_at__gt=now)
-        .exclude(reviewer_id=by.pk)
-        .select_related("reviewer")
-        .first()
+    # At most one claim per candidate (its primary key): no ORDER BY needed.
+    held = ReviewClaim.objects.filter(candidate_id=candidate.pk, expires_at__gt=now).exclude(
+        reviewer_id=by.pk
     )
+    claim = next(iter(held[:1]), None)
     if claim is not None:
+        # Only a refusal needs the holder's name (one more query, on this path only).
         raise ValidationError(
             _("该考生正由审核员 %(user)s 审核（至 %(until)s），请稍后再试。")
             % {
@@ -228,7 +228,9 @@ def _check_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
 
 
 def _release_claim(candidate: Candidate) -> None:
-    ReviewClaim.objects.filter(candidate_id=candidate.pk).delete()
+    # One plain DELETE (no cascade to collect: nothing points at a claim).
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM review_reviewclaim WHERE candidate_id = %s", [candidate.pk])
 
 
 def _move(
