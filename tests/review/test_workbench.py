@@ -175,6 +175,32 @@ def test_queue_default_for_province_reviewer_is_site_passed(client, org):
     assert far.reg_no not in body
 
 
+def test_queue_nav_links_to_the_exports_the_reviewer_may_open(client, org):
+    _login(client, org.staff["site"])
+    body = client.get(reverse("review:queue")).content.decode()
+    assert f'href="{reverse("api:exports")}">导出结果</a>' in body
+    assert client.get(reverse("api:exports")).status_code == 200
+
+
+def test_queue_filter_form_shows_the_chosen_filters(client, org):
+    _login(client, org.staff["province"])
+    body = client.get(
+        reverse("review:queue"),
+        {"status": "returned", "site": org.other_site.pk, "overdue": "on", "q": "张<三"},
+    ).content.decode()
+    assert '<option value="returned" selected>' in body
+    assert f'<option value="{org.other_site.pk}" selected>{org.other_site}</option>' in body
+    assert f'<option value="{org.site.pk}">{org.site}</option>' in body
+    assert 'id="id_overdue" checked' in body
+    assert 'id="id_resubmitted">' in body
+    assert 'value="张&lt;三"' in body
+    # Unfiltered: the default status is chosen; a site reviewer has no site filter.
+    _login(client, org.staff["site"])
+    body = client.get(reverse("review:queue")).content.decode()
+    assert '<option value="submitted" selected>' in body
+    assert 'name="site"' not in body
+
+
 def test_queue_filters_and_search(client, org):
     reviewer = org.staff["province"]
     a = CandidateFactory(
