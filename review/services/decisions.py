@@ -20,6 +20,7 @@ from materials.models import MaterialCategory
 from ..enums import EventAction
 from ..models import Feedback, ReviewNote
 from ._base import (
+    SITE_PASS_FIELDS,
     Actor,
     _applicable_categories,
     _can_act_at,
@@ -80,7 +81,7 @@ def candidate_site_pass(
     `_unfinished_categories`). Internal step: no SMS."""
     now = timezone.now()
     with transaction.atomic():
-        locked = _lock(candidate)
+        locked = _lock(candidate, only=SITE_PASS_FIELDS)
         actor = _reviewer(
             by=by,
             candidate=locked,

@@ -14,6 +14,7 @@ from materials.models import MaterialImage
 from ..enums import ActorKind, EventAction
 from ..models import ReturnReason, ReviewEvent
 from ._base import (
+    PHOTO_DECISION_FIELDS,
     _current_images,
     _event,
     _lock,
@@ -23,10 +24,13 @@ from ._base import (
 
 
 def _lock_image(*, image: MaterialImage, candidate: Candidate) -> MaterialImage:
+    """The photo row, locked, with what a decision reads: its state and its category's name
+    (not the category's long texts)."""
     try:
         locked = (
             MaterialImage.objects.select_for_update(of=("self",))
             .select_related("category")
+            .only("status", "processing", "removed_at", "candidate", "category__name")
             .get(pk=image.pk, candidate_id=candidate.pk)
         )
     except MaterialImage.DoesNotExist:
@@ -34,6 +38,15 @@ def _lock_image(*, image: MaterialImage, candidate: Candidate) -> MaterialImage:
     if locked.removed_at is not None:
         raise ValidationError(_("该图片已被考生替换，请刷新后查看。"), code="gone")
     return locked
+
+
+def _save_decision(image: MaterialImage) -> None:
+    MaterialImage.objects.filter(pk=image.pk).update(
+        status=image.status,
+        return_reason=image.return_reason,
+        decided_by=image.decided_by_id,
+        decided_at=image.decided_at,
+    )
 
 
 def image_approve(
@@ -46,7 +59,7 @@ def image_approve(
     """A reviewer approves a photo: it locks and shows ✓ to the candidate. No SMS."""
     now = timezone.now()
     with transaction.atomic():
-        candidate = _lock(image.candidate)
+        candidate = _lock(image.candidate_id, only=PHOTO_DECISION_FIELDS)
         actor = _reviewer(
             by=by, candidate=candidate, expected_status=expected_status, now=now, take_claim=True
         )
@@ -60,7 +73,7 @@ def image_approve(
             locked.return_reason = ""
             locked.decided_by = by
             locked.decided_at = now
-            locked.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+            _save_decision(locked)
             _event(
                 candidate=candidate,
                 image=locked,
@@ -74,11 +87,11 @@ def image_approve(
     return image
 
 
-def _compose_reason(*, reason: ReturnReason | str | None, text: str, province) -> str:
+def _compose_reason(*, reason: ReturnReason | str | None, text: str, province_id: int) -> str:
     """A standard reason of the province (or a national one) plus optional free text."""
     standard = ""
     if isinstance(reason, ReturnReason):
-        if not reason.is_active or reason.province_id not in (None, province.pk):
+        if not reason.is_active or reason.province_id not in (None, province_id):
             raise ValidationError(_("请选择本考区的标准退回原因。"), code="reason")
         standard = reason.text
     elif reason:
@@ -104,18 +117,18 @@ def image_return(
     It is unlocked for the candidate once the candidate is returned. No SMS."""
     now = timezone.now()
     with transaction.atomic():
-        candidate = _lock(image.candidate)
+        candidate = _lock(image.candidate_id, only=PHOTO_DECISION_FIELDS)
         actor = _reviewer(
             by=by, candidate=candidate, expected_status=expected_status, now=now, take_claim=True
         )
-        full = _compose_reason(reason=reason, text=text, province=candidate.province)
+        full = _compose_reason(reason=reason, text=text, province_id=candidate.province_id)
         locked = _lock_image(image=image, candidate=candidate)
         before = locked.status
         locked.status = ImageStatus.RETURNED
         locked.return_reason = full[:1000]
         locked.decided_by = by
         locked.decided_at = now
-        locked.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+        _save_decision(locked)
         _event(
             candidate=candidate,
             image=locked,
@@ -144,7 +157,7 @@ def images_approve_remaining(
     """ "全部通过": every current PENDING photo of the candidate is approved at once."""
     now = timezone.now()
     with transaction.atomic():
-        locked = _lock(candidate)
+        locked = _lock(candidate, only=PHOTO_DECISION_FIELDS)
         actor = _reviewer(
             by=by, candidate=locked, expected_status=expected_status, now=now, take_claim=True
         )
@@ -153,6 +166,7 @@ def images_approve_remaining(
             .filter(status=ImageStatus.PENDING, processing=ProcessingState.READY)
             .select_for_update(of=("self",))
             .select_related("category")
+            .only("candidate", "category__name")
             .order_by("pk")
         )
         if not pending:
