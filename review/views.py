@@ -303,13 +303,14 @@ def _has_claim(candidate) -> bool:
 # --- the candidate page --------------------------------------------------------------------
 
 
-def _visible_candidate(request, pk: int):
-    return get_object_or_404(
-        candidates_visible_to(request.user).select_related(
-            "province", "site", "category", "exam_year"
-        ),
-        pk=pk,
-    )
+def _visible_candidate(request, pk: int, *, related: bool = False):
+    """The candidate if the reviewer may see it, else 404. `related`: with its province,
+    site, category and year, for the page that shows them (the POST views hand the
+    candidate to a service, which locks and reads the row itself)."""
+    qs = candidates_visible_to(request.user)
+    if related:
+        qs = qs.select_related("province", "site", "category", "exam_year")
+    return get_object_or_404(qs, pk=pk)
 
 
 def _candidate_url(candidate_pk: int, qs: str, anchor: str = "") -> str:
@@ -330,7 +331,7 @@ def _back_qs(request) -> str:
 @reviewer_required
 def candidate(request, pk: int):
     profile = request.staff_profile
-    candidate = _visible_candidate(request, pk)
+    candidate = _visible_candidate(request, pk, related=True)
     now = timezone.now()
     claim = services.claim_take(candidate=candidate, by=request.user, now=now)
     held_by = (
@@ -465,8 +466,9 @@ def _fail(request, exc: ValidationError) -> None:
 @reviewer_required
 def image_approve(request, pk: int, image_pk: int):
     candidate = _visible_candidate(request, pk)
+    # Only which photo: the service locks and reads the row itself.
     image = get_object_or_404(
-        MaterialImage.objects.select_related("candidate"), pk=image_pk, candidate=candidate
+        MaterialImage.objects.only("candidate"), pk=image_pk, candidate=candidate
     )
     try:
         services.image_approve(
@@ -484,10 +486,11 @@ def image_approve(request, pk: int, image_pk: int):
 @reviewer_required
 def image_return(request, pk: int, image_pk: int):
     candidate = _visible_candidate(request, pk)
+    # Only which photo: the service locks and reads the row itself.
     image = get_object_or_404(
-        MaterialImage.objects.select_related("candidate"), pk=image_pk, candidate=candidate
+        MaterialImage.objects.only("candidate"), pk=image_pk, candidate=candidate
     )
-    form = ImageReturnForm(request.POST, province=candidate.province)
+    form = ImageReturnForm(request.POST, province=candidate.province_id)
     if not form.is_valid():
         for error in form.errors.get("__all__", []) or [_("请选择退回原因。")]:
             messages.error(request, error)
