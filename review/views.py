@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
 from accounts.http import client_ip
-from accounts.selectors import candidates_visible_to, staff_profile_of
+from accounts.selectors import candidates_visible_to, staff_profile_of, staff_scope_q
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
 
@@ -465,10 +465,14 @@ def _fail(request, exc: ValidationError) -> None:
 @require_POST
 @reviewer_required
 def image_approve(request, pk: int, image_pk: int):
-    candidate = _visible_candidate(request, pk)
-    # Only which photo: the service locks and reads the row itself.
+    # The photo of a candidate the reviewer may see (else 404, as for the candidate), by id
+    # only, in one query: the service locks and reads both rows itself.
     image = get_object_or_404(
-        MaterialImage.objects.only("candidate"), pk=image_pk, candidate=candidate
+        MaterialImage.objects.filter(
+            staff_scope_q(request.staff_profile, prefix="candidate__")
+        ).only("candidate"),
+        pk=image_pk,
+        candidate_id=pk,
     )
     try:
         services.image_approve(
@@ -479,7 +483,7 @@ def image_approve(request, pk: int, image_pk: int):
         )
     except ValidationError as exc:
         _fail(request, exc)
-    return redirect(_candidate_url(candidate.pk, _back_qs(request), f"photo-{image.pk}"))
+    return redirect(_candidate_url(image.candidate_id, _back_qs(request), f"photo-{image.pk}"))
 
 
 @require_POST
