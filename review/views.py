@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -286,7 +286,15 @@ def _queue_items(rows, *, labels: dict, qs: str, now, user_pk: int) -> list[dict
                     if row.submitted_at
                     else "—"
                 ),
-                "notes": notes,
+                # A nested {% for %} per row cost more than the rest of the row.
+                "notes": format_html_join(
+                    " ",
+                    "{}",
+                    (
+                        (format_html('<span class="{}">{}</span>', cls, text) if cls else text,)
+                        for cls, text in notes
+                    ),
+                ),
             }
         )
     return items

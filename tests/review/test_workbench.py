@@ -201,6 +201,41 @@ def test_queue_filter_form_shows_the_chosen_filters(client, org):
     assert 'name="site"' not in body
 
 
+def test_queue_row_notes_resubmitted_overdue_deadline_and_claim(client, org):
+    holder = org.staff["other_site"]
+    holder.first_name, holder.last_name = "审核", "李"
+    holder.save()
+    now = timezone.now()
+    resubmitted = CandidateFactory(
+        site=org.site, status=S.SUBMITTED, returned_by=ReviewLevel.SITE, submitted_at=now
+    )
+    late = CandidateFactory(
+        site=org.site,
+        status=S.RETURNED,
+        returned_by=ReviewLevel.SITE,
+        reply_deadline=now - dt.timedelta(hours=1),
+        submitted_at=now,
+    )
+    waiting = CandidateFactory(
+        site=org.site,
+        status=S.RETURNED,
+        returned_by=ReviewLevel.SITE,
+        reply_deadline=now + dt.timedelta(hours=3),
+        submitted_at=now,
+    )
+    claim(resubmitted, holder)
+    _login(client, org.staff["province"])
+    body = client.get(reverse("review:queue"), {"status": "all"}).content.decode()
+    deadline = timezone.localtime(waiting.reply_deadline).strftime("%m-%d %H:%M")
+    assert (
+        '<span class="tag">退回后重新提交</span> <span class="tag claimed">审核 李 正在审核</span>'
+        in body
+    )
+    assert '<span class="tag overdue">已过修改截止时间</span>' in body
+    assert f'<td class="small">修改截止 {deadline}</td>' in body
+    assert late.reg_no in body
+
+
 def test_queue_filters_and_search(client, org):
     reviewer = org.staff["province"]
     a = CandidateFactory(
