@@ -312,7 +312,7 @@ def test_export_query_count_constant(client, world, django_assert_num_queries, c
 
     # session, user, staff profile with its province, current year, the site and category
     # names; then per batch the candidates and their reasons.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         _response, body = download_csv(client)
 
     assert len(csv_rows(body)) == 1 + 1 + 1 + count
