@@ -23,11 +23,9 @@ HALO = (255, 255, 255)
 INK_ALPHA = 0.30
 HALO_ALPHA = 0.22
 ANGLE = 30  # degrees, counter-clockwise
-_SIZE_STEP = 4
+_SIZE_STEP = 4  # font sizes are rounded to this step so that tiles are shared
 _INK_LUT = [int(v * INK_ALPHA) for v in range(256)]
-_HALO_LUT = [
-    int(v * HALO_ALPHA) for v in range(256)
-]  # font sizes are rounded to this step so that tiles are shared
+_HALO_LUT = [int(v * HALO_ALPHA) for v in range(256)]
 
 
 def watermark_text(template: str, *, year, reg_no: str) -> str:
