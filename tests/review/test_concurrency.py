@@ -1,11 +1,7 @@
 """Two reviewers deciding on the same candidate at the same moment: one wins, the other is
 told clearly. A real race needs real row locks, so this runs on PostgreSQL only."""
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, connections
 
 from accounts.enums import CandidateStatus
 from materials.enums import ImageStatus
@@ -13,38 +9,14 @@ from notifications.models import Notification
 from review import services
 from review.enums import EventAction
 from review.models import ReviewEvent
+from tests.concurrency import race_messages, skip_unless_postgres
 from tests.factories.accounts import site_reviewer
 from tests.factories.review import candidate_with_photos
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[i] = "won"
-        except ValidationError as exc:
-            outcomes[i] = exc.messages[0]
-        except Exception as exc:  # pragma: no cover - reported by the assertion
-            outcomes[i] = repr(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_at_once_one_wins_other_told():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no row locks (SELECT … FOR UPDATE): run on PostgreSQL (CI)")
+    skip_unless_postgres()
     candidate, cats, imgs = candidate_with_photos(
         status=CandidateStatus.SUBMITTED, image_status=ImageStatus.RETURNED
     )
@@ -54,7 +26,7 @@ def test_two_reviewers_at_once_one_wins_other_told():
         img.save()
     imgs[0].status = ImageStatus.RETURNED
     imgs[0].save()
-    outcomes = _race(
+    outcomes = race_messages(
         [
             lambda: services.candidate_return(
                 candidate=candidate, by=first, expected_status=CandidateStatus.SUBMITTED
@@ -67,8 +39,8 @@ def test_two_reviewers_at_once_one_wins_other_told():
             ),
         ]
     )
-    assert outcomes.count("won") == 1, outcomes
-    loser = next(o for o in outcomes if o != "won")
+    assert outcomes.count("ok") == 1, outcomes
+    loser = next(o for o in outcomes if o != "ok")
     assert loser.startswith("该考生已被其他审核员处理（当前状态："), loser
     assert loser.endswith("），请刷新后查看。")
     decisions = ReviewEvent.objects.filter(
@@ -80,15 +52,14 @@ def test_two_reviewers_at_once_one_wins_other_told():
 
 @pytest.mark.django_db(transaction=True)
 def test_same_decision_twice_at_once_sends_one_sms():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no row locks (SELECT … FOR UPDATE): run on PostgreSQL (CI)")
+    skip_unless_postgres()
     candidate, cats, imgs = candidate_with_photos(
         status=CandidateStatus.SITE_PASSED, image_status=ImageStatus.APPROVED
     )
     from tests.factories.accounts import province_reviewer
 
     a, b = province_reviewer(candidate.province), province_reviewer(candidate.province)
-    outcomes = _race(
+    outcomes = race_messages(
         [
             lambda: services.candidate_approve(
                 candidate=candidate, by=a, expected_status=CandidateStatus.SITE_PASSED
@@ -98,7 +69,7 @@ def test_same_decision_twice_at_once_sends_one_sms():
             ),
         ]
     )
-    assert outcomes.count("won") == 1, outcomes
-    assert "当前状态：审核通过" in next(o for o in outcomes if o != "won")
+    assert outcomes.count("ok") == 1, outcomes
+    assert "当前状态：审核通过" in next(o for o in outcomes if o != "ok")
     assert Notification.objects.count() == 1
     assert ReviewEvent.objects.filter(action=EventAction.PROVINCE_APPROVE).count() == 1
