@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, QuerySet
 
 from accounts.models import Candidate
 
@@ -23,20 +25,61 @@ def category_applies(
     return not exam_category_ids or candidate.category_id in exam_category_ids
 
 
+# The categories of a province are its configuration: read on every material page, upload,
+# submission, candidate page and site pass, changed a few times a year by an operator. They
+# are cached per province and year; every save or delete of a category and every change of
+# its exam categories drops the entry (see materials.apps), and the entry expires anyway
+# after this long, which bounds what a change made outside the ORM (raw SQL) leaves behind.
+CATEGORIES_CACHE_SECONDS = 120
+
+
+def _categories_key(exam_year_id: int | None, province_id: int | None) -> str:
+    return f"materials:categories:{exam_year_id}:{province_id}"
+
+
+def province_categories(
+    exam_year_id: int | None, province_id: int | None
+) -> list[tuple[MaterialCategory, frozenset[int]]]:
+    """The active categories of a province and exam year in page order, each with the ids
+    of the exam categories it is limited to (empty: all). Cached; two queries on a miss."""
+    key = _categories_key(exam_year_id, province_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    categories = list(
+        MaterialCategory.objects.filter(
+            exam_year_id=exam_year_id, province_id=province_id, is_active=True
+        ).order_by("order", "id")
+    )
+    limited: dict[int, set[int]] = {}
+    through = MaterialCategory.exam_categories.through
+    for category_id, exam_category_id in through.objects.filter(
+        materialcategory_id__in=[c.pk for c in categories]
+    ).values_list("materialcategory_id", "examcategory_id"):
+        limited.setdefault(category_id, set()).add(exam_category_id)
+    value = [(c, frozenset(limited.get(c.pk, ()))) for c in categories]
+    cache.set(key, value, CATEGORIES_CACHE_SECONDS)
+    return value
+
+
+def forget_province_categories(exam_year_id: int | None, province_id: int | None) -> None:
+    """Drops the cached categories now and again when the transaction commits: a page
+    that read the old rows while the change was being made cannot keep them cached."""
+    key = _categories_key(exam_year_id, province_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def categories_for_candidate(candidate: Candidate) -> list[MaterialCategory]:
     """The active categories of the candidate's province and exam year that apply to the
-    candidate, in page order. One query."""
-    qs = (
-        MaterialCategory.objects.filter(
-            exam_year_id=candidate.exam_year_id,
-            province_id=candidate.province_id,
-            is_active=True,
+    candidate, in page order (no query while the province's categories are cached)."""
+    return [
+        category
+        for category, exam_category_ids in province_categories(
+            candidate.exam_year_id, candidate.province_id
         )
-        .filter(Q(exam_categories__isnull=True) | Q(exam_categories=candidate.category_id))
-        .distinct()
-        .order_by("order", "id")
-    )
-    return [c for c in qs if category_applies(c, candidate)]
+        if category_applies(category, candidate, exam_category_ids)
+    ]
 
 
 def category_for_candidate(candidate: Candidate, category_id: int) -> MaterialCategory | None:
