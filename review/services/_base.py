@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
@@ -192,7 +193,8 @@ def _reviewer(
     """Checks, on the LOCKED candidate, that `by` may act on it now and at which level.
     Scope failures are PermissionDenied; a state that moved on (another reviewer was faster)
     or a claim held by someone else is a ValidationError with a clear message. `take_claim`:
-    the caller's claim is taken or extended as part of the check."""
+    the caller's claim is taken or extended as part of the check (a photo decision);
+    otherwise the claim ends here (a candidate decision, see `_end_claim`)."""
     profile = _profile_for(by, candidate)
     if profile.role == StaffRole.SITE_REVIEWER:
         own = {ReviewLevel.SITE}
@@ -213,32 +215,60 @@ def _reviewer(
         # Per-photo decisions keep the candidate: take or extend the claim in one statement.
         _take_claim(candidate=candidate, by=by, now=now or timezone.now())
     else:
-        _check_claim(candidate=candidate, by=by, now=now or timezone.now())
+        # A candidate decision ends it.
+        _end_claim(candidate=candidate, by=by, now=now or timezone.now())
     return Actor(user=by, profile=profile, level=level)
+
+
+def _claimed(*, reviewer_id: int, expires_at: dt.datetime) -> ValidationError:
+    """The refusal while another reviewer holds the candidate: who, and until when."""
+    from django.contrib.auth import get_user_model
+
+    holder = get_user_model().objects.filter(pk=reviewer_id).first()
+    return ValidationError(
+        _("该考生正由审核员 %(user)s 审核（至 %(until)s），请稍后再试。")
+        % {
+            "user": (holder.get_full_name() or holder.get_username()) if holder else "",
+            "until": timezone.localtime(expires_at).strftime("%H:%M"),
+        },
+        code="claimed",
+    )
 
 
 def _check_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
     # At most one claim per candidate (its primary key): no ORDER BY needed.
-    held = ReviewClaim.objects.filter(candidate_id=candidate.pk, expires_at__gt=now).exclude(
-        reviewer_id=by.pk
+    held = (
+        ReviewClaim.objects.filter(candidate_id=candidate.pk, expires_at__gt=now)
+        .exclude(reviewer_id=by.pk)
+        .values_list("reviewer_id", "expires_at")
     )
     claim = next(iter(held[:1]), None)
     if claim is not None:
-        # Only a refusal needs the holder's name (one more query, on this path only).
-        raise ValidationError(
-            _("该考生正由审核员 %(user)s 审核（至 %(until)s），请稍后再试。")
-            % {
-                "user": claim.reviewer.get_full_name() or claim.reviewer.get_username(),
-                "until": timezone.localtime(claim.expires_at).strftime("%H:%M"),
-            },
-            code="claimed",
-        )
+        raise _claimed(reviewer_id=claim[0], expires_at=claim[1])
 
 
-def _release_claim(candidate: Candidate) -> None:
-    # One plain DELETE (no cascade to collect: nothing points at a claim).
+_CLAIM_RELEASE = (
+    "DELETE FROM review_reviewclaim WHERE candidate_id = %s RETURNING reviewer_id, expires_at"
+)
+
+
+def _end_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
+    """A candidate decision ends the claim on the candidate, unless another reviewer holds
+    it: then the decision is refused with who holds it. One statement for the check and the
+    release: the claim is deleted, and if it was someone else's and still running, the
+    refusal rolls the decision's transaction back, the claim with it."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM review_reviewclaim WHERE candidate_id = %s", [candidate.pk])
+        cursor.execute(_CLAIM_RELEASE, [candidate.pk])
+        row = cursor.fetchone()
+    if row is None or row[0] == by.pk:
+        return
+    expires_at = row[1]
+    if isinstance(expires_at, str):  # SQLite returns the stored text (UTC)
+        expires_at = parse_datetime(expires_at)
+    if timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at, dt.UTC)
+    if expires_at > now:
+        raise _claimed(reviewer_id=row[0], expires_at=expires_at)
 
 
 def _move(

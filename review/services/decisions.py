@@ -24,15 +24,14 @@ from ._base import (
     Actor,
     _applicable_categories,
     _can_act_at,
-    _check_claim,
     _current_images,
+    _end_claim,
     _event,
     _lock,
     _move,
     _names,
     _not_your_turn,
     _profile_for,
-    _release_claim,
     _reviewer,
     _sms,
     _sync,
@@ -101,7 +100,6 @@ def candidate_site_pass(
             data={"level": actor.level, "message": message.strip()},
             ip=ip,
         )
-        _release_claim(locked)
     _sync(candidate, locked, ("status", "status_changed_at"))
     return candidate
 
@@ -204,7 +202,6 @@ def candidate_return(
             },
             ip=ip,
         )
-        _release_claim(locked)
         from notifications.enums import NotificationPurpose
 
         _sms(
@@ -258,7 +255,6 @@ def candidate_return_to_site(
             data={"level": actor.level, "message": message},
             ip=ip,
         )
-        _release_claim(locked)
     _sync(candidate, locked, ("status", "status_changed_at"))
     return candidate
 
@@ -294,7 +290,6 @@ def candidate_approve(
             data={"level": actor.level, "message": message.strip()},
             ip=ip,
         )
-        _release_claim(locked)
         from notifications.enums import NotificationPurpose
 
         _sms(
@@ -331,7 +326,7 @@ def candidate_reject(
             level = locked.returned_by or ReviewLevel.SITE
             if not _can_act_at(profile, level):
                 raise ValidationError(_not_your_turn(locked), code="state")
-            _check_claim(candidate=locked, by=by, now=now)
+            _end_claim(candidate=locked, by=by, now=now)
             actor = Actor(user=by, profile=profile, level=level)
         else:
             actor = _reviewer(by=by, candidate=locked, expected_status=expected_status, now=now)
@@ -357,7 +352,6 @@ def candidate_reject(
             data={"level": actor.level, "reason": reason},
             ip=ip,
         )
-        _release_claim(locked)
         from notifications.enums import NotificationPurpose
 
         _sms(

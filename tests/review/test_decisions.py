@@ -339,6 +339,12 @@ def test_claim_held_by_another_blocks_decisions(org):
         services.candidate_site_pass(candidate=candidate, by=org.staff["site"])
     assert exc.value.code == "claimed"
     assert "李审核" in exc.value.messages[0]
+    until = timezone.localtime(ReviewClaim.objects.get(candidate=candidate).expires_at)
+    assert f"（至 {until:%H:%M}）" in exc.value.messages[0]
+    # The refused decision changed nothing: the claim is still the other reviewer's.
+    assert ReviewClaim.objects.get(candidate=candidate).reviewer == other
+    candidate.refresh_from_db()
+    assert candidate.status == S.SUBMITTED
     with pytest.raises(ValidationError):
         services.image_approve(image=imgs[0], by=org.staff["site"])
     # Expired claims do not count.
