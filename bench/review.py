@@ -835,10 +835,17 @@ def run(*, runs: int, exports: bool = True) -> bool:
                 bare_decision,
             )
 
+            from django.contrib.messages.storage.cookie import CookieStorage
+
             def post(url, data):
-                response = clients[site_user.pk].post(url, data)
+                client = clients[site_user.pk]
+                response = client.post(url, data)
                 if response.status_code != 302:
                     raise RuntimeError(f"{url} → {response.status_code}")
+                # A browser follows the redirect, whose page shows and so consumes the
+                # message of the decision; here the redirect is not followed, and without
+                # this the messages cookie would grow with every POST of the run.
+                client.cookies.pop(CookieStorage.cookie_name, None)
                 return response
 
             page_and_bare(

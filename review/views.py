@@ -5,6 +5,7 @@ without a reviewer profile is refused (403)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
 from accounts.http import client_ip
-from accounts.selectors import candidates_visible_to, staff_profile_of, staff_scope_q
+from accounts.models import Candidate
+from accounts.selectors import candidates_visible_to, staff_profile_of
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
 
@@ -482,6 +484,16 @@ def _prepare_candidate_page(candidate, blocks, events) -> None:
         )
 
 
+@contextmanager
+def _not_found_outside_scope():
+    """For the POST views that hand the ids straight to a service: a candidate (or photo)
+    outside the reviewer's scope, or none at all, is a 404, as on every other page."""
+    try:
+        yield
+    except services.NotInScope:
+        raise Http404 from None
+
+
 def _fail(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
@@ -490,25 +502,20 @@ def _fail(request, exc: ValidationError) -> None:
 @require_POST
 @reviewer_required
 def image_approve(request, pk: int, image_pk: int):
-    # The photo of a candidate the reviewer may see (else 404, as for the candidate), by id
-    # only, in one query: the service locks and reads both rows itself.
-    image = get_object_or_404(
-        MaterialImage.objects.filter(
-            staff_scope_q(request.staff_profile, prefix="candidate__")
-        ).only("candidate"),
-        pk=image_pk,
-        candidate_id=pk,
-    )
-    try:
-        services.image_approve(
-            image=image,
-            by=request.user,
-            ip=client_ip(request),
-            expected_status=request.POST.get("expected_status") or None,
-        )
-    except ValidationError as exc:
-        _fail(request, exc)
-    return redirect(_candidate_url(image.candidate_id, _back_qs(request), f"photo-{image.pk}"))
+    # No row is read here: the service locks the candidate and the photo, checks the scope
+    # and answers NotInScope for a candidate or photo the reviewer may not see (404).
+    image = MaterialImage(pk=image_pk, candidate_id=pk)
+    with _not_found_outside_scope():
+        try:
+            services.image_approve(
+                image=image,
+                by=request.user,
+                ip=client_ip(request),
+                expected_status=request.POST.get("expected_status") or None,
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+    return redirect(_candidate_url(pk, _back_qs(request), f"photo-{image_pk}"))
 
 
 @require_POST
@@ -568,48 +575,55 @@ DONE_MESSAGES = {
 @require_POST
 @reviewer_required
 def decide(request, pk: int):
-    candidate = _visible_candidate(request, pk)
     form = DecisionForm(request.POST)
     qs = _back_qs(request)
     if not form.is_valid():
+        _visible_candidate(request, pk)  # 404 outside the scope
         messages.error(request, _("请选择操作。"))
-        return redirect(_candidate_url(candidate.pk, qs))
+        return redirect(_candidate_url(pk, qs))
     data = form.cleaned_data
     action = data["action"]
+    # The service locks and reads the row and checks the scope (NotInScope: 404); a return
+    # of a whole category needs the candidate first, to find the category.
+    candidate = Candidate(pk=pk)
     common = {
         "candidate": candidate,
         "by": request.user,
         "ip": client_ip(request),
         "expected_status": data["expected_status"] or None,
     }
-    try:
-        if action == "site_pass":
-            services.candidate_site_pass(message=data["message"], **common)
-        elif action == "return":
-            items = []
-            if data.get("item_category"):
-                from materials.selectors import category_for_candidate
+    with _not_found_outside_scope():
+        try:
+            if action == "site_pass":
+                services.candidate_site_pass(message=data["message"], **common)
+            elif action == "return":
+                items = []
+                if data.get("item_category"):
+                    from materials.selectors import category_for_candidate
 
-                category = category_for_candidate(candidate, data["item_category"])
-                if category is None:
-                    raise ValidationError(_("材料类别不存在。"))
-                items.append(
-                    services.CategoryItem(category=category, reason=data.get("item_reason") or "")
-                )
-            services.candidate_return(message=data["message"], category_items=items, **common)
-        elif action == "return_to_site":
-            services.candidate_return_to_site(message=data["message"], **common)
-        elif action == "approve":
-            services.candidate_approve(message=data["message"], **common)
-        elif action == "reject":
-            services.candidate_reject(reason=data["message"], **common)
-    except ValidationError as exc:
-        _fail(request, exc)
-        return redirect(_candidate_url(candidate.pk, qs))
+                    common["candidate"] = candidate = _visible_candidate(request, pk)
+                    category = category_for_candidate(candidate, data["item_category"])
+                    if category is None:
+                        raise ValidationError(_("材料类别不存在。"))
+                    items.append(
+                        services.CategoryItem(
+                            category=category, reason=data.get("item_reason") or ""
+                        )
+                    )
+                services.candidate_return(message=data["message"], category_items=items, **common)
+            elif action == "return_to_site":
+                services.candidate_return_to_site(message=data["message"], **common)
+            elif action == "approve":
+                services.candidate_approve(message=data["message"], **common)
+            elif action == "reject":
+                services.candidate_reject(reason=data["message"], **common)
+        except ValidationError as exc:
+            _fail(request, exc)
+            return redirect(_candidate_url(pk, qs))
     messages.success(request, f"{candidate.reg_no} {candidate.name}：{DONE_MESSAGES[action]}")
     if data.get("next"):
-        return redirect(_next_url(candidate.pk, qs))
-    return redirect(_candidate_url(candidate.pk, qs))
+        return redirect(_next_url(pk, qs))
+    return redirect(_candidate_url(pk, qs))
 
 
 def _next_url(candidate_pk: int, qs: str) -> str:

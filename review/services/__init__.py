@@ -21,7 +21,14 @@ the final approval, a rejection. The site pass (考点通过) and the province's
 site are internal steps and send nothing; per-photo decisions send nothing either.
 """
 
-from ._base import CLAIM_MINUTES, DEADLINE_BATCH, REMINDER_HOURS, REVIEW_STATES, Actor
+from ._base import (
+    CLAIM_MINUTES,
+    DEADLINE_BATCH,
+    REMINDER_HOURS,
+    REVIEW_STATES,
+    Actor,
+    NotInScope,
+)
 from .candidate import (
     candidate_autosubmit,
     candidate_deadline_submit,
@@ -71,4 +78,5 @@ __all__ = [
     "REMINDER_HOURS",
     "REVIEW_STATES",
     "Actor",
+    "NotInScope",
 ]

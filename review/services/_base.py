@@ -52,7 +52,15 @@ def _not_your_turn(candidate: Candidate) -> str:
 # locks the whole row with its province (SMS texts, reply hours). Fewer columns and no join
 # make the lock about half as costly; a field outside the list would still load, lazily.
 PHOTO_DECISION_FIELDS = ("status", "site", "province")
-SITE_PASS_FIELDS = (*PHOTO_DECISION_FIELDS, "exam_year", "category", "tags")
+SITE_PASS_FIELDS = (*PHOTO_DECISION_FIELDS, "exam_year", "category", "tags", "reg_no", "name")
+# What a candidate decision copies back into the caller's instance: its new state, and who
+# it is (the workbench's message names the candidate; its view loads no row of its own).
+DECIDED_FIELDS = ("status", "status_changed_at", "reg_no", "name")
+
+
+class NotInScope(PermissionDenied):
+    """The candidate does not exist, or not for this staff member (outside their site or
+    province): the workbench answers both with 404, alike."""
 
 
 def _lock(candidate: Candidate | int, *, only: Sequence[str] = ()) -> Candidate:
@@ -64,7 +72,7 @@ def _lock(candidate: Candidate | int, *, only: Sequence[str] = ()) -> Candidate:
     try:
         locked = qs.get(pk=pk)
     except Candidate.DoesNotExist:
-        raise ValidationError(_("该考生不存在。"), code="gone") from None
+        raise NotInScope(_("该考生不存在。")) from None
     return locked
 
 
@@ -163,7 +171,7 @@ class Actor:
 def _profile_for(by, candidate: Candidate) -> StaffProfile:
     profile = staff_profile_of(by)
     if profile is None or not staff_can_see_candidate(by, candidate):
-        raise PermissionDenied(_("您无权审核该考生。"))
+        raise NotInScope(_("您无权审核该考生。"))
     return profile
 
 
@@ -191,7 +199,8 @@ def _reviewer(
     take_claim: bool = False,
 ) -> Actor:
     """Checks, on the LOCKED candidate, that `by` may act on it now and at which level.
-    Scope failures are PermissionDenied; a state that moved on (another reviewer was faster)
+    Scope failures are NotInScope (a PermissionDenied), a role that cannot act at the level
+    PermissionDenied; a state that moved on (another reviewer was faster)
     or a claim held by someone else is a ValidationError with a clear message. `take_claim`:
     the caller's claim is taken or extended as part of the check (a photo decision);
     otherwise the claim ends here (a candidate decision, see `_end_claim`)."""

@@ -20,6 +20,7 @@ from materials.models import MaterialCategory
 from ..enums import EventAction
 from ..models import Feedback, ReviewNote
 from ._base import (
+    DECIDED_FIELDS,
     SITE_PASS_FIELDS,
     Actor,
     _applicable_categories,
@@ -100,7 +101,7 @@ def candidate_site_pass(
             data={"level": actor.level, "message": message.strip()},
             ip=ip,
         )
-    _sync(candidate, locked, ("status", "status_changed_at"))
+    _sync(candidate, locked, DECIDED_FIELDS)
     return candidate
 
 
@@ -215,7 +216,7 @@ def candidate_return(
     _sync(
         candidate,
         locked,
-        ("status", "status_changed_at", "returned_by", "returned_categories", "reply_deadline"),
+        (*DECIDED_FIELDS, "returned_by", "returned_categories", "reply_deadline"),
     )
     return candidate
 
@@ -255,7 +256,7 @@ def candidate_return_to_site(
             data={"level": actor.level, "message": message},
             ip=ip,
         )
-    _sync(candidate, locked, ("status", "status_changed_at"))
+    _sync(candidate, locked, DECIDED_FIELDS)
     return candidate
 
 
@@ -298,7 +299,7 @@ def candidate_approve(
             purpose=NotificationPurpose.RESULT,
             event_key=f"review:{event.pk}",
         )
-    _sync(candidate, locked, ("status", "status_changed_at"))
+    _sync(candidate, locked, DECIDED_FIELDS)
     return candidate
 
 
@@ -360,7 +361,5 @@ def candidate_reject(
             purpose=NotificationPurpose.RESULT,
             event_key=f"review:{event.pk}",
         )
-    _sync(
-        candidate, locked, ("status", "status_changed_at", "returned_categories", "reply_deadline")
-    )
+    _sync(candidate, locked, (*DECIDED_FIELDS, "returned_categories", "reply_deadline"))
     return candidate

@@ -15,6 +15,7 @@ from ..enums import ActorKind, EventAction
 from ..models import ReturnReason, ReviewEvent
 from ._base import (
     PHOTO_DECISION_FIELDS,
+    NotInScope,
     _current_images,
     _event,
     _lock,
@@ -34,7 +35,9 @@ def _lock_image(*, image: MaterialImage, candidate: Candidate) -> MaterialImage:
             .get(pk=image.pk, candidate_id=candidate.pk)
         )
     except MaterialImage.DoesNotExist:
-        raise ValidationError(_("该图片已被考生删除，请刷新后查看。"), code="gone") from None
+        # Not a photo of this candidate: a photo of a candidate under review cannot be
+        # deleted (only replaced, below), so the id is wrong or another candidate's.
+        raise NotInScope(_("该图片不存在。")) from None
     if locked.removed_at is not None:
         raise ValidationError(_("该图片已被考生替换，请刷新后查看。"), code="gone")
     return locked

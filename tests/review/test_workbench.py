@@ -99,6 +99,12 @@ def _urls(candidate, image):
         ("get", reverse("review:next", kwargs=kw), {}),
         ("post", reverse("review:decide", kwargs=kw), {"action": "site_pass"}),
         ("post", reverse("review:decide", kwargs=kw), {"action": "reject", "message": "x"}),
+        ("post", reverse("review:decide", kwargs=kw), {}),
+        (
+            "post",
+            reverse("review:decide", kwargs=kw),
+            {"action": "return", "item_category": image.category_id, "message": "x"},
+        ),
         ("post", reverse("review:approve_remaining", kwargs=kw), {}),
         ("post", reverse("review:note", kwargs=kw), {"text": "x"}),
         ("post", reverse("review:release", kwargs=kw), {}),
@@ -148,6 +154,24 @@ def test_image_of_another_candidate_404(client, org, case):
     _login(client, org.staff["site"])
     url = reverse("review:image_approve", kwargs={"pk": candidate.pk, "image_pk": other_imgs[0].pk})
     assert client.post(url).status_code == 404
+
+
+def test_decisions_on_a_candidate_or_photo_that_does_not_exist_404(client, org, case):
+    candidate, cats, imgs = case
+    _login(client, org.staff["site"])
+    missing = {"pk": candidate.pk + 1000}
+    for url, data in (
+        (reverse("review:decide", kwargs=missing), {"action": "site_pass"}),
+        (reverse("review:decide", kwargs=missing), {}),
+        (reverse("review:image_approve", kwargs={**missing, "image_pk": imgs[0].pk}), {}),
+        (
+            reverse("review:image_approve", kwargs={"pk": candidate.pk, "image_pk": 10**9}),
+            {},
+        ),
+    ):
+        assert client.post(url, data).status_code == 404, url
+    imgs[0].refresh_from_db()
+    assert imgs[0].status == ImageStatus.PENDING
 
 
 # --- the queue -----------------------------------------------------------------------------
