@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
 from accounts.models import Candidate, StaffProfile
 from accounts.selectors import staff_can_see_candidate, staff_profile_of
+from config.prepared import PreparedQuery
 from materials.models import MaterialCategory, MaterialImage
 
 from ..enums import ActorKind
@@ -63,16 +64,30 @@ class NotInScope(PermissionDenied):
     province): the workbench answers both with 404, alike."""
 
 
+# The row locks of the decisions, compiled once each (config.prepared): every decision
+# takes one, and compiling the statement cost more than running it.
+_LOCKS: dict[tuple[str, ...], PreparedQuery] = {}
+
+
+def _lock_query(only: Sequence[str]) -> PreparedQuery:
+    query = _LOCKS.get(tuple(only))
+    if query is None:
+
+        def build(pk):
+            qs = Candidate.objects.select_for_update(of=("self",))
+            return (qs.only(*only) if only else qs.select_related("province")).filter(pk=pk)
+
+        query = _LOCKS[tuple(only)] = PreparedQuery(Candidate, build)
+    return query
+
+
 def _lock(candidate: Candidate | int, *, only: Sequence[str] = ()) -> Candidate:
     """The candidate row (a Candidate or its id), locked for the rest of the transaction,
     with its current state: the whole row and its province, or only the fields `only`."""
     pk = candidate if isinstance(candidate, int) else candidate.pk
-    qs = Candidate.objects.select_for_update(of=("self",))
-    qs = qs.only(*only) if only else qs.select_related("province")
-    try:
-        locked = qs.get(pk=pk)
-    except Candidate.DoesNotExist:
-        raise NotInScope(_("该考生不存在。")) from None
+    locked = _lock_query(only).get(pk)
+    if locked is None:
+        raise NotInScope(_("该考生不存在。"))
     return locked
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Candidate
+from config.prepared import PreparedQuery
 from materials.enums import ImageStatus, ProcessingState
 from materials.models import MaterialImage
 
@@ -23,21 +24,27 @@ from ._base import (
     _sync,
 )
 
+# The photo row lock of a decision, with what it reads: its state and its category's name
+# (not the category's long texts). Compiled once (config.prepared).
+_image_lock = PreparedQuery(
+    MaterialImage,
+    lambda pk, candidate_id: (
+        MaterialImage.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .only("status", "processing", "removed_at", "candidate", "category__name")
+        .filter(pk=pk, candidate_id=candidate_id)
+    ),
+    keys=2,
+)
+
 
 def _lock_image(*, image: MaterialImage, candidate: Candidate) -> MaterialImage:
-    """The photo row, locked, with what a decision reads: its state and its category's name
-    (not the category's long texts)."""
-    try:
-        locked = (
-            MaterialImage.objects.select_for_update(of=("self",))
-            .select_related("category")
-            .only("status", "processing", "removed_at", "candidate", "category__name")
-            .get(pk=image.pk, candidate_id=candidate.pk)
-        )
-    except MaterialImage.DoesNotExist:
+    """The photo row, locked: one of this candidate's, and not replaced."""
+    locked = _image_lock.get(image.pk, candidate.pk)
+    if locked is None:
         # Not a photo of this candidate: a photo of a candidate under review cannot be
         # deleted (only replaced, below), so the id is wrong or another candidate's.
-        raise NotInScope(_("该图片不存在。")) from None
+        raise NotInScope(_("该图片不存在。"))
     if locked.removed_at is not None:
         raise ValidationError(_("该图片已被考生替换，请刷新后查看。"), code="gone")
     return locked
