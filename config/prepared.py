@@ -12,6 +12,7 @@ deferred fields included.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from django.db import connections, router
@@ -35,17 +36,21 @@ class PreparedQuery:
         self.model = model
         self.build = build
         self.keys = keys
-        self._compiled: dict[str, _Compiled] = {}
+        # Per thread: the compiled pieces hold the compiling thread's connection (its
+        # converters are bound to it), and Django's connections are per thread.
+        self._local = threading.local()
 
     def get(self, *keys: int) -> Model | None:
         if len(keys) != self.keys:
             raise TypeError(f"expected {self.keys} keys, got {len(keys)}")
         keys = tuple(int(key) for key in keys)  # ValueError/TypeError for anything else
         using = router.db_for_write(self.model)
-        compiled = self._compiled.get(using)
+        compiled = getattr(self._local, "by_alias", None)
         if compiled is None:
-            compiled = self._compiled[using] = _Compiled(self.build, self.keys, using)
-        return compiled.get(keys)
+            compiled = self._local.by_alias = {}
+        if using not in compiled:
+            compiled[using] = _Compiled(self.build, self.keys, using)
+        return compiled[using].get(keys)
 
 
 class _Compiled:

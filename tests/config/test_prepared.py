@@ -1,7 +1,7 @@
 """config.prepared: a query compiled once gives what its queryset gives."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -104,3 +104,26 @@ def test_prepared_row_lock_needs_a_transaction():
         assert query.get(image.pk).pk == image.pk
     with pytest.raises(TransactionManagementError):
         query.get(image.pk)
+
+
+def test_prepared_query_compiles_in_each_thread_with_its_own_connection():
+    from threading import Thread
+
+    query = _image_query()
+    image = MaterialImageFactory()
+    query.get(image.pk, image.candidate_id)
+    seen = []
+
+    def other_thread():
+        try:
+            compiled = getattr(query._local, "by_alias", None)
+            seen.append(compiled)
+        finally:
+            connection.close()
+
+    thread = Thread(target=other_thread)
+    thread.start()
+    thread.join()
+
+    assert seen == [None]  # nothing compiled by this thread is used by another
+    assert query._local.by_alias["default"].compiler.connection is connections["default"]
