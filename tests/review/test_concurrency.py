@@ -73,3 +73,47 @@ def test_same_decision_twice_at_once_sends_one_sms():
     assert "当前状态：审核通过" in next(o for o in outcomes if o != "ok")
     assert Notification.objects.count() == 1
     assert ReviewEvent.objects.filter(action=EventAction.PROVINCE_APPROVE).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_in_the_workbench_at_once_one_wins_the_other_reads_why():
+    skip_unless_postgres()
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.concurrency import race_codes
+
+    candidate, cats, imgs = candidate_with_photos(
+        status=CandidateStatus.SUBMITTED, image_status=ImageStatus.APPROVED
+    )
+    reviewers = [site_reviewer(candidate.site), site_reviewer(candidate.site)]
+    clients = [Client(), Client()]
+    for client, reviewer in zip(clients, reviewers, strict=True):
+        client.force_login(reviewer)
+    url = reverse("review:decide", kwargs={"pk": candidate.pk})
+    pages: dict[int, str] = {}
+
+    def decide(i: int, data: dict):
+        def call():
+            response = clients[i].post(url, {**data, "expected_status": "submitted"}, follow=True)
+            assert response.status_code == 200
+            pages[i] = response.content.decode()
+
+        return call
+
+    outcomes = race_codes(
+        [
+            decide(0, {"action": "site_pass"}),
+            decide(1, {"action": "reject", "message": "不符合报考条件"}),
+        ]
+    )
+
+    assert outcomes == ["ok", "ok"], outcomes
+    won = [i for i, page in pages.items() if "已考点通过。" in page or "已审核拒绝" in page]
+    told = [i for i, page in pages.items() if "该考生已被其他审核员处理（当前状态：" in page]
+    assert len(won) == 1 and len(told) == 1 and won != told, pages
+    candidate.refresh_from_db()
+    assert candidate.status in (CandidateStatus.SITE_PASSED, CandidateStatus.REJECTED)
+    decided = ReviewEvent.objects.filter(action__in=[EventAction.SITE_PASS, EventAction.REJECT])
+    assert decided.count() == 1
+    assert Notification.objects.count() == (candidate.status == CandidateStatus.REJECTED)
