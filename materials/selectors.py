@@ -29,7 +29,9 @@ def category_applies(
 # submission, candidate page and site pass, changed a few times a year by an operator. They
 # are cached per province and year; every save or delete of a category and every change of
 # its exam categories drops the entry (see materials.apps), and the entry expires anyway
-# after this long, which bounds what a change made outside the ORM (raw SQL) leaves behind.
+# after this long, which bounds what a change made outside the ORM (raw SQL) leaves behind,
+# and, with the embedded default's in-process cache, a change made by another process (a
+# management command) that the serving process's cache does not hear of.
 CATEGORIES_CACHE_SECONDS = 120
 
 
