@@ -27,7 +27,8 @@ from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
 from accounts.http import client_ip
 from accounts.models import Candidate
-from accounts.selectors import candidates_visible_to, staff_profile_of
+from accounts.selectors import staff_can_see_candidate, staff_profile_of
+from config.prepared import PreparedQuery
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
 
@@ -330,14 +331,27 @@ def _has_claim(candidate) -> bool:
 # --- the candidate page --------------------------------------------------------------------
 
 
+# A candidate by id, alone or with what its page shows; compiled once (config.prepared):
+# nearly every workbench request reads one.
+_CANDIDATE_BY_ID = {
+    False: PreparedQuery(Candidate, lambda pk: Candidate.objects.filter(pk=pk)),
+    True: PreparedQuery(
+        Candidate,
+        lambda pk: Candidate.objects.select_related(
+            "province", "site", "category", "exam_year"
+        ).filter(pk=pk),
+    ),
+}
+
+
 def _visible_candidate(request, pk: int, *, related: bool = False):
-    """The candidate if the reviewer may see it, else 404. `related`: with its province,
-    site, category and year, for the page that shows them (the POST views hand the
-    candidate to a service, which locks and reads the row itself)."""
-    qs = candidates_visible_to(request.user)
-    if related:
-        qs = qs.select_related("province", "site", "category", "exam_year")
-    return get_object_or_404(qs, pk=pk)
+    """The candidate if the reviewer may see it (the scope rule, accounts.selectors), else
+    404 as for one that does not exist. `related`: with its province, site, category and
+    year, for the page that shows them."""
+    candidate = _CANDIDATE_BY_ID[related].get(pk)
+    if candidate is None or not staff_can_see_candidate(request.user, candidate):
+        raise Http404
+    return candidate
 
 
 def _candidate_url(candidate_pk: int, qs: str, anchor: str = "") -> str:
