@@ -7,6 +7,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -281,12 +282,41 @@ def candidate_material_blocks(candidate: Candidate) -> list[CategoryBlock]:
     return list(blocks.values())
 
 
+# The standard return reasons are configuration, read on every candidate page: cached per
+# province, every change of a reason drops them all (review.apps), and they expire anyway
+# after this long (a change made outside the ORM, or by another process with the embedded
+# default's in-process cache).
+RETURN_REASONS_CACHE_SECONDS = 120
+
+
+def _return_reasons_key(province_id) -> str:
+    return f"review:return-reasons:{province_id}"
+
+
 def return_reasons(province) -> list[ReturnReason]:
-    return list(
-        ReturnReason.objects.filter(
-            Q(province=province) | Q(province__isnull=True), is_active=True
-        ).order_by("order", "id")
-    )
+    """The active standard reasons a reviewer may choose for this province: its own and
+    the national ones, in their order."""
+    province_id = getattr(province, "pk", province)
+    key = _return_reasons_key(province_id)
+    reasons = cache.get(key)
+    if reasons is None:
+        reasons = list(
+            ReturnReason.objects.filter(
+                Q(province_id=province_id) | Q(province__isnull=True), is_active=True
+            ).order_by("order", "id")
+        )
+        cache.set(key, reasons, RETURN_REASONS_CACHE_SECONDS)
+    return reasons
+
+
+def forget_return_reasons() -> None:
+    """Drops every province's cached reasons (a national reason is in all of them), now and
+    again when the transaction commits (a page may have read the old rows meanwhile)."""
+    from accounts.models import Province
+
+    keys = [_return_reasons_key(pk) for pk in Province.objects.values_list("pk", flat=True)]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def candidate_history(candidate: Candidate) -> list[ReviewEvent]:

@@ -1,0 +1,64 @@
+"""The standard return reasons are cached per province (review.selectors.return_reasons):
+what an operator changes in the admin must still show at once."""
+
+import pytest
+
+from review.models import ReturnReason
+from review.selectors import return_reasons
+
+pytestmark = pytest.mark.django_db
+
+
+def _texts(province):
+    return [r.text for r in return_reasons(province)]
+
+
+def test_reasons_are_the_province_s_and_the_national_ones_read_once(org, django_assert_num_queries):
+    ReturnReason.objects.all().delete()
+    ReturnReason.objects.create(text="全国原因", order=1)
+    ReturnReason.objects.create(province=org.province, text="本考区原因", order=2)
+    ReturnReason.objects.create(province=org.other_province, text="外考区原因", order=3)
+    return_reasons(org.province)
+
+    with django_assert_num_queries(0):
+        assert _texts(org.province) == ["全国原因", "本考区原因"]
+    assert _texts(org.other_province) == ["全国原因", "外考区原因"]
+
+
+def test_a_changed_added_deactivated_or_deleted_reason_shows_at_once(org):
+    ReturnReason.objects.all().delete()
+    own = ReturnReason.objects.create(province=org.province, text="图片不清晰", order=1)
+    assert _texts(org.province) == ["图片不清晰"]
+    assert _texts(org.other_province) == []
+
+    own.text = "图片模糊不清"
+    own.save()
+    assert _texts(org.province) == ["图片模糊不清"]
+    national = ReturnReason.objects.create(text="证件已过期", order=2)
+    assert _texts(org.province) == ["图片模糊不清", "证件已过期"]
+    assert _texts(org.other_province) == ["证件已过期"]
+    national.is_active = False
+    national.save()
+    assert _texts(org.other_province) == []
+    own.province = org.other_province
+    own.save()
+    assert (_texts(org.province), _texts(org.other_province)) == ([], ["图片模糊不清"])
+    own.delete()
+    assert _texts(org.other_province) == []
+
+
+def test_reasons_cached_while_a_change_commits_are_dropped_at_commit(
+    org, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from review.selectors import _return_reasons_key
+
+    reason = ReturnReason.objects.create(province=org.province, text="图片不清晰", order=1)
+    before = return_reasons(org.province)
+    with django_capture_on_commit_callbacks(execute=True):
+        reason.text = "图片模糊不清"
+        reason.save()
+        cache.set(_return_reasons_key(org.province.pk), before)  # a page read the old rows
+
+    assert "图片模糊不清" in _texts(org.province)
