@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, QuerySet
 
 from accounts.models import Candidate
+from config.cached import cached, forget
 
 from .enums import ImageStatus, ProcessingState
 from .models import MaterialCategory, MaterialImage
@@ -44,32 +43,26 @@ def province_categories(
 ) -> list[tuple[MaterialCategory, frozenset[int]]]:
     """The active categories of a province and exam year in page order, each with the ids
     of the exam categories it is limited to (empty: all). Cached; two queries on a miss."""
-    key = _categories_key(exam_year_id, province_id)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    categories = list(
-        MaterialCategory.objects.filter(
-            exam_year_id=exam_year_id, province_id=province_id, is_active=True
-        ).order_by("order", "id")
-    )
-    limited: dict[int, set[int]] = {}
-    through = MaterialCategory.exam_categories.through
-    for category_id, exam_category_id in through.objects.filter(
-        materialcategory_id__in=[c.pk for c in categories]
-    ).values_list("materialcategory_id", "examcategory_id"):
-        limited.setdefault(category_id, set()).add(exam_category_id)
-    value = [(c, frozenset(limited.get(c.pk, ()))) for c in categories]
-    cache.set(key, value, CATEGORIES_CACHE_SECONDS)
-    return value
+
+    def compute():
+        categories = list(
+            MaterialCategory.objects.filter(
+                exam_year_id=exam_year_id, province_id=province_id, is_active=True
+            ).order_by("order", "id")
+        )
+        limited: dict[int, set[int]] = {}
+        through = MaterialCategory.exam_categories.through
+        for category_id, exam_category_id in through.objects.filter(
+            materialcategory_id__in=[c.pk for c in categories]
+        ).values_list("materialcategory_id", "examcategory_id"):
+            limited.setdefault(category_id, set()).add(exam_category_id)
+        return [(c, frozenset(limited.get(c.pk, ()))) for c in categories]
+
+    return cached(_categories_key(exam_year_id, province_id), CATEGORIES_CACHE_SECONDS, compute)
 
 
 def forget_province_categories(exam_year_id: int | None, province_id: int | None) -> None:
-    """Drops the cached categories now and again when the transaction commits: a page
-    that read the old rows while the change was being made cannot keep them cached."""
-    key = _categories_key(exam_year_id, province_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget([_categories_key(exam_year_id, province_id)])
 
 
 def categories_for_candidate(candidate: Candidate) -> list[MaterialCategory]:

@@ -6,8 +6,6 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
 from accounts.models import Candidate, ExamCategory, StaffProfile, TestSite
 from accounts.selectors import staff_scope_q
+from config.cached import cached, forget
 
 from .enums import EventAction
 from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote
@@ -195,16 +194,16 @@ def next_in_queue(
 
 def status_counts(profile: StaffProfile, *, site_id: int | None = None) -> dict[str, int]:
     """Candidates per status in the staff member's scope (cached for a few seconds)."""
-    key = f"review:counts:{profile.role}:{profile.province_id}:{profile.site_id}:{site_id}"
-    counts = cache.get(key)
-    if counts is None:
+
+    def compute():
         qs = Candidate.objects.filter(staff_scope_q(profile))
         if site_id:
             qs = qs.filter(site_id=site_id)
         found = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
-        counts = {value: found.get(value, 0) for value in CandidateStatus.values}
-        cache.set(key, counts, COUNTS_CACHE_SECONDS)
-    return counts
+        return {value: found.get(value, 0) for value in CandidateStatus.values}
+
+    key = f"review:counts:{profile.role}:{profile.province_id}:{profile.site_id}:{site_id}"
+    return cached(key, COUNTS_CACHE_SECONDS, compute)
 
 
 # The sites and exam categories offered by the queue's filter change a few times a year (in
@@ -216,9 +215,8 @@ def queue_filter_options(profile: StaffProfile) -> dict[str, list[tuple[int, str
     """(value, label) of the queue filter's site and exam-category options, as the form's
     model choices label them, cached for a few minutes per scope. A site reviewer gets no
     site options (the filter has no site field for them)."""
-    key = f"review:filter-options:{profile.role}:{profile.province_id}"
-    options = cache.get(key)
-    if options is None:
+
+    def compute():
         sites: list[tuple[int, str]] = []
         if profile.role != StaffRole.SITE_REVIEWER:
             qs = TestSite.objects.order_by("code")
@@ -226,9 +224,10 @@ def queue_filter_options(profile: StaffProfile) -> dict[str, list[tuple[int, str
                 qs = qs.filter(province_id=profile.province_id)
             sites = [(s.pk, str(s)) for s in qs]
         categories = [(c.pk, str(c)) for c in ExamCategory.objects.all()]
-        options = {"sites": sites, "categories": categories}
-        cache.set(key, options, FILTER_OPTIONS_CACHE_SECONDS)
-    return options
+        return {"sites": sites, "categories": categories}
+
+    key = f"review:filter-options:{profile.role}:{profile.province_id}"
+    return cached(key, FILTER_OPTIONS_CACHE_SECONDS, compute)
 
 
 @dataclass
@@ -297,26 +296,22 @@ def return_reasons(province) -> list[ReturnReason]:
     """The active standard reasons a reviewer may choose for this province: its own and
     the national ones, in their order."""
     province_id = getattr(province, "pk", province)
-    key = _return_reasons_key(province_id)
-    reasons = cache.get(key)
-    if reasons is None:
-        reasons = list(
+    return cached(
+        _return_reasons_key(province_id),
+        RETURN_REASONS_CACHE_SECONDS,
+        lambda: list(
             ReturnReason.objects.filter(
                 Q(province_id=province_id) | Q(province__isnull=True), is_active=True
             ).order_by("order", "id")
-        )
-        cache.set(key, reasons, RETURN_REASONS_CACHE_SECONDS)
-    return reasons
+        ),
+    )
 
 
 def forget_return_reasons() -> None:
-    """Drops every province's cached reasons (a national reason is in all of them), now and
-    again when the transaction commits (a page may have read the old rows meanwhile)."""
+    """Drops every province's cached reasons: a national reason is in all of them."""
     from accounts.models import Province
 
-    keys = [_return_reasons_key(pk) for pk in Province.objects.values_list("pk", flat=True)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    forget(_return_reasons_key(pk) for pk in Province.objects.values_list("pk", flat=True))
 
 
 def candidate_history(candidate: Candidate) -> list[ReviewEvent]:
