@@ -16,11 +16,6 @@ _user_query = PreparedQuery(
 )
 
 
-def load_staff_user(user_id):
-    """The user with its staff profile, site and province (one query), or None."""
-    return _user_query.get(user_id)
-
-
 class StaffModelBackend(ModelBackend):
     """Django's backend, but the user of each request comes with its staff profile and the
     profile's site and province in the same query: every workbench request asks for the
@@ -28,7 +23,7 @@ class StaffModelBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            user = load_staff_user(user_id)
+            user = _user_query.get(user_id)
         except (TypeError, ValueError):
             return None
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -1,4 +1,4 @@
-"""Queries by key compiled once per database, then only executed.
+"""Queries by key compiled once (per database and thread), then only executed.
 
 Turning a queryset into SQL costs Python time on every request: for the few statements
 every workbench request or decision runs (the user with its staff profile, the candidate
