@@ -27,7 +27,7 @@ _SENTINELS = (-7_770_001, -7_770_002, -7_770_003)
 
 class PreparedQuery:
     """`build(*keys)` returns the queryset, filtered by the integer keys it is given, that
-    this stands for; `get(*keys)` returns its one object or None. The queryset may use
+    this stands for; `get(*keys)` returns its one object or None, `all(*keys)` its objects. The queryset may use
     select_related, only() and select_for_update (then `get` needs a transaction)."""
 
     def __init__(self, model: type[Model], build: Callable[..., QuerySet], *, keys: int = 1):
@@ -41,16 +41,27 @@ class PreparedQuery:
         self._local = threading.local()
 
     def get(self, *keys: int) -> Model | None:
+        """The first object (the query's one object, by key), or None."""
+        found = self._compiled().rows(self._keys(keys), first=True)
+        return found[0] if found else None
+
+    def all(self, *keys: int) -> list[Model]:
+        """Every object the query finds, in its order."""
+        return self._compiled().rows(self._keys(keys), first=False)
+
+    def _keys(self, keys: tuple) -> tuple[int, ...]:
         if len(keys) != self.keys:
             raise TypeError(f"expected {self.keys} keys, got {len(keys)}")
-        keys = tuple(int(key) for key in keys)  # ValueError/TypeError for anything else
+        return tuple(int(key) for key in keys)  # ValueError/TypeError for anything else
+
+    def _compiled(self) -> _Compiled:
         using = router.db_for_write(self.model)
         compiled = getattr(self._local, "by_alias", None)
         if compiled is None:
             compiled = self._local.by_alias = {}
         if using not in compiled:
             compiled[using] = _Compiled(self.build, self.keys, using)
-        return compiled[using].get(keys)
+        return compiled[using]
 
 
 class _Compiled:
@@ -75,7 +86,7 @@ class _Compiled:
         self.populators = get_related_populators(klass_info, select, using)
         self.converters = compiler.get_converters([column[0] for column in select])
 
-    def get(self, keys: tuple[int, ...]) -> Model | None:
+    def rows(self, keys: tuple[int, ...], *, first: bool) -> list[Model]:
         connection = connections[self.using]
         if self.for_update and connection.get_autocommit():
             raise TransactionManagementError(
@@ -86,12 +97,17 @@ class _Compiled:
             params[position] = key
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            if first:
+                row = cursor.fetchone()
+                rows = [] if row is None else [row]
+            else:
+                rows = cursor.fetchall()
         if self.converters:
-            row = next(iter(self.compiler.apply_converters([row], self.converters)))
-        obj = self.model.from_db(self.using, self.init_list, row[self.span])
-        for populator in self.populators:
-            populator.populate(row, obj)
-        return obj
+            rows = self.compiler.apply_converters(rows, self.converters)
+        objs = []
+        for row in rows:
+            obj = self.model.from_db(self.using, self.init_list, row[self.span])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            objs.append(obj)
+        return objs

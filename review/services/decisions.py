@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.enums import CandidateStatus, ReviewLevel
 from accounts.models import Candidate
+from config.prepared import PreparedQuery
 from materials.enums import ImageStatus
-from materials.models import MaterialCategory
+from materials.models import MaterialCategory, MaterialImage
 
 from ..enums import EventAction
 from ..models import Feedback, ReviewNote
@@ -39,6 +40,15 @@ from ._base import (
     _taken_message,
 )
 
+# The category and state of each current photo of a candidate: what the completeness check
+# of 考点通过 and 审核通过 reads, compiled once (config.prepared).
+_current_image_states = PreparedQuery(
+    MaterialImage,
+    lambda candidate_id: MaterialImage.objects.filter(
+        candidate_id=candidate_id, removed_at__isnull=True
+    ).only("category", "status"),
+)
+
 
 def _unfinished_categories(candidate: Candidate) -> list[MaterialCategory]:
     """Why a candidate cannot pass: the applicable categories in which a current photo is
@@ -46,9 +56,9 @@ def _unfinished_categories(candidate: Candidate) -> list[MaterialCategory]:
     minimum (at least one)."""
     categories = _applicable_categories(candidate)
     counts: dict[int, dict[str, int]] = {}
-    for category_id, status in _current_images(candidate).values_list("category_id", "status"):
-        counts.setdefault(category_id, {}).setdefault(status, 0)
-        counts[category_id][status] += 1
+    for image in _current_image_states.all(candidate.pk):
+        counts.setdefault(image.category_id, {}).setdefault(image.status, 0)
+        counts[image.category_id][image.status] += 1
     bad = []
     for category in categories:
         c = counts.get(category.pk, {})

@@ -127,3 +127,23 @@ def test_prepared_query_compiles_in_each_thread_with_its_own_connection():
 
     assert seen == [None]  # nothing compiled by this thread is used by another
     assert query._local.by_alias["default"].compiler.connection is connections["default"]
+
+
+def test_prepared_query_all_returns_every_object_in_the_query_s_order():
+    first = MaterialImageFactory()
+    second = MaterialImageFactory(candidate=first.candidate, category=first.category)
+    MaterialImageFactory()  # another candidate's
+    query = PreparedQuery(
+        MaterialImage,
+        lambda candidate_id: (
+            MaterialImage.objects.filter(candidate_id=candidate_id)
+            .only("category", "status")
+            .order_by("-pk")
+        ),
+    )
+
+    found = query.all(first.candidate_id)
+
+    assert [image.pk for image in found] == [second.pk, first.pk]
+    assert {image.category_id for image in found} == {first.category_id}
+    assert query.all(10**9) == []
