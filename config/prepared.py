@@ -2,7 +2,8 @@
 
 Turning a queryset into SQL costs Python time on every request: for the few statements
 every workbench request or decision runs (the user with its staff profile, the candidate
-row lock, the photo row lock) compiling cost more than PostgreSQL took to run them. A
+by id, the candidate and photo row locks, the photos' states of the completeness check)
+compiling cost more than PostgreSQL took to run them. A
 PreparedQuery keeps what QuerySet iteration builds the first time (the SQL, the column
 converters, the related-object populators: django.db.models.query.ModelIterable) and
 afterwards only executes the SQL with new keys and builds the objects with `Model.from_db`,
