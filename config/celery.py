@@ -1,9 +1,47 @@
+import logging
 import os
+from functools import partial
 
-from celery import Celery
+from celery import Celery, Task
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("yishen")
+logger = logging.getLogger(__name__)
+
+
+class AfterCommitTask(Task):
+    """The one way Yishen dispatches Celery work (after pretix's TransactionAwareTask).
+
+    Inside a transaction, `.delay()` / `.apply_async()` only register the dispatch with
+    `transaction.on_commit`: a worker never sees a row that is not committed yet, and a
+    rolled-back change dispatches nothing. Call sites just call `.delay()`.
+
+    A broker that cannot be reached at dispatch (Redis down) is logged, never raised: the
+    change it follows is already committed, so the user must not see an error for it. Every
+    such dispatch is recovered by a periodic sweep from the state stored in the database
+    (a photo still PROCESSING, a message still READY); see `python manage.py sweep`.
+
+    Returns the AsyncResult when dispatched at once (outside a transaction), else None."""
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        dispatch = partial(self._dispatch_now, args, kwargs, **options)
+        # Checked first so that a process without a database (beat) never opens a
+        # connection just to learn that it is not in a transaction.
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(dispatch, robust=True)
+            return None
+        return dispatch()
+
+    def _dispatch_now(self, args, kwargs, **options):
+        try:
+            return super().apply_async(args, kwargs, **options)
+        except Exception:
+            # The broker is away (or refused the message): the periodic sweep sends it later.
+            logger.exception("task %s: dispatch failed, the sweep will recover it", self.name)
+            return None
+
+
+app = Celery("yishen", task_cls=AfterCommitTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -138,8 +138,7 @@ def image_upload(
                     "replaces": returned.pk if returned else None,
                 },
             )
-            image_id = image.pk
-            transaction.on_commit(lambda: process_image.delay(image_id=image_id), robust=True)
+            process_image.delay(image_id=image.pk)
     except BaseException:
         # Nothing left behind: the row rolled back, so the file goes too.
         if stored_name:
@@ -276,8 +275,7 @@ def image_reprocess(*, image: MaterialImage) -> None:
     MaterialImage.objects.filter(pk=image.pk, processing=ProcessingState.FAILED).update(
         processing=ProcessingState.PROCESSING, processing_error=""
     )
-    image_id = image.pk
-    transaction.on_commit(lambda: process_image.delay(image_id=image_id))
+    process_image.delay(image_id=image.pk)
 
 
 # --- the catalogue ------------------------------------------------------------------------

@@ -85,17 +85,10 @@ def notification_create(
 
 
 def _enqueue(notification_id: int, *, countdown: int | None = None) -> None:
+    # The task class dispatches after commit and logs a broker failure (config.celery).
     from .tasks import notification_send
 
-    def send() -> None:
-        if countdown:
-            notification_send.apply_async(
-                kwargs={"notification_id": notification_id}, countdown=countdown
-            )
-        else:
-            notification_send.delay(notification_id=notification_id)
-
-    transaction.on_commit(send)
+    notification_send.apply_async(kwargs={"notification_id": notification_id}, countdown=countdown)
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ def test_process_task_ready_and_idempotent(candidate, category, django_capture_o
     assert photos.is_upright(opened(display))
     files = stored_files()
     # Twice more: nothing changes, no new files.
-    assert process_image.delay(image_id=image.pk).get() == ProcessingState.READY
+    assert process_image.apply(kwargs={"image_id": image.pk}).get() == ProcessingState.READY
     assert image_process(image_id=image.pk) == ProcessingState.READY
     image_before = image.display.name
     image.refresh_from_db()
@@ -196,7 +196,7 @@ def test_process_undecodable_original_failed(candidate, category):
     image = MaterialImageFactory(candidate=candidate, category=category, processed=False)
     with image.original.open("wb") as fh:
         fh.write(photos.make_truncated_jpeg())
-    assert process_image.delay(image_id=image.pk).get() == ProcessingState.FAILED
+    assert process_image.apply(kwargs={"image_id": image.pk}).get() == ProcessingState.FAILED
     image.refresh_from_db()
     assert image.processing == ProcessingState.FAILED
     assert image.processing_error
@@ -206,7 +206,7 @@ def test_process_undecodable_original_failed(candidate, category):
 def test_process_missing_original_retried_then_failed(candidate, category):
     image = MaterialImageFactory(candidate=candidate, category=category, processed=False)
     image.original.storage.delete(image.original.name)
-    process_image.delay(image_id=image.pk)
+    process_image.apply(kwargs={"image_id": image.pk})
     image.refresh_from_db()
     assert image.processing == ProcessingState.FAILED
     assert image.processing_attempts == 5  # the first try and four retries
@@ -214,4 +214,4 @@ def test_process_missing_original_retried_then_failed(candidate, category):
 
 @pytest.mark.django_db
 def test_process_gone_image_is_quiet():
-    assert process_image.delay(image_id=987654).get() == "gone"
+    assert process_image.apply(kwargs={"image_id": 987654}).get() == "gone"

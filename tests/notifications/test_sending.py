@@ -86,21 +86,27 @@ def test_notification_send_missing_row_is_quiet(sms_outbox):
     assert sms_outbox == []
 
 
-def test_notification_send_transient_error_retried_then_sent(sms_outbox):
+def test_notification_send_transient_error_retried_then_sent(
+    sms_outbox, django_capture_on_commit_callbacks
+):
     locmem.failures.extend([TransientSmsError("timeout"), TransientSmsError("busy")])
     notification = NotificationFactory()
-    # Eager: the retry scheduled with a countdown runs at once.
-    notification_send.apply(kwargs={"notification_id": notification.pk})
+    # Eager: the retry scheduled with a countdown runs at once (once "committed").
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send.apply(kwargs={"notification_id": notification.pk})
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENT
     assert notification.attempts == 3
     assert len(sms_outbox) == 1
 
 
-def test_notification_send_transient_errors_fail_after_max_attempts(sms_outbox):
+def test_notification_send_transient_errors_fail_after_max_attempts(
+    sms_outbox, django_capture_on_commit_callbacks
+):
     locmem.failures.extend(TransientSmsError("timeout") for _ in range(MAX_ATTEMPTS + 3))
     notification = NotificationFactory()
-    notification_send.apply(kwargs={"notification_id": notification.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send.apply(kwargs={"notification_id": notification.pk})
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.FAILED
     assert notification.attempts == MAX_ATTEMPTS
