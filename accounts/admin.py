@@ -22,6 +22,7 @@ from .models import (
     TestSite,
 )
 from .services import staff_account_save
+from .validators import staff_scope_validate
 
 
 class ScopedSiteFilter(admin.SimpleListFilter):
@@ -310,8 +311,6 @@ class StaffAccountForm(forms.ModelForm):
         if role == StaffRole.SITE_REVIEWER and site is not None and province is None:
             data["province"] = province = site.province
         if role:
-            from .services import staff_scope_validate
-
             try:
                 staff_scope_validate(role=role, province=province, site=site)
             except ValidationError as exc:

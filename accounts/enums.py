@@ -54,5 +54,18 @@ class CandidateEventAction(models.TextChoices):
     ACTIVATED = "activated", _("激活")
 
 
+class ActivationStep:
+    """The activation steps in their order (accounts.selectors.activation_step says which is
+    next); DONE once all are done."""
+
+    CONFIRM = "confirm"
+    CONSENT = "consent"
+    PHONE = "phone"
+    ADDRESS = "address"
+    DONE = "done"
+
+    ORDER = (CONFIRM, CONSENT, PHONE, ADDRESS)
+
+
 # Tags the registration system sends in the entry token; others are kept as given.
 KNOWN_TAGS = ("应届毕业生", "在读研究生", "港澳台", "外籍", "师承", "确有专长")

@@ -11,6 +11,7 @@ from .enums import (
     StaffRole,
     SubmitMode,
 )
+from .validators import staff_scope_validate
 
 DEFAULT_WATERMARK = "仅供{year}年医师资格考试审核使用 {reg_no}"
 DEFAULT_SMS_RETURN = (
@@ -175,9 +176,7 @@ class Candidate(models.Model):
 
     @property
     def masked_phone(self) -> str:
-        if len(self.phone) < 7:
-            return self.phone
-        return f"{self.phone[:3]}****{self.phone[-4:]}"
+        return mask_phone(self.phone)
 
     @property
     def is_activated(self) -> bool:
@@ -189,6 +188,13 @@ def mask_id_no(id_no: str) -> str:
     if len(id_no) <= 7:
         return "*" * len(id_no)
     return f"{id_no[:3]}{'*' * (len(id_no) - 7)}{id_no[-4:]}"
+
+
+def mask_phone(phone: str) -> str:
+    """Phone numbers shown to staff and in the audit keep the first 3 and last 4 digits."""
+    if len(phone) < 7:
+        return phone
+    return f"{phone[:3]}****{phone[-4:]}"
 
 
 class EntryNonce(models.Model):
@@ -247,8 +253,6 @@ class StaffProfile(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
     def clean(self) -> None:
-        from .services import staff_scope_validate
-
         staff_scope_validate(role=self.role, province=self.province, site=self.site)
 
     @property

@@ -1,12 +1,23 @@
 """Reads about the exam organisation and who may see what. The scope rule for staff lives
 here, once: every view, admin page and photo response that shows a candidate asks it."""
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .enums import IdType, StaffRole
-from .models import Candidate, StaffProfile
+from .enums import ActivationStep, IdType, StaffRole
+from .models import Candidate, PhoneVerification, StaffProfile
+
+# Phone verification limits (the phone service keeps them; the page shows them).
+CODE_TTL = timedelta(seconds=settings.YISHEN_PHONE_CODE_SECONDS)
+CODE_MAX_ATTEMPTS = settings.YISHEN_PHONE_CODE_MAX_ATTEMPTS
+CODE_RESEND_SECONDS = settings.YISHEN_PHONE_CODE_RESEND_SECONDS
+CODES_PER_HOUR = settings.YISHEN_PHONE_CODES_PER_HOUR
 
 
 def staff_profile_of(user) -> StaffProfile | None:
@@ -55,6 +66,78 @@ def staff_can_see_candidate(user, candidate: Candidate) -> bool:
     if profile.role == StaffRole.SITE_REVIEWER:
         return profile.site_id is not None and profile.site_id == candidate.site_id
     return profile.province_id is not None and profile.province_id == candidate.province_id
+
+
+# --- activation ---------------------------------------------------------------------------
+
+
+def activation_step(candidate: Candidate) -> str:
+    """The first step the candidate has not done yet."""
+    if candidate.registration_confirmed_at is None:
+        return ActivationStep.CONFIRM
+    if candidate.consent_at is None:
+        return ActivationStep.CONSENT
+    if candidate.phone_verified_at is None or not candidate.phone:
+        return ActivationStep.PHONE
+    if not candidate.address:
+        return ActivationStep.ADDRESS
+    return ActivationStep.DONE
+
+
+@dataclass(frozen=True)
+class PhoneCodeState:
+    """What the phone step shows: the pending code and the limits."""
+
+    pending: PhoneVerification | None
+    expires_at: object | None
+    expires_in_minutes: int
+    attempts_left: int
+    resend_in: int
+    sends_left_this_hour: int
+    next_send_possible_at: object | None
+
+
+def phone_code_state(*, candidate: Candidate, now=None) -> PhoneCodeState:
+    now = now or timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    recent = list(
+        PhoneVerification.objects.filter(candidate=candidate, created_at__gte=hour_ago).order_by(
+            "-created_at", "-id"
+        )
+    )
+    latest = recent[0] if recent else None
+    pending = None
+    if (
+        latest is not None
+        and latest.verified_at is None
+        and latest.expires_at > now
+        and latest.attempts < CODE_MAX_ATTEMPTS
+    ):
+        pending = latest
+    resend_in = 0
+    if latest is not None:
+        resend_in = max(
+            0,
+            int(
+                (latest.created_at + timedelta(seconds=CODE_RESEND_SECONDS) - now).total_seconds()
+                + 0.999
+            ),
+        )
+    sends_left = max(0, CODES_PER_HOUR - len(recent))
+    next_possible = None
+    if sends_left == 0 and recent:
+        next_possible = recent[-1].created_at + timedelta(hours=1)
+    return PhoneCodeState(
+        pending=pending,
+        expires_at=pending.expires_at if pending else None,
+        expires_in_minutes=(
+            max(1, -int(-(pending.expires_at - now).total_seconds() // 60)) if pending else 0
+        ),
+        attempts_left=(CODE_MAX_ATTEMPTS - pending.attempts) if pending else 0,
+        resend_in=resend_in,
+        sends_left_this_hour=sends_left,
+        next_send_possible_at=next_possible,
+    )
 
 
 # --- what a later entry changed, for the material page ---------------------------------

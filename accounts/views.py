@@ -26,6 +26,7 @@ from .entry import (
     sign_entry_token,
     verify_entry_token,
 )
+from .enums import ActivationStep
 from .forms import (
     AddressForm,
     CodeForm,
@@ -36,21 +37,22 @@ from .forms import (
 )
 from .http import client_ip
 from .models import Candidate, ExamYear, TestSite
-from .selectors import registration_changes_text
-from .services import (
+from .selectors import (
     CODE_MAX_ATTEMPTS,
     CODE_RESEND_SECONDS,
     CODE_TTL,
     CODES_PER_HOUR,
-    ActivationStep,
     activation_step,
+    phone_code_state,
+    registration_changes_text,
+)
+from .services import (
     candidate_confirm_registration,
     candidate_enter,
     candidate_give_consent,
     candidate_registration_changes_dismiss,
     candidate_set_address,
     phone_code_send,
-    phone_code_state,
     phone_code_verify,
 )
 

@@ -8,6 +8,7 @@ class MaterialsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
+        from . import receivers  # noqa: F401  # connects them; it imports models: apps are ready now
         from .models import MaterialCategory
 
         # Whatever changes a category drops its province's cached categories

@@ -1,16 +1,15 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Candidate
-
 from .enums import NotificationPurpose, NotificationStatus
 
 
 class Notification(models.Model):
     """One row per message. `event_key` is unique: the same event never makes two messages."""
 
+    # By name: notifications imports none of the apps that use it.
     candidate = models.ForeignKey(
-        Candidate,
+        "accounts.Candidate",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

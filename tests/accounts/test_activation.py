@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Candidate, PhoneVerification
-from accounts.services import CODE_MAX_ATTEMPTS, CODES_PER_HOUR
+from accounts.selectors import CODE_MAX_ATTEMPTS, CODES_PER_HOUR
 from notifications.models import Notification
 from tests.accounts.helpers import candidate_entry_url
 from tests.factories.accounts import CandidateFactory

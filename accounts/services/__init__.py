@@ -1,0 +1,38 @@
+"""Writes about candidates' and staff accounts, one module per job: the entry from the
+registration system (entry), the activation steps (activation), phone verification (phone),
+staff accounts (staff) and the candidate's account audit (events). Keyword-only; a refusal
+is a ValidationError with a Chinese message and a code."""
+
+from .activation import (
+    CONSENT_VERSION,
+    activation_step_require,
+    candidate_confirm_registration,
+    candidate_give_consent,
+    candidate_set_address,
+)
+from .entry import (
+    EntryResult,
+    candidate_enter,
+    candidate_registration_changes_dismiss,
+    entry_nonces_purge,
+)
+from .events import candidate_event_create
+from .phone import CODE_SMS_TEMPLATE, phone_code_send, phone_code_verify
+from .staff import staff_account_save
+
+__all__ = [
+    "CODE_SMS_TEMPLATE",
+    "CONSENT_VERSION",
+    "EntryResult",
+    "activation_step_require",
+    "candidate_confirm_registration",
+    "candidate_enter",
+    "candidate_event_create",
+    "candidate_give_consent",
+    "candidate_registration_changes_dismiss",
+    "candidate_set_address",
+    "entry_nonces_purge",
+    "phone_code_send",
+    "phone_code_verify",
+    "staff_account_save",
+]
