@@ -2,8 +2,6 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from .enums import KNOWN_TAGS
-from .models import ExamCategory, Province
 from .validators import validate_mobile
 
 
@@ -63,28 +61,4 @@ class AddressForm(forms.Form):
             "min_length": _("请填写完整的联系地址。"),
             "max_length": _("联系地址不能超过200个字。"),
         },
-    )
-
-
-class DemoRegisterForm(forms.Form):
-    """The demo registration system: a brand-new candidate for trying the activation."""
-
-    name = forms.CharField(label=_("姓名"), max_length=20, required=False)
-    province = forms.ModelChoiceField(
-        label=_("考区"),
-        queryset=Province.objects.filter(entry_enabled=True),
-        empty_label=None,
-        to_field_name="code",
-    )
-    category = forms.ModelChoiceField(
-        label=_("报考类别"),
-        queryset=ExamCategory.objects.all(),
-        empty_label=None,
-        to_field_name="code",
-    )
-    tags = forms.MultipleChoiceField(
-        label=_("考生标记"),
-        required=False,
-        choices=[(tag, tag) for tag in KNOWN_TAGS],
-        widget=forms.CheckboxSelectMultiple,
     )

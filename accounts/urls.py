@@ -22,7 +22,4 @@ urlpatterns = [
         name="registration_changes_dismiss",
     ),
     path("logout/", views.logout, name="logout"),
-    path("demo/registration/", views.demo_registration, name="demo_registration"),
-    path("demo/registration/new/", views.demo_register, name="demo_register"),
-    path("demo/registration/<int:pk>/enter/", views.demo_enter, name="demo_enter"),
 ]

@@ -1,15 +1,10 @@
 import logging
-import random
-import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -21,9 +16,6 @@ from .entry import (
     EntryRefusal,
     EntryTokenError,
     claims_from_payload,
-    new_nonce,
-    payload_for_candidate,
-    sign_entry_token,
     verify_entry_token,
 )
 from .enums import ActivationStep
@@ -32,11 +24,9 @@ from .forms import (
     CodeForm,
     ConfirmRegistrationForm,
     ConsentForm,
-    DemoRegisterForm,
     PhoneForm,
 )
 from .http import client_ip
-from .models import Candidate, ExamYear, TestSite
 from .selectors import (
     CODE_MAX_ATTEMPTS,
     CODE_RESEND_SECONDS,
@@ -444,99 +434,3 @@ def profile_address(request):
 def registration_changes_dismiss(request):
     candidate_registration_changes_dismiss(candidate=request.candidate)
     return redirect(material_page_url())
-
-
-# --- demo: the registration system's stand-in ------------------------------------------------
-
-DEMO_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-DEMO_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
-
-
-def _demo_only():
-    if not settings.YISHEN_DEMO:
-        raise Http404()
-
-
-def _demo_entry_redirect(payload: dict):
-    token = sign_entry_token(payload, settings.YISHEN_ENTRY_SECRET)
-    return redirect(f"{reverse('accounts:entry')}?{urlencode({'t': token})}")
-
-
-@never_cache
-@require_GET
-def demo_registration(request):
-    _demo_only()
-    query = request.GET.get("q", "").strip()
-    candidates = Candidate.objects.select_related(
-        "exam_year", "province", "site", "category"
-    ).filter(exam_year__is_current=True)
-    if query:
-        candidates = candidates.filter(reg_no__contains=query) | candidates.filter(
-            name__contains=query
-        )
-    candidates = candidates.order_by("-created_at", "reg_no")[:15]
-    return render(
-        request,
-        "accounts/demo_registration.html",
-        {"candidates": candidates, "form": DemoRegisterForm(), "query": query},
-    )
-
-
-@require_POST
-def demo_enter(request, pk: int):
-    """「上传相关材料」: sign a fresh token for the candidate, as the registration system does."""
-    _demo_only()
-    candidate = get_object_or_404(
-        Candidate.objects.select_related("exam_year", "province", "site", "category"), pk=pk
-    )
-    return _demo_entry_redirect(payload_for_candidate(candidate))
-
-
-@require_POST
-def demo_register(request):
-    """A brand-new registration: the candidate is created by the entry, as in production."""
-    _demo_only()
-    form = DemoRegisterForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请检查填写的报名信息。"))
-        return redirect("accounts:demo_registration")
-    province = form.cleaned_data["province"]
-    site = TestSite.objects.filter(province=province).order_by("code").first()
-    if site is None:
-        messages.error(request, _("该考区还没有考点。"))
-        return redirect("accounts:demo_registration")
-    year = (
-        ExamYear.objects.filter(is_current=True).values_list("year", flat=True).first()
-        or timezone.localdate().year
-    )
-    rng = random.SystemRandom()
-    name = form.cleaned_data["name"].strip() or (
-        rng.choice(DEMO_SURNAMES) + "".join(rng.choice(DEMO_GIVEN) for _ in range(2))
-    )
-    payload = {
-        "reg_no": f"{year % 100:02d}{province.code}{rng.randrange(10**7):07d}",
-        "year": year,
-        "name": name,
-        "id_type": "id_card",
-        "id_no": demo_id_number(province.code, rng),
-        "province": province.code,
-        "site": site.code,
-        "category": form.cleaned_data["category"].code,
-        "tags": form.cleaned_data["tags"],
-        "iat": int(time.time()),
-        "nonce": new_nonce(),
-    }
-    return _demo_entry_redirect(payload)
-
-
-def demo_id_number(province_code: str, rng=None) -> str:
-    """A made-up resident ID number with a correct check digit (GB 11643)."""
-    rng = rng or random.SystemRandom()
-    body = (
-        f"{province_code}0101"
-        f"{rng.randint(1970, 2002)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-        f"{rng.randrange(1000):03d}"
-    )
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
-    return body + "10X98765432"[total % 11]

@@ -9,4 +9,6 @@ VAR_DIR.mkdir(exist_ok=True)
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=True)
+if YISHEN_DEMO:  # the demo app (registration stand-in, SMS banner, seed_demo)
+    INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

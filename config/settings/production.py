@@ -9,6 +9,8 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 YISHEN_ENTRY_SECRET = env.str("YISHEN_ENTRY_SECRET")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
+if YISHEN_DEMO:  # the demo app (registration stand-in, SMS banner, seed_demo)
+    INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 # The refusal pages send candidates back there: no demo stand-in in production.
 YISHEN_REGISTRATION_URL = env.str("YISHEN_REGISTRATION_URL")
 

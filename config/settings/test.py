@@ -7,6 +7,8 @@ from .base import STORAGES, env
 
 DEBUG = False
 YISHEN_DEMO = True
+if YISHEN_DEMO:  # the demo app (registration stand-in, SMS banner, seed_demo)
+    INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A real Celery worker started by the tests is told the same folder through the environment.

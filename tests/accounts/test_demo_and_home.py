@@ -72,7 +72,7 @@ def test_demo_pages_absent_outside_demo(client, settings):
 
 
 def test_demo_id_number_check_digit():
-    from accounts.views import demo_id_number
+    from demo.people import demo_id_number
 
     number = demo_id_number("11")
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import ExamCategory
+from demo.seed.materials import TEMPLATE, seed_demo_materials
 from materials.models import MaterialCategory
-from materials.seed import TEMPLATE, seed_demo_materials
 from materials.selectors import categories_for_candidate
 from materials.services import category_copy_template
 from tests.factories.accounts import (

@@ -9,10 +9,10 @@ from django.conf import settings
 
 from accounts.entry import payload_for_candidate, sign_entry_token
 from accounts.enums import CandidateStatus
+from demo.seed.review import seed_return_reasons
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
 from notifications.models import Notification
-from review.seed import seed_return_reasons
 from tests.factories.accounts import PASSWORD, province_reviewer, site_reviewer
 from tests.factories.review import candidate_with_photos
 from tests.photos import make_jpeg

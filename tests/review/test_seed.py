@@ -2,13 +2,13 @@
 
 import pytest
 
-from accounts.demo import seed_demo_accounts
 from accounts.enums import CandidateStatus
+from demo.seed.accounts import seed_demo_accounts
+from demo.seed.review import seed_demo_review
 from materials.enums import ProcessingState
 from materials.models import MaterialImage
 from review.models import ReturnReason
 from review.reasons import STANDARD_RETURN_REASONS
-from review.seed import seed_demo_review
 from tests.factories.materials import MaterialCategoryFactory
 
 pytestmark = pytest.mark.django_db

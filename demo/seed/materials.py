@@ -30,10 +30,9 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from accounts.models import ExamCategory, ExamYear, Province
-
-from .models import MaterialCategory
-from .services import category_copy_template
-from .watermark import font
+from materials.models import MaterialCategory
+from materials.services import category_copy_template
+from materials.watermark import font
 
 NOT_LOCAL = ["港澳台", "外籍"]
 

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, call_optional_seed, seed_demo_accounts
+from demo.seed.accounts import DEMO_PASSWORD, seed_demo_accounts
+from demo.seed.materials import seed_demo_materials
+from demo.seed.review import seed_demo_review
 
 
 class Command(BaseCommand):
@@ -10,19 +12,10 @@ class Command(BaseCommand):
         exam_year, provinces, report = seed_demo_accounts()
         for what, count in report.created.items():
             self.stdout.write(f"  {what}: 新增 {count}")
-        for module, function, kwargs in (
-            (
-                "materials.seed",
-                "seed_demo_materials",
-                {"exam_year": exam_year, "provinces": provinces},
-            ),
-            ("review.seed", "seed_demo_review", {"exam_year": exam_year}),
-        ):
-            note = call_optional_seed(module, function, **kwargs)
-            if note:
-                self.stdout.write(self.style.WARNING(f"  {note}"))
-            else:
-                self.stdout.write(f"  {module}.{function}: 完成")
+        seed_demo_materials(exam_year=exam_year, provinces=provinces)
+        self.stdout.write("  demo.seed.materials: 完成")
+        seed_demo_review(exam_year=exam_year)
+        self.stdout.write("  demo.seed.review: 完成")
         codes = "/".join(p.code for p in provinces)
         self.stdout.write(
             self.style.SUCCESS(

@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from accounts.enums import CandidateStatus, StaffRole, SubmitMode
 from accounts.models import Candidate, ExamYear, Province, StaffProfile
-
-from .models import ReturnReason
-from .reasons import STANDARD_RETURN_REASONS
+from materials import services as material_services
+from materials.selectors import categories_for_candidate
+from review import services
+from review.models import ReturnReason
+from review.reasons import STANDARD_RETURN_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +82,6 @@ def _activate(candidate: Candidate) -> None:
 
 
 def _upload_required(candidate: Candidate) -> int:
-    from materials import services as material_services
-    from materials.selectors import categories_for_candidate
-
     made = 0
     for n, category in enumerate(categories_for_candidate(candidate)):
         if not category.required:
@@ -111,8 +110,6 @@ def _demo_site_reviewer(province: Province):
 
 
 def seed_demo_review(*, exam_year: ExamYear, provinces=None) -> dict[str, int]:
-    from . import services
-
     report = {"reasons": seed_return_reasons(), "submitted": 0, "site_passed": 0}
     if provinces is None:
         provinces = Province.objects.filter(

@@ -1,7 +1,6 @@
 """The demo organisation and people (`manage.py seed_demo`). Idempotent: running it again
 adds what is missing and changes nothing an operator has edited."""
 
-import importlib
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -10,9 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .enums import StaffRole, SubmitMode
-from .exam_categories import install_exam_categories
-from .models import Candidate, ExamCategory, ExamYear, Province, StaffProfile, TestSite
+from accounts.enums import StaffRole, SubmitMode
+from accounts.exam_categories import install_exam_categories
+from accounts.models import Candidate, ExamCategory, ExamYear, Province, StaffProfile, TestSite
+
+from ..people import demo_id_number
 
 DEMO_PASSWORD = "yishen2026"  # noqa: S105 - the demo log-ins are published in the README
 DEMO_YEAR = 2026
@@ -98,12 +99,6 @@ class SeedReport:
         self.created[what] = self.created.get(what, 0) + int(created)
 
 
-def _id_number(province_code: str, rng: random.Random) -> str:
-    from .views import demo_id_number
-
-    return demo_id_number(province_code, rng)
-
-
 @transaction.atomic
 def seed_demo_accounts(*, now=None) -> tuple[ExamYear, list[Province], SeedReport]:
     now = now or timezone.now()
@@ -157,7 +152,7 @@ def _seed_candidates(exam_year, province, sites, categories, report) -> None:
         site = sites[i % len(sites)]
         reg_no = f"{DEMO_YEAR % 100}{site.code}{i + 1:05d}"
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        id_no = _id_number(province.code, rng)
+        id_no = demo_id_number(province.code, rng)
         tags = list(TAG_CYCLE[i % len(TAG_CYCLE)])
         id_type = "id_card"
         if "港澳台" in tags:
@@ -211,18 +206,3 @@ def _seed_staff(province, first_site, report) -> None:
         StaffProfile.objects.get_or_create(
             user=user, defaults={"role": role, "province": province, "site": site}
         )
-
-
-def call_optional_seed(module: str, function: str, **kwargs) -> str | None:
-    """Runs another app's demo seed if it exists yet; returns a note when skipped."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return f"{module} 尚不存在，跳过 {function}"
-        raise
-    func = getattr(mod, function, None)
-    if func is None:
-        return f"{module}.{function} 尚不存在，已跳过"
-    func(**kwargs)
-    return None
