@@ -19,8 +19,12 @@ class IdType(models.TextChoices):
     FOREIGNER_PERMIT = "foreigner_permit", _("外国人永久居留身份证")
 
 
+# The candidate's review states and the review levels are defined here, not in review/,
+# because Candidate.status and Candidate.returned_by (accounts) store them and accounts may
+# not import review (layers: config → accounts → materials → review). The state machine
+# over them, which transition leads where and who takes it, is review.transitions.TABLE.
 class CandidateStatus(models.TextChoices):
-    """The candidate's review state; the transitions live in review.services."""
+    """The candidate's review state; the transitions are review.transitions.TABLE."""
 
     DRAFT = "draft", pgettext_lazy("candidate status", "填报")
     SUBMITTED = "submitted", pgettext_lazy("candidate status", "已提交")

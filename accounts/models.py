@@ -255,14 +255,6 @@ class StaffProfile(models.Model):
     def clean(self) -> None:
         staff_scope_validate(role=self.role, province=self.province, site=self.site)
 
-    @property
-    def review_level(self) -> str | None:
-        if self.role == StaffRole.SITE_REVIEWER:
-            return ReviewLevel.SITE
-        if self.role == StaffRole.PROVINCE_REVIEWER:
-            return ReviewLevel.PROVINCE
-        return None
-
 
 class CandidateEvent(models.Model):
     """The audit trail of a candidate's own account: entries, activation steps, changes of

@@ -264,6 +264,7 @@ def seed(*, candidates: int) -> None:
     site_array = "ARRAY[" + ",".join(str(s.pk) for s in sites) + "]::bigint[]"
     status_array = "ARRAY[" + ",".join(f"'{s}'" for s in STATUS_BY_MOD) + "]::text[]"
     id_card = slots[0]
+    step = 14 * 24 * 3600 / candidates
     print(f"seeding {candidates:,} candidates …", flush=True)
     with transaction.atomic():
         count = insert_select(
@@ -291,14 +292,14 @@ def seed(*, candidates: int) -> None:
                     f"CASE WHEN s.st = 'returned' THEN '[{id_card}]'::jsonb ELSE '[]'::jsonb END"
                 ),
                 "reply_deadline": "CASE WHEN s.st = 'returned' THEN now() + interval '24 hours' END",
-                # Spread over the two weeks before now: 200,000 × 6 s ≈ 14 days.
+                # Spread evenly over the two weeks before now, whatever the size.
                 "submitted_at": (
                     "CASE WHEN s.st = 'draft' THEN NULL "
-                    "ELSE now() - interval '15 days' + s.g * interval '6 seconds' END"
+                    f"ELSE now() - interval '15 days' + s.g * interval '{step:.6f} seconds' END"
                 ),
                 "status_changed_at": (
                     "CASE WHEN s.st = 'draft' THEN NULL "
-                    "ELSE now() - interval '15 days' + s.g * interval '6 seconds' END"
+                    f"ELSE now() - interval '15 days' + s.g * interval '{step:.6f} seconds' END"
                 ),
             },
             f"FROM (SELECT g, ({status_array})[1 + g % 20] AS st "

@@ -11,13 +11,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
+from accounts.enums import CandidateStatus, StaffRole
 from accounts.models import Candidate, ExamCategory, StaffProfile, TestSite
 from accounts.selectors import staff_scope_q
-from config.cached import cached, forget
+from config.cached import cached
 
 from .enums import EventAction
-from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote
+from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote, SiteStatusCount
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -46,9 +46,6 @@ def submitted_message(candidate: Candidate) -> str:
 # --- the reviewer workbench ----------------------------------------------------------------
 
 QUEUE_PAGE_SIZE = 50
-# Counts per status are cached briefly per scope: at a million candidates a COUNT over a
-# province is the one slow part of the queue page and does not need to be exact to the second.
-COUNTS_CACHE_SECONDS = 15
 DECISION_ACTIONS = (
     EventAction.SITE_PASS,
     EventAction.SITE_RETURN,
@@ -65,20 +62,6 @@ def default_queue_status(profile: StaffProfile) -> str:
     if profile.role in (StaffRole.PROVINCE_REVIEWER, StaffRole.OPERATOR):
         return CandidateStatus.SITE_PASSED
     return CandidateStatus.SUBMITTED
-
-
-def acting_level(profile: StaffProfile, status: str) -> str | None:
-    """The level at which this staff member would act on a candidate in `status` (the same
-    rule as review.services), or None."""
-    if status == CandidateStatus.SUBMITTED:
-        level = ReviewLevel.SITE
-    elif status == CandidateStatus.SITE_PASSED:
-        level = ReviewLevel.PROVINCE
-    else:
-        return None
-    if profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL):
-        return level
-    return level if profile.review_level == level else None
 
 
 @dataclass(frozen=True)
@@ -192,18 +175,10 @@ def next_in_queue(
     return candidate or qs.order_by(*QUEUE_ORDER).first()
 
 
-def status_counts(profile: StaffProfile, *, site_id: int | None = None) -> dict[str, int]:
-    """Candidates per status in the staff member's scope (cached for a few seconds)."""
-
-    def compute():
-        qs = Candidate.objects.filter(staff_scope_q(profile))
-        if site_id:
-            qs = qs.filter(site_id=site_id)
-        found = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
-        return {value: found.get(value, 0) for value in CandidateStatus.values}
-
-    key = f"review:counts:{profile.role}:{profile.province_id}:{profile.site_id}:{site_id}"
-    return cached(key, COUNTS_CACHE_SECONDS, compute)
+def status_counts(profile: StaffProfile) -> dict[str, int]:
+    """Candidates per status in the staff member's scope, from the per-site counts kept by
+    the writes (SiteStatusCount): a few rows per site, whatever the size of the province."""
+    return SiteStatusCount.objects.per_status(staff_scope_q(profile))
 
 
 # The sites and exam categories offered by the queue's filter change a few times a year (in
@@ -281,37 +256,14 @@ def candidate_material_blocks(candidate: Candidate) -> list[CategoryBlock]:
     return list(blocks.values())
 
 
-# The standard return reasons are configuration, read on every candidate page: cached per
-# province, every change of a reason drops them all (review.apps), and they expire anyway
-# after this long (a change made outside the ORM, or by another process with the embedded
-# default's in-process cache).
-RETURN_REASONS_CACHE_SECONDS = 120
-
-
-def _return_reasons_key(province_id) -> str:
-    return f"review:return-reasons:{province_id}"
-
-
 def return_reasons(province) -> list[ReturnReason]:
     """The active standard reasons a reviewer may choose for this province: its own and
     the national ones, in their order."""
-    province_id = getattr(province, "pk", province)
-    return cached(
-        _return_reasons_key(province_id),
-        RETURN_REASONS_CACHE_SECONDS,
-        lambda: list(
-            ReturnReason.objects.filter(
-                Q(province_id=province_id) | Q(province__isnull=True), is_active=True
-            ).order_by("order", "id")
-        ),
+    return list(
+        ReturnReason.objects.filter(
+            Q(province=province) | Q(province__isnull=True), is_active=True
+        ).order_by("order", "id")
     )
-
-
-def forget_return_reasons() -> None:
-    """Drops every province's cached reasons: a national reason is in all of them."""
-    from accounts.models import Province
-
-    forget(_return_reasons_key(pk) for pk in Province.objects.values_list("pk", flat=True))
 
 
 def candidate_history(candidate: Candidate) -> list[ReviewEvent]:

@@ -19,13 +19,3 @@ def remind_reply_deadlines() -> int:
     """A reminder SMS when a reply deadline is near and nothing was resubmitted (once per
     return)."""
     return services.reply_deadline_reminders_send()
-
-
-@shared_task(name="review.deadline_submit")
-def deadline_submit(*, candidate_id: int) -> bool:
-    from accounts.models import Candidate
-
-    candidate = Candidate.objects.filter(pk=candidate_id).first()
-    if candidate is None:
-        return False
-    return services.candidate_deadline_submit(candidate=candidate)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
-from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
+from accounts.enums import CandidateStatus
 from accounts.http import client_ip
 from accounts.models import Candidate
 from accounts.selectors import staff_can_see_candidate, staff_profile_of
@@ -32,7 +32,7 @@ from config.prepared import PreparedQuery
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
 
-from . import selectors, services
+from . import selectors, services, transitions
 from .enums import ActorKind, EventAction
 from .forms import (
     REVIEW_ROLES,
@@ -380,15 +380,12 @@ def candidate(request, pk: int):
         if claim is not None and claim.reviewer_id != request.user.pk and claim.expires_at > now
         else None
     )
-    level = selectors.acting_level(profile, candidate.status)
+    level = transitions.acting_level(profile, candidate.status)
     can_act = level is not None and held_by is None
     can_reject_returned = (
         candidate.status == CandidateStatus.RETURNED
         and held_by is None
-        and (
-            profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL)
-            or profile.review_level == (candidate.returned_by or ReviewLevel.SITE)
-        )
+        and transitions.can_take(profile, candidate, "reject")
     )
     blocks = selectors.candidate_material_blocks(candidate)
     reasons = selectors.return_reasons(candidate.province)

@@ -1,62 +1,50 @@
-"""What every review transition shares: who may act at which level, the row lock and the
-conditional status update, the audit row, the SMS, the claim check."""
+"""What the transition and the photo decisions share: the row lock, the check of who acts
+(read from review.transitions), the claim, the audit row and the SMS."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
+from accounts.enums import CandidateStatus
 from accounts.models import Candidate, StaffProfile
 from accounts.selectors import staff_can_see_candidate, staff_profile_of
-from config.prepared import PreparedQuery
 from materials.models import MaterialCategory, MaterialImage
+from materials.selectors import categories_for_candidate
+from notifications.services import notification_create, render_sms
 
+from .. import transitions
 from ..enums import ActorKind
 from ..models import ReviewClaim, ReviewEvent
 
 # How long opening a candidate keeps it for one reviewer; every action extends it.
-CLAIM_MINUTES = 5
-# Candidates handled per transaction by the deadline sweep.
+CLAIM_MINUTES = ReviewClaim.MINUTES
+# Candidates selected per query by the deadline sweep.
 DEADLINE_BATCH = 500
 # A reminder goes out when this little time is left to reply.
 REMINDER_HOURS = 6
 
-REVIEW_STATES = (CandidateStatus.SUBMITTED, CandidateStatus.SITE_PASSED)
+REVIEW_STATES = transitions.REVIEW_STATES
 
 
-def _status_label(status: str) -> str:
+def status_label(status: str) -> str:
     return str(CandidateStatus(status).label) if status in CandidateStatus.values else status
 
 
-def _taken_message(candidate: Candidate) -> str:
+def taken_message(candidate: Candidate) -> str:
     return _("该考生已被其他审核员处理（当前状态：%(status)s），请刷新后查看。") % {
-        "status": _status_label(candidate.status)
+        "status": status_label(candidate.status)
     }
 
 
-def _not_your_turn(candidate: Candidate) -> str:
+def not_your_turn(candidate: Candidate) -> str:
     return _("该考生当前状态为「%(status)s」，不在您的审核环节。") % {
-        "status": _status_label(candidate.status)
+        "status": status_label(candidate.status)
     }
-
-
-# What the per-photo decisions read on the locked candidate (its state and scope), and what
-# the site pass reads besides (the categories that apply to it). Every other transition
-# locks the whole row with its province (SMS texts, reply hours). Fewer columns and no join
-# make the lock about half as costly; a field outside the list would still load, lazily.
-PHOTO_DECISION_FIELDS = ("status", "site", "province")
-SITE_PASS_FIELDS = (*PHOTO_DECISION_FIELDS, "exam_year", "category", "tags", "reg_no", "name")
-# What a candidate decision copies back into the caller's instance: its new state, and who
-# it is (the workbench's message names the candidate; its view loads no row of its own).
-DECIDED_FIELDS = ("status", "status_changed_at", "reg_no", "name")
 
 
 class NotInScope(PermissionDenied):
@@ -64,40 +52,18 @@ class NotInScope(PermissionDenied):
     province): the workbench answers both with 404, alike."""
 
 
-# The row locks of the decisions, compiled once each (config.prepared): every decision
-# takes one, and compiling the statement cost more than running it.
-_LOCKS: dict[tuple[str, ...], PreparedQuery] = {}
-
-
-def _lock_query(only: Sequence[str]) -> PreparedQuery:
-    query = _LOCKS.get(tuple(only))
-    if query is None:
-
-        def build(pk):
-            qs = Candidate.objects.select_for_update(of=("self",))
-            return (qs.only(*only) if only else qs.select_related("province")).filter(pk=pk)
-
-        query = _LOCKS[tuple(only)] = PreparedQuery(Candidate, build)
-    return query
-
-
-def _lock(candidate: Candidate | int, *, only: Sequence[str] = ()) -> Candidate:
-    """The candidate row (a Candidate or its id), locked for the rest of the transaction,
-    with its current state: the whole row and its province, or only the fields `only`."""
-    pk = candidate if isinstance(candidate, int) else candidate.pk
-    locked = _lock_query(only).get(pk)
+def lock_candidate(pk: int, *, only: tuple[str, ...] = ()) -> Candidate:
+    """The candidate row, locked for the rest of the transaction: the whole row with its
+    province, or only the fields `only` (what a photo decision reads)."""
+    qs = Candidate.objects.select_for_update(of=("self",))
+    qs = qs.only(*only) if only else qs.select_related("province")
+    locked = qs.filter(pk=pk).first()
     if locked is None:
         raise NotInScope(_("该考生不存在。"))
     return locked
 
 
-def _sync(target: Candidate, source: Candidate, fields: Iterable[str]) -> None:
-    # The caller's instance shows what was stored.
-    for name in fields:
-        setattr(target, name, getattr(source, name))
-
-
-def _event(
+def event_create(
     *,
     candidate: Candidate,
     action: str,
@@ -124,12 +90,13 @@ def _event(
     )
 
 
-def _sms(*, candidate: Candidate, template: str, purpose: str, event_key: str, **context) -> None:
-    """The message row is created in the decision's transaction and sent after commit."""
+def sms_create(
+    *, candidate: Candidate, template: str, purpose: str, event_key: str, **context
+) -> bool:
+    """The message row is created in the caller's transaction and sent after commit. False
+    when the candidate has no phone (nothing was queued)."""
     if not candidate.phone:
-        return
-    from notifications.services import notification_create, render_sms
-
+        return False
     text = render_sms(
         template,
         name=candidate.name,
@@ -144,31 +111,15 @@ def _sms(*, candidate: Candidate, template: str, purpose: str, event_key: str, *
         candidate=candidate,
         event_key=event_key,
     )
+    return True
 
 
-def _window_open(province, now: dt.datetime) -> bool:
-    if province.opens_at is not None and now < province.opens_at:
-        return False
-    return not (province.closes_at is not None and now >= province.closes_at)
+def format_time(value: dt.datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{local.year}/{local.month}/{local.day} {local:%H:%M:%S}"
 
 
-def _current_images(candidate: Candidate):
-    return MaterialImage.objects.filter(candidate=candidate, removed_at__isnull=True)
-
-
-def _missing_required(candidate: Candidate) -> list[MaterialCategory]:
-    from materials.selectors import missing_required_categories
-
-    return list(missing_required_categories(candidate))
-
-
-def _applicable_categories(candidate: Candidate) -> list[MaterialCategory]:
-    from materials.selectors import categories_for_candidate
-
-    return list(categories_for_candidate(candidate))
-
-
-def _names(categories: Iterable[MaterialCategory]) -> str:
+def names(categories) -> str:
     return "、".join(c.name for c in categories)
 
 
@@ -183,175 +134,79 @@ class Actor:
         return self.profile.role
 
 
-def _profile_for(by, candidate: Candidate) -> StaffProfile:
+def profile_in_scope(by, candidate: Candidate) -> StaffProfile:
     profile = staff_profile_of(by)
     if profile is None or not staff_can_see_candidate(by, candidate):
         raise NotInScope(_("您无权审核该考生。"))
     return profile
 
 
-def _level_for_status(status: str) -> str | None:
-    if status == CandidateStatus.SUBMITTED:
-        return ReviewLevel.SITE
-    if status == CandidateStatus.SITE_PASSED:
-        return ReviewLevel.PROVINCE
-    return None
-
-
-def _can_act_at(profile: StaffProfile, level: str) -> bool:
-    if profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL):
-        return True
-    return profile.review_level == level
-
-
-def _reviewer(
+def staff_check(
     *,
     by,
     candidate: Candidate,
-    levels: Sequence[str] = (ReviewLevel.SITE, ReviewLevel.PROVINCE),
-    expected_status: str | None = None,
-    now: dt.datetime | None = None,
-    take_claim: bool = False,
+    verb: str | None,
+    expected_status: str | None,
+    now: dt.datetime,
 ) -> Actor:
-    """Checks, on the LOCKED candidate, that `by` may act on it now and at which level.
-    Scope failures are NotInScope (a PermissionDenied), a role that cannot act at the level
-    PermissionDenied; a state that moved on (another reviewer was faster)
-    or a claim held by someone else is a ValidationError with a clear message. `take_claim`:
-    the caller's claim is taken or extended as part of the check (a photo decision);
-    otherwise the claim ends here (a candidate decision, see `_end_claim`)."""
-    profile = _profile_for(by, candidate)
-    if profile.role == StaffRole.SITE_REVIEWER:
-        own = {ReviewLevel.SITE}
-    elif profile.role == StaffRole.PROVINCE_REVIEWER:
-        own = {ReviewLevel.PROVINCE}
-    elif profile.role in (StaffRole.OPERATOR, StaffRole.NATIONAL):
-        own = {ReviewLevel.SITE, ReviewLevel.PROVINCE}
-    else:
+    """On the LOCKED candidate: may `by` take `verb` on it now (None: a photo decision), and
+    at which level? The table (review.transitions) answers. Scope failures are NotInScope (a
+    PermissionDenied), a verb outside the staff member's levels PermissionDenied; a state
+    that moved on (another reviewer was faster) is a ValidationError with a clear message.
+    A photo decision then takes or extends the caller's claim; a candidate decision ends it.
+    Either is refused while another reviewer holds the candidate."""
+    profile = profile_in_scope(by, candidate)
+    own = transitions.own_levels(profile)
+    if not own:
         raise PermissionDenied(_("您无权审核该考生。"))
-    if not own.intersection(levels):
+    allowed = transitions.verb_levels(verb) if verb else set(transitions.TURN.values())
+    if not own & allowed:
         raise PermissionDenied(_("您的审核级别不能执行此操作。"))
     if expected_status and candidate.status != expected_status:
-        raise ValidationError(_taken_message(candidate), code="state")
-    level = _level_for_status(candidate.status)
-    if level is None or level not in levels or level not in own:
-        raise ValidationError(_not_your_turn(candidate), code="state")
-    if take_claim:
-        # Per-photo decisions keep the candidate: take or extend the claim in one statement.
-        _take_claim(candidate=candidate, by=by, now=now or timezone.now())
+        raise ValidationError(taken_message(candidate), code="state")
+    if verb is None:
+        level = transitions.acting_level(profile, candidate.status)
     else:
-        # A candidate decision ends it.
-        _end_claim(candidate=candidate, by=by, now=now or timezone.now())
+        transition = transitions.transition_for(verb, candidate.status)
+        level = transition and transitions.deciding_level(transition, candidate)
+    if level is None or level not in own:
+        raise ValidationError(not_your_turn(candidate), code="state")
+    if verb is None:
+        claim_keep(candidate_id=candidate.pk, by=by, now=now)
+    else:
+        holder = ReviewClaim.objects.end(candidate_id=candidate.pk, reviewer_id=by.pk, now=now)
+        if holder is not None:
+            raise claimed_error(holder)
     return Actor(user=by, profile=profile, level=level)
 
 
-def _claimed(*, reviewer_id: int, expires_at: dt.datetime) -> ValidationError:
+def claimed_error(claim: ReviewClaim) -> ValidationError:
     """The refusal while another reviewer holds the candidate: who, and until when."""
-    from django.contrib.auth import get_user_model
-
-    holder = get_user_model().objects.filter(pk=reviewer_id).first()
+    holder = claim.reviewer
     return ValidationError(
         _("该考生正由审核员 %(user)s 审核（至 %(until)s），请稍后再试。")
         % {
-            "user": (holder.get_full_name() or holder.get_username()) if holder else "",
-            "until": timezone.localtime(expires_at).strftime("%H:%M"),
+            "user": holder.get_full_name() or holder.get_username(),
+            "until": timezone.localtime(claim.expires_at).strftime("%H:%M"),
         },
         code="claimed",
     )
 
 
-def _check_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
-    # At most one claim per candidate (its primary key): no ORDER BY needed.
-    held = (
-        ReviewClaim.objects.filter(candidate_id=candidate.pk, expires_at__gt=now)
-        .exclude(reviewer_id=by.pk)
-        .values_list("reviewer_id", "expires_at")
-    )
-    claim = next(iter(held[:1]), None)
-    if claim is not None:
-        raise _claimed(reviewer_id=claim[0], expires_at=claim[1])
-
-
-_CLAIM_RELEASE = (
-    "DELETE FROM review_reviewclaim WHERE candidate_id = %s RETURNING reviewer_id, expires_at"
-)
-
-
-def _end_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
-    """A candidate decision ends the claim on the candidate, unless another reviewer holds
-    it: then the decision is refused with who holds it. One statement for the check and the
-    release: the claim is deleted, and if it was someone else's and still running, the
-    refusal rolls the decision's transaction back, the claim with it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_RELEASE, [candidate.pk])
-        row = cursor.fetchone()
-    if row is None or row[0] == by.pk:
-        return
-    expires_at = row[1]
-    if isinstance(expires_at, str):  # SQLite returns the stored text (UTC)
-        expires_at = parse_datetime(expires_at)
-    if timezone.is_naive(expires_at):
-        expires_at = timezone.make_aware(expires_at, dt.UTC)
-    if expires_at > now:
-        raise _claimed(reviewer_id=row[0], expires_at=expires_at)
-
-
-def _move(
-    locked: Candidate,
-    *,
-    to: str,
-    now: dt.datetime,
-    extra: dict | None = None,
-) -> str:
-    """Writes the transition as a conditional update on the status found under the row lock.
-    The lock already makes the status check safe on PostgreSQL; the condition keeps it safe
-    where there are no row locks (SQLite, the embedded default): of two concurrent writers
-    one updates the row and the other finds it changed and is told so."""
-    before = locked.status
-    fields = {"status": to, "status_changed_at": now, "updated_at": now, **(extra or {})}
-    updated = Candidate.objects.filter(pk=locked.pk, status=before).update(**fields)
-    if updated != 1:
-        current = Candidate.objects.filter(pk=locked.pk).first()
-        if current is not None:
-            locked.status = current.status
-        raise ValidationError(_taken_message(locked), code="state")
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    return before
-
-
-def _format_time(value: dt.datetime) -> str:
-    local = timezone.localtime(value)
-    return f"{local.year}/{local.month}/{local.day} {local:%H:%M:%S}"
-
-
-_CLAIM_UPSERT = (
-    "INSERT INTO review_reviewclaim (candidate_id, reviewer_id, expires_at) VALUES (%s, %s, %s) "
-    "ON CONFLICT (candidate_id) DO UPDATE "
-    "SET reviewer_id = excluded.reviewer_id, expires_at = excluded.expires_at "
-    "WHERE review_reviewclaim.reviewer_id = excluded.reviewer_id "
-    "OR review_reviewclaim.expires_at <= %s"
-)
-assert ReviewClaim._meta.db_table == "review_reviewclaim"
-
-
-def _claim_upsert(*, candidate_id: int, reviewer_id: int, now: dt.datetime) -> bool:
-    """Takes or extends the claim on a candidate for CLAIM_MINUTES in ONE statement, unless
-    another reviewer holds an unexpired one: an insert that, on conflict, updates the row
-    only when it is the caller's or has expired. True when the claim is now the caller's.
-    (Django's `bulk_create(update_conflicts=True)` cannot put a condition on the update.)
-    Works on PostgreSQL and SQLite alike."""
-    until = now + dt.timedelta(minutes=CLAIM_MINUTES)
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_UPSERT, [candidate_id, reviewer_id, adapt(until), adapt(now)])
-        return cursor.rowcount == 1
-
-
-def _take_claim(*, candidate: Candidate, by, now: dt.datetime) -> None:
+def claim_keep(*, candidate_id: int, by, now: dt.datetime) -> None:
     """Inside a decision (candidate row locked): the claim becomes or stays the caller's, or
-    the decision is refused with who holds it (the same message as `_check_claim`)."""
+    the decision is refused with who holds it."""
     for _attempt in range(2):
-        if _claim_upsert(candidate_id=candidate.pk, reviewer_id=by.pk, now=now):
+        if ReviewClaim.objects.take(candidate_id=candidate_id, reviewer_id=by.pk, now=now):
             return
-        _check_claim(candidate=candidate, by=by, now=now)  # raises while someone holds it
+        holder = ReviewClaim.objects.held_by_other(
+            candidate_id=candidate_id, reviewer_id=by.pk, now=now
+        )
+        if holder is not None:
+            raise claimed_error(holder)
+        # The other claim expired or was released in between: try again.
     raise ValidationError(_("该考生正由其他审核员审核，请稍后再试。"), code="claimed")
+
+
+def applicable_categories(candidate: Candidate) -> list[MaterialCategory]:
+    return list(categories_for_candidate(candidate))

@@ -11,19 +11,12 @@ from django.utils.translation import gettext as _
 
 from accounts.enums import CandidateStatus
 from accounts.models import Candidate
+from notifications.enums import NotificationPurpose
 
+from .. import transitions
 from ..enums import EventAction
 from ..models import ReviewClaim, ReviewNote
-from ._base import (
-    CLAIM_MINUTES,
-    REMINDER_HOURS,
-    _can_act_at,
-    _claim_upsert,
-    _event,
-    _level_for_status,
-    _profile_for,
-    _sms,
-)
+from ._base import REMINDER_HOURS, event_create, profile_in_scope, sms_create
 
 
 def note_create(*, candidate: Candidate, by, text: str, ip: str | None = None) -> ReviewNote:
@@ -32,10 +25,10 @@ def note_create(*, candidate: Candidate, by, text: str, ip: str | None = None) -
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("备注内容不能为空。"), code="empty")
-    profile = _profile_for(by, candidate)
+    profile = profile_in_scope(by, candidate)
     with transaction.atomic():
         note = ReviewNote.objects.create(candidate=candidate, author=by, text=text[:2000])
-        _event(
+        event_create(
             candidate=candidate,
             action=EventAction.NOTE,
             actor=by,
@@ -48,28 +41,23 @@ def note_create(*, candidate: Candidate, by, text: str, ip: str | None = None) -
 
 def claim_take(*, candidate: Candidate, by, now: dt.datetime | None = None) -> ReviewClaim | None:
     """Opening a candidate claims it for CLAIM_MINUTES, unless someone else holds an unexpired
-    claim. Returns the claim in force (the caller's or the other reviewer's), or None when the
-    candidate is not in a state the caller could act on. One conditional upsert (see
-    `_claim_upsert`); the holder is read only when it is someone else."""
+    claim. Returns the claim in force (the caller's or the other reviewer's), or None when
+    there is none and the candidate is not in a state the caller could act on."""
     now = now or timezone.now()
-    profile = _profile_for(by, candidate)
-    level = _level_for_status(candidate.status)
-    if level is None or not _can_act_at(profile, level):
-        return (
-            ReviewClaim.objects.select_related("reviewer")
-            .filter(candidate_id=candidate.pk, expires_at__gt=now)
-            .first()
-        )
-    if _claim_upsert(candidate_id=candidate.pk, reviewer_id=by.pk, now=now):
-        claim = ReviewClaim(
+    profile = profile_in_scope(by, candidate)
+    if transitions.acting_level(profile, candidate.status) is not None and (
+        ReviewClaim.objects.take(candidate_id=candidate.pk, reviewer_id=by.pk, now=now)
+    ):
+        return ReviewClaim(
             candidate_id=candidate.pk,
             reviewer=by,
-            expires_at=now + dt.timedelta(minutes=CLAIM_MINUTES),
+            expires_at=now + dt.timedelta(minutes=ReviewClaim.MINUTES),
         )
-        claim._state.adding = False  # as stored, like a fetched row
-        claim._state.db = "default"
-        return claim
-    return ReviewClaim.objects.select_related("reviewer").filter(candidate_id=candidate.pk).first()
+    return (
+        ReviewClaim.objects.select_related("reviewer")
+        .filter(candidate_id=candidate.pk, expires_at__gt=now)
+        .first()
+    )
 
 
 def claim_release(*, candidate: Candidate, by) -> None:
@@ -89,8 +77,6 @@ def reply_deadline_reminders_send(
     resubmitted. "Near" is `within_hours`, or a quarter of the province's reply time when that
     is shorter (a 4-hour reply time is not reminded of the moment the return SMS arrived).
     Once per return: the event key carries the deadline, which each return sets anew."""
-    from notifications.enums import NotificationPurpose
-
     now = now or timezone.now()
     sent = 0
     qs = (
@@ -107,7 +93,7 @@ def reply_deadline_reminders_send(
         near = dt.timedelta(hours=min(within_hours, candidate.province.reply_hours / 4))
         if candidate.reply_deadline - now > near:
             continue
-        _sms(
+        sms_create(
             candidate=candidate,
             template=candidate.province.sms_reminder_text,
             purpose=NotificationPurpose.REMINDER,

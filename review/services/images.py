@@ -8,39 +8,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Candidate
-from config.prepared import PreparedQuery
 from materials.enums import ImageStatus, ProcessingState
 from materials.models import MaterialImage
+from materials.selectors import current_images
 
 from ..enums import ActorKind, EventAction
 from ..models import ReturnReason, ReviewEvent
-from ._base import (
-    PHOTO_DECISION_FIELDS,
-    NotInScope,
-    _current_images,
-    _event,
-    _lock,
-    _reviewer,
-    _sync,
-)
+from ._base import NotInScope, event_create, lock_candidate, staff_check
 
-# The photo row lock of a decision, with what it reads: its state and its category's name
-# (not the category's long texts). Compiled once (config.prepared).
-_image_lock = PreparedQuery(
-    MaterialImage,
-    lambda pk, candidate_id: (
-        MaterialImage.objects.select_for_update(of=("self",))
-        .select_related("category")
-        .only("status", "processing", "removed_at", "candidate", "category__name")
-        .filter(pk=pk, candidate_id=candidate_id)
-    ),
-    keys=2,
-)
+# What a photo decision reads on the locked candidate: its state and scope.
+PHOTO_DECISION_FIELDS = ("status", "site", "province")
 
 
 def _lock_image(*, image: MaterialImage, candidate: Candidate) -> MaterialImage:
-    """The photo row, locked: one of this candidate's, and not replaced."""
-    locked = _image_lock.get(image.pk, candidate.pk)
+    """The photo row, locked, with what a decision reads: its state and its category's
+    name. One of this candidate's, and not replaced."""
+    locked = (
+        MaterialImage.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .only("status", "processing", "removed_at", "candidate", "category__name")
+        .filter(pk=image.pk, candidate_id=candidate.pk)
+        .first()
+    )
     if locked is None:
         # Not a photo of this candidate: a photo of a candidate under review cannot be
         # deleted (only replaced, below), so the id is wrong or another candidate's.
@@ -69,9 +58,9 @@ def image_approve(
     """A reviewer approves a photo: it locks and shows ✓ to the candidate. No SMS."""
     now = timezone.now()
     with transaction.atomic():
-        candidate = _lock(image.candidate_id, only=PHOTO_DECISION_FIELDS)
-        actor = _reviewer(
-            by=by, candidate=candidate, expected_status=expected_status, now=now, take_claim=True
+        candidate = lock_candidate(image.candidate_id, only=PHOTO_DECISION_FIELDS)
+        actor = staff_check(
+            by=by, candidate=candidate, verb=None, expected_status=expected_status, now=now
         )
         locked = _lock_image(image=image, candidate=candidate)
         if locked.processing != ProcessingState.READY:
@@ -84,7 +73,7 @@ def image_approve(
             locked.decided_by = by
             locked.decided_at = now
             _save_decision(locked)
-            _event(
+            event_create(
                 candidate=candidate,
                 image=locked,
                 action=EventAction.IMAGE_APPROVE,
@@ -93,7 +82,8 @@ def image_approve(
                 data={"level": actor.level, "before": before, "category": locked.category.name},
                 ip=ip,
             )
-    _sync(image, locked, ("status", "return_reason", "decided_by_id", "decided_at"))
+    for name in ("status", "return_reason", "decided_by_id", "decided_at"):
+        setattr(image, name, getattr(locked, name))
     return image
 
 
@@ -127,9 +117,9 @@ def image_return(
     It is unlocked for the candidate once the candidate is returned. No SMS."""
     now = timezone.now()
     with transaction.atomic():
-        candidate = _lock(image.candidate_id, only=PHOTO_DECISION_FIELDS)
-        actor = _reviewer(
-            by=by, candidate=candidate, expected_status=expected_status, now=now, take_claim=True
+        candidate = lock_candidate(image.candidate_id, only=PHOTO_DECISION_FIELDS)
+        actor = staff_check(
+            by=by, candidate=candidate, verb=None, expected_status=expected_status, now=now
         )
         full = _compose_reason(reason=reason, text=text, province_id=candidate.province_id)
         locked = _lock_image(image=image, candidate=candidate)
@@ -139,7 +129,7 @@ def image_return(
         locked.decided_by = by
         locked.decided_at = now
         _save_decision(locked)
-        _event(
+        event_create(
             candidate=candidate,
             image=locked,
             action=EventAction.IMAGE_RETURN,
@@ -153,7 +143,8 @@ def image_return(
             },
             ip=ip,
         )
-    _sync(image, locked, ("status", "return_reason", "decided_by_id", "decided_at"))
+    for name in ("status", "return_reason", "decided_by_id", "decided_at"):
+        setattr(image, name, getattr(locked, name))
     return image
 
 
@@ -167,12 +158,12 @@ def images_approve_remaining(
     """ "全部通过": every current PENDING photo of the candidate is approved at once."""
     now = timezone.now()
     with transaction.atomic():
-        locked = _lock(candidate, only=PHOTO_DECISION_FIELDS)
-        actor = _reviewer(
-            by=by, candidate=locked, expected_status=expected_status, now=now, take_claim=True
+        locked = lock_candidate(candidate.pk, only=PHOTO_DECISION_FIELDS)
+        actor = staff_check(
+            by=by, candidate=locked, verb=None, expected_status=expected_status, now=now
         )
         pending = list(
-            _current_images(locked)
+            current_images(locked)
             .filter(status=ImageStatus.PENDING, processing=ProcessingState.READY)
             .select_for_update(of=("self",))
             .select_related("category")
