@@ -8,7 +8,7 @@ class ReviewConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save, pre_save
 
-        from accounts.models import Candidate
+        from accounts.models import Candidate  # models load after the app registry
 
         # The per-site status counts (review.models.SiteStatusCount) follow every candidate
         # created, moved to another site or status by save(), or deleted. The candidate
