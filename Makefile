@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review
+.PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review bench-upload
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: bench-pipeline bench-review
+bench: bench-pipeline bench-review bench-upload
 
 bench-pipeline: install
 	$(PY) bench/pipeline.py
@@ -40,6 +40,10 @@ bench-pipeline: install
 # Needs PostgreSQL on 127.0.0.1:5432 (see bench/README.md); seeds its own database once.
 bench-review: install
 	$(PY) bench/review.py
+
+# Needs PostgreSQL and Redis on 127.0.0.1 and wrk (installed with apt-get when missing).
+bench-upload: install
+	$(PY) bench/upload.py
 
 ci:
 	bash .ci/run
