@@ -95,16 +95,20 @@ def _photo_views(
 
 
 def category_blocks(
-    candidate: Candidate, *, now: datetime | None = None, only: int | None = None
+    candidate: Candidate,
+    *,
+    now: datetime | None = None,
+    categories: list[MaterialCategory] | None = None,
+    images: list[MaterialImage] | None = None,
 ) -> list[CategoryBlock]:
+    """The page's sections. `categories` (the candidate's) and `images` (the candidate's
+    current photos in page order) when the caller has read them already."""
     now = now or timezone.now()
-    categories = categories_for_candidate(candidate)
-    if only is not None:
-        categories = [c for c in categories if c.pk == only]
+    if categories is None:
+        categories = categories_for_candidate(candidate)
+    if images is None:
+        images = list(current_images(candidate).order_by("uploaded_at", "id"))
     by_category: dict[int, list[MaterialImage]] = {c.pk: [] for c in categories}
-    images = current_images(candidate).order_by("uploaded_at", "id")
-    if only is not None:
-        images = images.filter(category_id=only)
     for image in images:
         if image.category_id in by_category:
             by_category[image.category_id].append(image)

@@ -21,6 +21,10 @@ from accounts.models import Candidate
 from .enums import ImageStatus
 from .models import MaterialCategory, MaterialImage
 
+# What the rule reads of the candidate's row that other requests change (its province and
+# exam year do not): the services that change photos read these again under the row lock.
+CANDIDATE_STATE_FIELDS = ("status", "returned_categories", "reply_deadline")
+
 
 @dataclass(frozen=True)
 class EditState:

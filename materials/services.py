@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -13,18 +14,25 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.enums import SubmitMode
 from accounts.models import Candidate, ExamYear, Province
 
 from .enums import ImageStatus, ProcessingState
 from .models import MaterialCategory, MaterialImage, image_upload_to
-from .rules import image_can_delete
+from .rules import CANDIDATE_STATE_FIELDS, image_can_delete
+from .selectors import categories_for_candidate, current_images
 from .validation import validate_upload
 
 logger = logging.getLogger(__name__)
 
 MAX_PROCESSING_ATTEMPTS = 4
+
+STORAGE_FAILED_MESSAGE = gettext_lazy(
+    "照片暂时无法保存，本次上传没有成功，已上传的其他照片不受影响。请稍后再试；"
+    "如果多次失败，请联系考区。"
+)
 
 
 def _event(*, candidate: Candidate, action: str, image=None, data=None, ip=None) -> None:
@@ -54,8 +62,10 @@ def _autosubmit(candidate: Candidate) -> None:
 
 
 def _lock_candidate(candidate: Candidate) -> Candidate:
+    # The candidate's row only: the province's and the year's rows are read, not locked
+    # (locking them would make every candidate of the province wait for each other).
     return (
-        Candidate.objects.select_for_update()
+        Candidate.objects.select_for_update(of=("self",))
         .select_related("province", "exam_year")
         .get(pk=candidate.pk)
     )
@@ -71,6 +81,27 @@ def _delete_files(names: list[str]) -> None:
             logger.warning("could not delete stored file %s", name, exc_info=True)
 
 
+# What the upload reads of the candidate's current photos: the checks (status, checksum) and
+# the fragment it answers (materials/_category.html, the lock rule, the status panel).
+UPLOAD_PHOTO_FIELDS = (
+    "candidate",
+    "category",
+    "status",
+    "return_reason",
+    "processing",
+    "sha256",
+    "uploaded_at",
+    "removed_at",
+)
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    image: MaterialImage
+    # The candidate's current photos after the upload, in page order (what the answer shows).
+    photos: list[MaterialImage]
+
+
 def image_upload(
     *,
     candidate: Candidate,
@@ -79,35 +110,49 @@ def image_upload(
     now: datetime | None = None,
     ip: str | None = None,
     pending: int = 0,
-) -> MaterialImage:
+    categories: list[MaterialCategory] | None = None,
+) -> Uploaded:
     """Checks (lock rule, count, content — all in validate_upload), stores the original
     under a generated name, writes the row and the audit event, and queues the pipeline
-    after commit. An upload into a category holding a current RETURNED photo replaces it."""
+    after commit. An upload into a category holding a current RETURNED photo replaces it.
+    `categories`: the candidate's categories, when the caller has read them already.
+
+    Nothing is left behind by a refusal or a failure: the row and the event roll back, the
+    pipeline is not queued, and a stored file is deleted again. A storage failure is refused
+    like a check (ValidationError, code "storage"), with a message that asks to try later."""
     from review.enums import EventAction
 
     from .tasks import process_image
 
     now = now or timezone.now()
+    if categories is None:
+        categories = categories_for_candidate(candidate)
     stored_name = ""
     try:
         with transaction.atomic():
-            locked = _lock_candidate(candidate)
-            checked = validate_upload(
-                candidate=locked, category=category, file=file, now=now, pending=pending
+            # The candidate's row lock: one candidate's uploads and deletes, and reviewers'
+            # decisions on the candidate, take turns.
+            candidate.refresh_from_db(
+                fields=CANDIDATE_STATE_FIELDS, from_queryset=Candidate.objects.select_for_update()
             )
-            returned = (
-                MaterialImage.objects.select_for_update()
-                .filter(
-                    candidate=locked,
-                    category=category,
-                    removed_at__isnull=True,
-                    status=ImageStatus.RETURNED,
-                )
-                .order_by("uploaded_at", "id")
-                .first()
+            photos = list(
+                current_images(candidate).only(*UPLOAD_PHOTO_FIELDS).order_by("uploaded_at", "id")
+            )
+            in_category = [photo for photo in photos if photo.category_id == category.pk]
+            checked = validate_upload(
+                candidate=candidate,
+                category=category,
+                file=file,
+                categories=categories,
+                photos=in_category,
+                now=now,
+                pending=pending,
+            )
+            returned = next(
+                (photo for photo in in_category if photo.status == ImageStatus.RETURNED), None
             )
             image = MaterialImage(
-                candidate=locked,
+                candidate=candidate,
                 category=category,
                 image_format=checked.format,
                 size_bytes=checked.size_bytes,
@@ -117,16 +162,21 @@ def image_upload(
                 processing=ProcessingState.PROCESSING,
                 replaces=returned,
             )
-            stored_name = default_storage.save(
-                image_upload_to(image, "upload"), ContentFile(checked.data)
-            )
+            # A generated name, new each time: if the storage fails half-way, whatever it
+            # wrote under this name is deleted below.
+            stored_name = image_upload_to(image, "upload")
+            try:
+                stored_name = default_storage.save(stored_name, ContentFile(checked.data))
+            except Exception as exc:  # disk full, object store down: any storage error
+                logger.exception("storage could not save an upload of candidate %s", candidate.pk)
+                raise ValidationError(STORAGE_FAILED_MESSAGE, code="storage") from exc
             image.original.name = stored_name
             image.save()
             if returned is not None:
-                returned.removed_at = now
-                returned.save(update_fields=["removed_at"])
+                # Still RETURNED: reviewers change photos only with the candidate row locked.
+                MaterialImage.objects.filter(pk=returned.pk).update(removed_at=now)
             _event(
-                candidate=locked,
+                candidate=candidate,
                 action=EventAction.IMAGE_UPLOAD,
                 image=image,
                 ip=ip,
@@ -144,9 +194,8 @@ def image_upload(
         if stored_name:
             _delete_files([stored_name])
         raise
-    _autosubmit(locked)
-    candidate.status = locked.status
-    return image
+    _autosubmit(candidate)
+    return Uploaded(image=image, photos=[p for p in photos if p is not returned] + [image])
 
 
 def image_delete(

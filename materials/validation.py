@@ -246,31 +246,27 @@ def validate_upload(
     candidate: Candidate,
     category: MaterialCategory,
     file,
+    categories: list[MaterialCategory],
+    photos: list[MaterialImage],
     now: datetime | None = None,
     pending: int = 0,
 ) -> CheckedUpload:
     """Everything that decides whether this file may go into this category now.
 
-    `file` is an UploadedFile (or any file object with .name). `pending`: files of the same
-    request already accepted but not yet counted (several photos in one form post). Call it
-    with the candidate row locked (the upload service does) so that two parallel uploads
-    cannot both take the last place."""
+    `file` is an UploadedFile (or any file object with .name). `categories`: the candidate's
+    categories (materials.selectors.categories_for_candidate). `photos`: the candidate's
+    current photos in this category, read with the candidate row locked (the upload service
+    does), so that two parallel uploads cannot both take the last place. `pending`: files of
+    the same request already accepted but not yet among `photos`."""
     now = now or timezone.now()
-    applicable = category_for_candidate(candidate, category.pk)
-    if applicable is None:
+    if category_for_candidate(candidate, category.pk, categories) is None:
         raise _refuse(_("该材料类别不适用于您，无法上传。"), "category")
     state = category_edit_state(candidate=candidate, category=category, now=now)
     if not state.can_add:
         raise _refuse(state.reason or _("内容已锁定，无法上传。"), "locked")
     # A RETURNED photo is replaced by the upload, so only the others take a place.
-    taken = (
-        MaterialImage.objects.filter(
-            candidate=candidate, category=category, removed_at__isnull=True
-        )
-        .exclude(status=ImageStatus.RETURNED)
-        .count()
-    ) + pending
-    if taken >= category.max_count:
+    kept = [photo for photo in photos if photo.status != ImageStatus.RETURNED]
+    if len(kept) + pending >= category.max_count:
         raise _refuse(
             _("「%(name)s」最多上传 %(max)s 张，已经传满。如需更换，请先删除再上传。")
             % {"name": category.name, "max": category.max_count},
@@ -290,13 +286,7 @@ def validate_upload(
     )
     # The same file twice in one category is a slip of the finger (a double tap, the same
     # photo chosen again), never what a reviewer needs.
-    if (
-        MaterialImage.objects.filter(
-            candidate=candidate, category=category, removed_at__isnull=True, sha256=checked.sha256
-        )
-        .exclude(status=ImageStatus.RETURNED)
-        .exists()
-    ):
+    if any(photo.sha256 == checked.sha256 for photo in kept):
         raise _refuse(
             _("这张照片已经上传过了，请选择另一张照片。"),
             "duplicate",

@@ -20,7 +20,6 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +32,7 @@ from accounts.selectors import staff_can_see_candidate
 from .forms import UploadForm
 from .models import MaterialCategory, MaterialImage
 from .pagecontext import category_blocks, page_panel
-from .selectors import category_for_candidate
+from .selectors import categories_for_candidate, category_for_candidate
 from .services import image_delete, image_upload
 
 VARIANTS = {"display", "thumb", "original"}
@@ -129,27 +128,31 @@ def material_page(request):
     )
 
 
-def _fragment_response(request, candidate, category_id, *, errors=(), notices=(), status=200):
+def _fragment_response(
+    request,
+    candidate,
+    category_id,
+    *,
+    errors=(),
+    notices=(),
+    status=200,
+    categories=None,
+    photos=None,
+):
+    """The category's section and the status panel, in one rendering. `categories` and
+    `photos`: what the view has read already (materials.pagecontext.category_blocks)."""
     now = timezone.now()
-    blocks = category_blocks(candidate, now=now)
+    blocks = category_blocks(candidate, now=now, categories=categories, images=photos)
     block = next((b for b in blocks if b.category.pk == category_id), None)
-    parts = []
     if block is not None:
         block.errors.extend(errors)
         block.notices.extend(notices)
-        parts.append(
-            render_to_string(
-                "materials/_category.html", {"block": block, "candidate": candidate}, request
-            )
-        )
-    parts.append(
-        render_to_string(
-            "materials/_status.html",
-            {"panel": page_panel(candidate, blocks, now=now), "candidate": candidate},
-            request,
-        )
+    response = render(
+        request,
+        "materials/_fragment.html",
+        {"block": block, "panel": page_panel(candidate, blocks, now=now), "candidate": candidate},
+        status=status,
     )
-    response = HttpResponse("".join(parts), status=status)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -165,7 +168,8 @@ def _category_or_404(candidate, category_id: int) -> MaterialCategory:
 @candidate_required
 def category_upload(request, category_id: int):
     candidate = request.candidate
-    category = category_for_candidate(candidate, category_id)
+    categories = categories_for_candidate(candidate)
+    category = category_for_candidate(candidate, category_id, categories)
     if category is None:
         # Another province's category or one that does not apply: nothing is stored.
         message = _("该材料类别不适用于您，无法上传。")
@@ -176,15 +180,20 @@ def category_upload(request, category_id: int):
     form = UploadForm(request.POST, request.FILES)
     errors: list[str] = []
     uploaded = 0
+    photos = None  # the candidate's photos after the last upload that went through
     if not form.is_valid():
         errors.append(_("请选择要上传的照片。"))
     else:
         files = form.cleaned_data["photos"]
         for file in files:
             try:
-                image_upload(
-                    candidate=candidate, category=category, file=file, ip=client_ip(request)
-                )
+                photos = image_upload(
+                    candidate=candidate,
+                    category=category,
+                    file=file,
+                    ip=client_ip(request),
+                    categories=categories,
+                ).photos
                 uploaded += 1
             except ValidationError as exc:
                 text = " ".join(exc.messages)
@@ -204,6 +213,8 @@ def category_upload(request, category_id: int):
             errors=errors,
             notices=notices,
             status=400 if errors and not uploaded else 200,
+            categories=categories,
+            photos=photos,
         )
     for text in errors:
         messages.error(request, text, extra_tags=f"{CATEGORY_TAG}{category.pk}")

@@ -92,7 +92,7 @@ def _upload_required(candidate: Candidate) -> int:
                 candidate=candidate,
                 category=category,
                 file=SimpleUploadedFile(f"demo-{i + 1}.jpg", data, content_type="image/jpeg"),
-            )
+            ).image
             # The demo has no worker to wait for: make the watermarked copy now (idempotent).
             material_services.image_process(image_id=image.pk)
             made += 1

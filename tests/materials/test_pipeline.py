@@ -161,7 +161,7 @@ def test_process_task_ready_and_idempotent(candidate, category, django_capture_o
             candidate=candidate,
             category=category,
             file=photos.upload(photos.make_jpeg(1600, 1200, exif_orientation=6, gps=True)),
-        )
+        ).image
     image.refresh_from_db()
     assert image.processing == ProcessingState.READY
     assert image.display.name.startswith("display/") and image.thumbnail.name.startswith("thumbs/")

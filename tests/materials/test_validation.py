@@ -36,7 +36,7 @@ def test_upload_valid_jpeg_stored_under_generated_name(candidate, category):
         candidate=candidate,
         category=category,
         file=photos.upload(photos.make_typical_jpeg(), "我的身份证.jpg"),
-    )
+    ).image
     assert image.original.name.startswith("originals/")
     assert "身份证" not in image.original.name and ".jpg" not in image.original.name
     assert image.image_format == "jpeg"
@@ -48,7 +48,7 @@ def test_upload_exactly_204800_bytes_accepted(candidate, category):
         candidate=candidate,
         category=category,
         file=photos.upload(photos.make_jpeg_exactly(204_800)),
-    )
+    ).image
     assert image.size_bytes == 204_800
 
 
@@ -143,7 +143,7 @@ def test_upload_replaces_returned_photo(candidate, category):
     candidate.save()
     image = image_upload(
         candidate=candidate, category=category, file=photos.upload(photos.make_typical_jpeg())
-    )
+    ).image
     returned.refresh_from_db()
     assert returned.removed_at is not None
     assert image.replaces_id == returned.pk

@@ -21,7 +21,7 @@ def test_worker_processes_upload_after_commit(real_celery_worker):
         candidate=candidate,
         category=category,
         file=photos.upload(photos.make_jpeg(1600, 1200, exif_orientation=6, gps=True)),
-    )
+    ).image
 
     def ready():
         image.refresh_from_db()

@@ -1,15 +1,9 @@
-"""The province's categories are cached (materials.selectors.province_categories): what an
-operator changes must still show at once."""
+"""The candidate's categories (materials.selectors.categories_for_candidate): one query, and
+what an operator changes shows at once."""
 
 import pytest
-from django.core.cache import cache
 
-from materials.selectors import (
-    _categories_key,
-    categories_for_candidate,
-    missing_required_categories,
-    province_categories,
-)
+from materials.selectors import categories_for_candidate, missing_required_categories
 from tests.factories.accounts import (
     CandidateFactory,
     ExamCategoryFactory,
@@ -36,15 +30,16 @@ def _names(candidate):
     return [c.name for c in categories_for_candidate(candidate)]
 
 
-def test_categories_are_read_once_per_province(candidate, django_assert_num_queries):
-    _category(candidate, name="身份证明")
-    neighbour = CandidateFactory(site=TestSiteFactory(province=candidate.province))
-    neighbour.exam_year = candidate.exam_year
-    categories_for_candidate(candidate)
+def test_categories_are_one_query_whatever_their_limits(candidate, django_assert_num_queries):
+    assistant = ExamCategoryFactory(code="210", name="临床执业助理医师")
+    _category(candidate, name="身份证明", order=1)
+    _category(candidate, name="试用期考核证明", order=2).exam_categories.add(assistant)
+    _category(candidate, name="执业医师资格证书", order=3).exam_categories.add(
+        candidate.category, assistant
+    )
 
-    with django_assert_num_queries(0):
-        assert _names(candidate) == ["身份证明"]
-        assert _names(neighbour) == ["身份证明"]
+    with django_assert_num_queries(1):
+        assert _names(candidate) == ["身份证明", "执业医师资格证书"]
 
 
 def test_another_province_has_its_own_categories(candidate):
@@ -103,17 +98,3 @@ def test_exam_categories_changed_from_either_side_show_at_once(candidate):
     assert _names(candidate) == []
     assistant.materialcategory_set.clear()
     assert _names(candidate) == ["试用期考核证明"]
-
-
-def test_a_list_cached_while_a_change_commits_is_dropped_at_commit(
-    candidate, django_capture_on_commit_callbacks
-):
-    category = _category(candidate, name="身份证明")
-    before = province_categories(candidate.exam_year_id, candidate.province_id)
-    with django_capture_on_commit_callbacks(execute=True):
-        category.name = "身份证明（新）"
-        category.save()
-        # Another request read the rows before this transaction committed, and caches them.
-        cache.set(_categories_key(candidate.exam_year_id, candidate.province_id), before)
-
-    assert _names(candidate) == ["身份证明（新）"]
