@@ -139,7 +139,7 @@ def seed(run: str, count: int, extra: int):
 
     from accounts.auth import SESSION_KEY
     from accounts.models import Candidate, ExamCategory, ExamYear, Province, TestSite
-    from materials.seed import seed_demo_materials
+    from demo.seed.materials import seed_demo_materials
     from materials.selectors import categories_for_candidate
 
     call_command("migrate", verbosity=0, interactive=False)
