@@ -1,6 +1,7 @@
 """Reads about the exam organisation and who may see what. The scope rule for staff lives
 here, once: every view, admin page and photo response that shows a candidate asks it."""
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,6 +19,8 @@ CODE_TTL = timedelta(seconds=settings.YISHEN_PHONE_CODE_SECONDS)
 CODE_MAX_ATTEMPTS = settings.YISHEN_PHONE_CODE_MAX_ATTEMPTS
 CODE_RESEND_SECONDS = settings.YISHEN_PHONE_CODE_RESEND_SECONDS
 CODES_PER_HOUR = settings.YISHEN_PHONE_CODES_PER_HOUR
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def staff_profile_of(user) -> StaffProfile | None:
@@ -138,6 +141,25 @@ def phone_code_state(*, candidate: Candidate, now=None) -> PhoneCodeState:
         sends_left_this_hour=sends_left,
         next_send_possible_at=next_possible,
     )
+
+
+# --- submission, as the candidate and the reviewers read it ---------------------------------
+
+
+def format_moment(value) -> str:
+    """As the guides write it: "2020/3/12 22:02:08" (Beijing time, no zero padding on month
+    and day)."""
+    local = timezone.localtime(value, SHANGHAI)
+    return f"{local.year}/{local.month}/{local.day} {local:%H:%M:%S}"
+
+
+def submitted_message(candidate: Candidate) -> str:
+    """ "2020/3/12 22:02:08 上报完成，内容已锁定。" once submitted; empty before."""
+    if candidate.submitted_at is None:
+        return ""
+    return _("%(moment)s 上报完成，内容已锁定。") % {
+        "moment": format_moment(candidate.submitted_at)
+    }
 
 
 # --- what a later entry changed, for the material page ---------------------------------

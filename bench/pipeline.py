@@ -89,7 +89,7 @@ def _pipeline_runner():
         reg_no = f"2026{index // PHOTOS_PER_CANDIDATE:08d}"
         result = process(data, watermark=watermark_text(TEMPLATE, year=2026, reg_no=reg_no))
         if result.source_pixels > BIG_SOURCE_PIXELS:
-            release_memory()  # as the task does (materials.services.image_process)
+            release_memory()  # as the task does (materials.processing.image_process)
         return result.display
 
     def forget() -> None:

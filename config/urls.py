@@ -8,6 +8,7 @@ admin.site.index_title = "考区管理"
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("materials/", include("review.candidate_urls")),
     path("materials/", include("materials.urls")),
     path("review/", include("review.urls")),
     path("api/v1/", include("review.api_urls")),

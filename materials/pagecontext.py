@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.enums import CandidateStatus, SubmitMode
 from accounts.models import Candidate
+from accounts.selectors import submitted_message
 
 from .enums import ImageStatus, ProcessingState
 from .models import MaterialCategory, MaterialImage
@@ -176,12 +177,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         deadline, deadline_label = province.closes_at, _("上传截止时间")
     submitted = ""
     if status not in (CandidateStatus.DRAFT, CandidateStatus.RETURNED) and candidate.submitted_at:
-        try:
-            from review.selectors import submitted_message
-
-            submitted = submitted_message(candidate)
-        except ImportError:
-            submitted = ""
+        submitted = submitted_message(candidate)
     reply_open = candidate.reply_deadline is None or now < candidate.reply_deadline
     return PagePanel(
         status=status,

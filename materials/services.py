@@ -1,9 +1,9 @@
-"""Writes on material categories and photos. Views, the admin and tasks call these."""
+"""Writes on material categories and photos: upload, deletion, reprocessing and the catalogue.
+Views and the admin call these; the pipeline's own writes are in materials.processing."""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,13 +20,14 @@ from accounts.models import Candidate, ExamYear, Province
 
 from .enums import ImageStatus, ProcessingState
 from .models import MaterialCategory, MaterialImage, image_upload_to
+from .processing import stored_files_delete
 from .rules import CANDIDATE_STATE_FIELDS, image_can_delete
 from .selectors import categories_for_candidate, current_images
+from .signals import candidate_materials_changed, image_deleted, image_uploaded
+from .tasks import image_process
 from .validation import validate_upload
 
 logger = logging.getLogger(__name__)
-
-MAX_PROCESSING_ATTEMPTS = 4
 
 STORAGE_FAILED_MESSAGE = gettext_lazy(
     "照片暂时无法保存，本次上传没有成功，已上传的其他照片不受影响。请稍后再试；"
@@ -35,30 +35,10 @@ STORAGE_FAILED_MESSAGE = gettext_lazy(
 )
 
 
-def _event(*, candidate: Candidate, action: str, image=None, data=None, ip=None) -> None:
-    from review.enums import ActorKind
-    from review.models import ReviewEvent
-
-    ReviewEvent.objects.create(
-        candidate=candidate,
-        image=image,
-        actor_kind=ActorKind.CANDIDATE,
-        action=action,
-        from_status=candidate.status,
-        to_status=candidate.status,
-        data=data or {},
-        ip_address=ip,
-    )
-
-
-def _autosubmit(candidate: Candidate) -> None:
-    if candidate.province.submit_mode != SubmitMode.AUTO_SAVE:
-        return
-    try:
-        from review.services import candidate_autosubmit
-    except ImportError:  # the review app is not there (yet): nothing to do
-        return
-    candidate_autosubmit(candidate=candidate)
+def _materials_changed(candidate: Candidate) -> None:
+    # In an auto-save province the candidate may now be complete and enter the queue.
+    if candidate.province.submit_mode == SubmitMode.AUTO_SAVE:
+        candidate_materials_changed.send(sender=Candidate, candidate=candidate)
 
 
 def _lock_candidate(candidate: Candidate) -> Candidate:
@@ -69,16 +49,6 @@ def _lock_candidate(candidate: Candidate) -> Candidate:
         .select_related("province", "exam_year")
         .get(pk=candidate.pk)
     )
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        if not name:
-            continue
-        try:
-            default_storage.delete(name)
-        except Exception:  # a file that is already gone is fine; log anything else
-            logger.warning("could not delete stored file %s", name, exc_info=True)
 
 
 # What the upload reads of the candidate's current photos: the checks (status, checksum) and
@@ -113,17 +83,14 @@ def image_upload(
     categories: list[MaterialCategory] | None = None,
 ) -> Uploaded:
     """Checks (lock rule, count, content — all in validate_upload), stores the original
-    under a generated name, writes the row and the audit event, and queues the pipeline
-    after commit. An upload into a category holding a current RETURNED photo replaces it.
+    under a generated name, writes the row and (through the image_uploaded signal, in the
+    same transaction) its audit row, and queues the pipeline after commit. An upload into a
+    category holding a current RETURNED photo replaces it.
     `categories`: the candidate's categories, when the caller has read them already.
 
     Nothing is left behind by a refusal or a failure: the row and the event roll back, the
     pipeline is not queued, and a stored file is deleted again. A storage failure is refused
     like a check (ValidationError, code "storage"), with a message that asks to try later."""
-    from review.enums import EventAction
-
-    from .tasks import process_image
-
     now = now or timezone.now()
     if categories is None:
         categories = categories_for_candidate(candidate)
@@ -175,9 +142,9 @@ def image_upload(
             if returned is not None:
                 # Still RETURNED: reviewers change photos only with the candidate row locked.
                 MaterialImage.objects.filter(pk=returned.pk).update(removed_at=now)
-            _event(
+            image_uploaded.send(
+                sender=MaterialImage,
                 candidate=candidate,
-                action=EventAction.IMAGE_UPLOAD,
                 image=image,
                 ip=ip,
                 data={
@@ -188,13 +155,13 @@ def image_upload(
                     "replaces": returned.pk if returned else None,
                 },
             )
-            process_image.delay(image_id=image.pk)
+            image_process.delay(image_id=image.pk)
     except BaseException:
         # Nothing left behind: the row rolled back, so the file goes too.
         if stored_name:
-            _delete_files([stored_name])
+            stored_files_delete([stored_name])
         raise
-    _autosubmit(candidate)
+    _materials_changed(candidate)
     return Uploaded(image=image, photos=[p for p in photos if p is not returned] + [image])
 
 
@@ -206,9 +173,8 @@ def image_delete(
     ip: str | None = None,
 ) -> None:
     """「－」: a never-reviewed PENDING photo goes with its files; one a reviewer has seen
-    (RETURNED, or decided before) is kept for comparison and only marked removed."""
-    from review.enums import EventAction
-
+    (RETURNED, or decided before) is kept for comparison and only marked removed. The
+    audit row is written through the image_deleted signal, in the same transaction."""
     now = now or timezone.now()
     files: list[str] = []
     with transaction.atomic():
@@ -232,99 +198,25 @@ def image_delete(
         }
         if current.status == ImageStatus.PENDING and current.decided_at is None:
             files = [current.original.name, current.display.name, current.thumbnail.name]
-            _event(candidate=locked, action=EventAction.IMAGE_DELETE, data=data, ip=ip)
+            image_deleted.send(sender=MaterialImage, candidate=locked, image=None, data=data, ip=ip)
             current.delete()
-            transaction.on_commit(lambda: _delete_files(files))
+            transaction.on_commit(lambda: stored_files_delete(files))
         else:
             current.removed_at = now
             current.save(update_fields=["removed_at"])
-            _event(
-                candidate=locked, action=EventAction.IMAGE_DELETE, image=current, data=data, ip=ip
+            image_deleted.send(
+                sender=MaterialImage, candidate=locked, image=current, data=data, ip=ip
             )
-    _autosubmit(locked)
+    _materials_changed(locked)
     candidate.status = locked.status
-
-
-def image_process(*, image_id: int) -> str:
-    """The pipeline for one photo (the Celery task calls this). Returns the resulting state.
-    Safe to run twice or concurrently: the result is stored by a conditional update, and the
-    loser deletes its files. Storage errors propagate (the task retries them); an original
-    that cannot be decoded is FAILED at once."""
-    from .pipeline import BIG_SOURCE_PIXELS, PipelineError, process, release_memory
-    from .validation import max_pixels
-    from .watermark import watermark_text
-
-    image = (
-        MaterialImage.objects.select_related("candidate__province", "candidate__exam_year")
-        .filter(pk=image_id)
-        .first()
-    )
-    if image is None:
-        return "gone"
-    if image.processing == ProcessingState.READY and image.display:
-        return ProcessingState.READY
-    MaterialImage.objects.filter(pk=image_id).update(
-        processing_attempts=F("processing_attempts") + 1
-    )
-    with image.original.open("rb") as fh:
-        data = fh.read()
-    candidate = image.candidate
-    text = watermark_text(
-        candidate.province.watermark_text,
-        year=candidate.exam_year.year,
-        reg_no=candidate.reg_no,
-    )
-    try:
-        result = process(data, watermark=text, max_pixels=max_pixels())
-    except PipelineError as exc:
-        MaterialImage.objects.filter(pk=image_id).exclude(processing=ProcessingState.READY).update(
-            processing=ProcessingState.FAILED, processing_error=str(exc)[:200]
-        )
-        logger.warning("image %s cannot be processed: %s", image_id, exc)
-        return ProcessingState.FAILED
-    del data
-    if result.source_pixels > BIG_SOURCE_PIXELS:
-        release_memory()
-    key = uuid.uuid4().hex
-    display = default_storage.save(f"display/{key}.jpg", ContentFile(result.display))
-    try:
-        thumb = default_storage.save(f"thumbs/{key}.jpg", ContentFile(result.thumbnail))
-    except BaseException:
-        _delete_files([display])
-        raise
-    updated = (
-        MaterialImage.objects.filter(pk=image_id, display="")
-        .exclude(processing=ProcessingState.READY)
-        .update(
-            processing=ProcessingState.READY,
-            processing_error="",
-            display=display,
-            thumbnail=thumb,
-            width=result.width,
-            height=result.height,
-        )
-    )
-    if not updated:
-        # Another run finished first, or the photo was deleted meanwhile.
-        _delete_files([display, thumb])
-    return ProcessingState.READY
-
-
-def image_mark_failed(*, image_id: int, error: str) -> None:
-    """After the last retry of a transient error."""
-    MaterialImage.objects.filter(pk=image_id).exclude(processing=ProcessingState.READY).update(
-        processing=ProcessingState.FAILED, processing_error=error[:200]
-    )
 
 
 def image_reprocess(*, image: MaterialImage) -> None:
     """Queue the pipeline again for a FAILED photo (admin action / the stuck sweep)."""
-    from .tasks import process_image
-
     MaterialImage.objects.filter(pk=image.pk, processing=ProcessingState.FAILED).update(
         processing=ProcessingState.PROCESSING, processing_error=""
     )
-    process_image.delay(image_id=image.pk)
+    image_process.delay(image_id=image.pk)
 
 
 # --- the catalogue ------------------------------------------------------------------------

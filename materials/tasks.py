@@ -1,10 +1,17 @@
-"""Celery tasks of the materials app: thin wrappers around materials.services."""
+"""Celery tasks of the materials app: thin wrappers around materials.processing. The task
+names (name=) stay as deployed: queued messages and the beat schedule use them."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
+
+from . import processing
+from .enums import ProcessingState
+from .models import MaterialImage
 
 logger = logging.getLogger(__name__)
 
@@ -20,30 +27,21 @@ RETRY_DELAYS = (5, 30, 120, 600)
     soft_time_limit=60,
     time_limit=90,
 )
-def process_image(self, *, image_id: int) -> str:
-    from .services import image_mark_failed, image_process
-
+def image_process(self, *, image_id: int) -> str:
     try:
-        return image_process(image_id=image_id)
+        return processing.image_process(image_id=image_id)
     except Exception as exc:  # storage/database trouble: retry, then give up visibly
         if self.request.retries >= self.max_retries:
             logger.exception("image %s: giving up after %s attempts", image_id, self.max_retries)
-            image_mark_failed(image_id=image_id, error=f"{type(exc).__name__}: {exc}")
+            processing.image_mark_failed(image_id=image_id, error=f"{type(exc).__name__}: {exc}")
             return "failed"
         raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
 
 
 @shared_task(name="materials.retry_stuck_images")
-def retry_stuck_images(*, older_than_seconds: int = 600) -> int:
+def image_retry_stuck(*, older_than_seconds: int = 600) -> int:
     """Photos still PROCESSING long after upload (a lost message, a killed worker) are
     queued again. Harmless to run any time: processing is idempotent."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .enums import ProcessingState
-    from .models import MaterialImage
-
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
         MaterialImage.objects.filter(
@@ -51,5 +49,5 @@ def retry_stuck_images(*, older_than_seconds: int = 600) -> int:
         ).values_list("pk", flat=True)[:500]
     )
     for image_id in ids:
-        process_image.delay(image_id=image_id)
+        image_process.delay(image_id=image_id)
     return len(ids)

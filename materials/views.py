@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.auth import candidate_required, current_candidate
 from accounts.http import client_ip
-from accounts.selectors import staff_can_see_candidate
+from accounts.selectors import registration_changes_text, staff_can_see_candidate
 
 from .forms import UploadForm
 from .models import MaterialCategory, MaterialImage
@@ -46,22 +46,6 @@ def _wants_fragment(request) -> bool:
 def _page_url(anchor: str = "") -> str:
     url = reverse("materials:page")
     return f"{url}#{anchor}" if anchor else url
-
-
-def _feedback(candidate):
-    try:
-        from review.selectors import feedback_for_candidate
-    except ImportError:
-        return []
-    return list(feedback_for_candidate(candidate))
-
-
-def _registration_changes(candidate) -> list[str]:
-    try:
-        from accounts.selectors import registration_changes_text
-    except ImportError:
-        return []
-    return registration_changes_text(candidate)
 
 
 def _split_messages(request):
@@ -118,8 +102,7 @@ def material_page(request):
             "candidate": candidate,
             "blocks": blocks,
             "panel": page_panel(candidate, blocks, now=now),
-            "feedback": _feedback(candidate),
-            "registration_changes": _registration_changes(candidate),
+            "registration_changes": registration_changes_text(candidate),
             # Overrides the context processor: category messages are shown in place.
             "messages": general,
             "now": now,
@@ -268,36 +251,6 @@ def photo_delete(request, pk: int):
         return _fragment_response(request, candidate, category_id, notices=[_("已删除。")])
     messages.success(request, _("已删除。"), extra_tags=f"{CATEGORY_TAG}{category_id}")
     return redirect(_page_url(f"cat-{category_id}"))
-
-
-@require_POST
-@candidate_required
-def submit(request):
-    """提交审核 (explicit-submit provinces)."""
-    from review.services import candidate_submit
-
-    try:
-        candidate_submit(candidate=request.candidate, ip=client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已提交审核，内容已锁定。请留意短信通知。"))
-    return redirect(_page_url("status-panel"))
-
-
-@require_POST
-@candidate_required
-def resubmit(request):
-    """重新提交 after a return."""
-    from review.services import candidate_resubmit
-
-    try:
-        candidate_resubmit(candidate=request.candidate, ip=client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已重新提交，等待审核。"))
-    return redirect(_page_url("status-panel"))
 
 
 # --- files --------------------------------------------------------------------------------

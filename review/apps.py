@@ -10,6 +10,8 @@ class ReviewConfig(AppConfig):
 
         from accounts.models import Candidate  # models load after the app registry
 
+        from . import receivers  # noqa: F401  # connects them; it imports models: apps are ready now
+
         # The per-site status counts (review.models.SiteStatusCount) follow every candidate
         # created, moved to another site or status by save(), or deleted. The candidate
         # transition moves its own (it writes with a conditional update, which sends no

@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.enums import CandidateStatus, StaffRole
 from accounts.models import Candidate, ExamCategory, StaffProfile, TestSite
-from accounts.selectors import staff_scope_q
+from accounts.selectors import staff_scope_q, submitted_message  # noqa: F401  (re-exported)
 from config.cached import cached
 
 from .enums import EventAction
 from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote, SiteStatusCount
 
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-
 
 def feedback_for_candidate(candidate: Candidate) -> QuerySet[Feedback]:
     """审核意见 shown at the top of the material page, newest first."""
     return Feedback.objects.filter(candidate=candidate).order_by("-created_at", "-id")
-
-
-def format_moment(value) -> str:
-    """As the guides write it: "2020/3/12 22:02:08" (Beijing time, no zero padding on month
-    and day)."""
-    local = timezone.localtime(value, SHANGHAI)
-    return f"{local.year}/{local.month}/{local.day} {local:%H:%M:%S}"
-
-
-def submitted_message(candidate: Candidate) -> str:
-    """ "2020/3/12 22:02:08 上报完成，内容已锁定。" once submitted; empty before."""
-    if candidate.submitted_at is None:
-        return ""
-    return _("%(moment)s 上报完成，内容已锁定。") % {
-        "moment": format_moment(candidate.submitted_at)
-    }
 
 
 # --- the reviewer workbench ----------------------------------------------------------------

@@ -167,11 +167,13 @@ def _apply_registration(
 
 def _material_category_names(candidate: Candidate) -> list[str] | None:
     """Names of the required material categories that apply to the candidate, as the
-    materials app answers the signal; None without an answer (the message stays generic)."""
+    materials app answers the signal; None without an answer or when an answer fails (the
+    message then stays generic: it is a courtesy, never a reason to block an entry)."""
+    names: list[str] | None = None
     for _receiver, answer in required_material_names.send_robust(
         sender=Candidate, candidate=candidate
     ):
-        if isinstance(answer, Exception):  # the message is a courtesy; never block an entry
+        if isinstance(answer, Exception):
             logger.error(
                 "required_material_names failed for candidate %s",
                 candidate.pk,
@@ -179,8 +181,8 @@ def _material_category_names(candidate: Candidate) -> list[str] | None:
             )
             return None
         if answer is not None:
-            return list(answer)
-    return None
+            names = [*(names or []), *answer]
+    return names
 
 
 def _merge_changes(previous: list, changes: list[dict], *, now) -> list[dict]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.enums import CandidateStatus, StaffRole, SubmitMode
 from accounts.models import Candidate, ExamYear, Province, StaffProfile
 from materials import services as material_services
+from materials.processing import image_process
 from materials.selectors import categories_for_candidate
 from review import services
 from review.models import ReturnReason
@@ -94,7 +95,7 @@ def _upload_required(candidate: Candidate) -> int:
                 file=SimpleUploadedFile(f"demo-{i + 1}.jpg", data, content_type="image/jpeg"),
             ).image
             # The demo has no worker to wait for: make the watermarked copy now (idempotent).
-            material_services.image_process(image_id=image.pk)
+            image_process(image_id=image.pk)
             made += 1
     return made
 

@@ -118,7 +118,7 @@ def test_later_entry_of_one_candidate_leaves_another_alone(client, candidate):
     assert client.session["yishen_candidate_id"] == candidate.pk
 
 
-def test_later_entry_names_material_categories_that_changed(client, candidate):
+def _clinical_and_assistant_categories(candidate):
     from tests.factories.materials import MaterialCategoryFactory
 
     clinical = candidate.category
@@ -146,9 +146,35 @@ def test_later_entry_names_material_categories_that_changed(client, candidate):
         min_count=1,
         exam_categories=[assistant],
     )
+
+
+def test_later_entry_names_material_categories_that_changed(client, candidate):
+    _clinical_and_assistant_categories(candidate)
     client.get(candidate_entry_url(candidate, category="210"))
     candidate.refresh_from_db()
     lines = registration_changes_text(candidate)
     assert "新增必须上传的材料：助理医师学历证明。" in lines
     assert "以下材料不再适用，无需上传：执业医师学历证明。" in lines
     assert not any("身份证明" in line for line in lines)
+
+
+def test_later_entry_succeeds_with_generic_note_when_material_names_fail(client, candidate):
+    """The names come from the materials app through accounts.signals; an answer that fails
+    never blocks the entry: the notice then says the materials may have changed."""
+    from accounts.signals import required_material_names
+
+    def broken(**kwargs):
+        raise RuntimeError("materials cannot answer")
+
+    _clinical_and_assistant_categories(candidate)
+    required_material_names.connect(broken, dispatch_uid="test-broken-names")
+    try:
+        response = client.get(candidate_entry_url(candidate, category="210"))
+    finally:
+        required_material_names.disconnect(dispatch_uid="test-broken-names")
+    assert response.url == "/materials/"
+    candidate.refresh_from_db()
+    assert candidate.category.code == "210"
+    lines = registration_changes_text(candidate)
+    assert any("需要上传的材料可能随之变化" in line for line in lines)
+    assert not any("助理医师学历证明" in line for line in lines)

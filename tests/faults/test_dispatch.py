@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from materials.enums import ProcessingState
-from materials.tasks import process_image
+from materials.tasks import image_process
 from notifications.enums import NotificationStatus
 from notifications.models import Notification
 from notifications.services import notification_create
@@ -19,7 +19,7 @@ from tests.factories.materials import MaterialImageFactory
 def test_delay_inside_a_transaction_waits_for_the_commit(django_capture_on_commit_callbacks):
     image = MaterialImageFactory(processed=False)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert process_image.delay(image_id=image.pk) is None
+        assert image_process.delay(image_id=image.pk) is None
     image.refresh_from_db()
     assert image.processing == ProcessingState.PROCESSING
     assert len(callbacks) == 1
@@ -33,7 +33,7 @@ def test_delay_inside_a_transaction_waits_for_the_commit(django_capture_on_commi
 def test_delay_in_a_rolled_back_transaction_dispatches_nothing(settings):
     image = MaterialImageFactory(processed=False)
     with pytest.raises(RuntimeError), transaction.atomic():
-        process_image.delay(image_id=image.pk)
+        image_process.delay(image_id=image.pk)
         raise RuntimeError("rolled back")
     image.refresh_from_db()
     assert image.processing == ProcessingState.PROCESSING

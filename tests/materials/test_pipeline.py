@@ -8,8 +8,9 @@ from PIL import Image, ImageChops
 from materials import pipeline, watermark
 from materials.enums import ProcessingState
 from materials.models import MaterialImage
-from materials.services import image_process, image_upload
-from materials.tasks import process_image
+from materials.processing import image_process
+from materials.services import image_upload
+from materials.tasks import image_process as image_process_task
 from tests import photos
 from tests.factories.materials import MaterialImageFactory
 from tests.materials.helpers import stored_files
@@ -172,7 +173,7 @@ def test_process_task_ready_and_idempotent(candidate, category, django_capture_o
     assert photos.is_upright(opened(display))
     files = stored_files()
     # Twice more: nothing changes, no new files.
-    assert process_image.apply(kwargs={"image_id": image.pk}).get() == ProcessingState.READY
+    assert image_process_task.apply(kwargs={"image_id": image.pk}).get() == ProcessingState.READY
     assert image_process(image_id=image.pk) == ProcessingState.READY
     image_before = image.display.name
     image.refresh_from_db()
@@ -196,7 +197,7 @@ def test_process_undecodable_original_failed(candidate, category):
     image = MaterialImageFactory(candidate=candidate, category=category, processed=False)
     with image.original.open("wb") as fh:
         fh.write(photos.make_truncated_jpeg())
-    assert process_image.apply(kwargs={"image_id": image.pk}).get() == ProcessingState.FAILED
+    assert image_process_task.apply(kwargs={"image_id": image.pk}).get() == ProcessingState.FAILED
     image.refresh_from_db()
     assert image.processing == ProcessingState.FAILED
     assert image.processing_error
@@ -206,7 +207,7 @@ def test_process_undecodable_original_failed(candidate, category):
 def test_process_missing_original_retried_then_failed(candidate, category):
     image = MaterialImageFactory(candidate=candidate, category=category, processed=False)
     image.original.storage.delete(image.original.name)
-    process_image.apply(kwargs={"image_id": image.pk})
+    image_process_task.apply(kwargs={"image_id": image.pk})
     image.refresh_from_db()
     assert image.processing == ProcessingState.FAILED
     assert image.processing_attempts == 5  # the first try and four retries
@@ -214,4 +215,4 @@ def test_process_missing_original_retried_then_failed(candidate, category):
 
 @pytest.mark.django_db
 def test_process_gone_image_is_quiet():
-    assert process_image.apply(kwargs={"image_id": 987654}).get() == "gone"
+    assert image_process_task.apply(kwargs={"image_id": 987654}).get() == "gone"

@@ -1,0 +1,46 @@
+"""What the review app answers to the signals of the materials app, which may not import
+review. Connected by ReviewConfig.ready."""
+
+from django.dispatch import receiver
+
+from accounts.models import Candidate
+from materials.models import MaterialImage
+from materials.signals import candidate_materials_changed, image_deleted, image_uploaded
+
+from .enums import ActorKind, EventAction
+from .models import ReviewEvent
+from .services import candidate_autosubmit
+
+
+def _candidate_event(*, candidate, action: str, image, data, ip) -> None:
+    ReviewEvent.objects.create(
+        candidate=candidate,
+        image=image,
+        actor_kind=ActorKind.CANDIDATE,
+        action=action,
+        from_status=candidate.status,
+        to_status=candidate.status,
+        data=data or {},
+        ip_address=ip,
+    )
+
+
+@receiver(image_uploaded, sender=MaterialImage)
+def image_uploaded_audit(sender, *, candidate, image, data=None, ip=None, **kwargs) -> None:
+    """The upload's audit row, in the upload's transaction."""
+    _candidate_event(
+        candidate=candidate, action=EventAction.IMAGE_UPLOAD, image=image, data=data, ip=ip
+    )
+
+
+@receiver(image_deleted, sender=MaterialImage)
+def image_deleted_audit(sender, *, candidate, image, data=None, ip=None, **kwargs) -> None:
+    """The deletion's audit row, in the deletion's transaction."""
+    _candidate_event(
+        candidate=candidate, action=EventAction.IMAGE_DELETE, image=image, data=data, ip=ip
+    )
+
+
+@receiver(candidate_materials_changed, sender=Candidate)
+def candidate_materials_autosubmit(sender, *, candidate, **kwargs) -> None:
+    candidate_autosubmit(candidate=candidate)

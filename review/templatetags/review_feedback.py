@@ -1,0 +1,13 @@
+"""审核意见 on the candidate's material page: the page is materials', the feedback review's,
+so review renders it here and the page's template loads this library."""
+
+from django import template
+
+from ..selectors import feedback_for_candidate
+
+register = template.Library()
+
+
+@register.inclusion_tag("review/_candidate_feedback.html")
+def candidate_feedback(candidate):
+    return {"feedback": list(feedback_for_candidate(candidate))}
