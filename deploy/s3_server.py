@@ -172,8 +172,8 @@ class SignatureCheck:
 
 
 def main(argv: list[str]) -> None:
-    from moto.server import MotoRequestHandler
     from moto.moto_server.werkzeug_app import create_backend_app
+    from moto.server import MotoRequestHandler
     from werkzeug.serving import run_simple
 
     host, port = argv[1], int(argv[2])

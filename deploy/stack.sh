@@ -170,6 +170,7 @@ start_service() {
       launch beat "${IN_APP_ENV[@]}" "${CMD[@]}"
       ;;
     nginx)
+      render_nginx
       launch nginx nginx -c "$STATE/nginx/nginx.conf" -g "daemon off;"
       wait_until 20 "nginx" http_answers "$ORIGIN/static/favicon.svg"
       ;;
@@ -290,7 +291,6 @@ up() {
 
   postgres_up
   make_certificate
-  render_nginx
   start_service redis
   if [ "$m" = s3 ]; then
     start_service s3
