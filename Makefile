@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review bench-upload
+.PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review bench-upload \
+	stack stack-up stack-down stack-status stack-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +48,23 @@ bench-upload: install
 
 ci:
 	bash .ci/run
+
+# The production stack on this machine (deploy/stack.sh; needs nginx, redis-server and
+# PostgreSQL, as .ci/run installs them). STACK_MODE=s3 (default) or filesystem.
+STACK_MODE ?= s3
+
+stack: install
+	bash deploy/stack.sh up $(STACK_MODE) && bash deploy/stack.sh pytest; \
+	status=$$?; bash deploy/stack.sh down; exit $$status
+
+stack-up: install
+	bash deploy/stack.sh up $(STACK_MODE)
+
+stack-test:
+	bash deploy/stack.sh pytest
+
+stack-status:
+	bash deploy/stack.sh status
+
+stack-down:
+	bash deploy/stack.sh down

@@ -10,8 +10,13 @@ its Authorization header (web and workers, through boto3) or in its query string
 URLs that browsers follow through nginx); signed URLs must not have expired, header-signed
 requests must be dated within 15 minutes (the AWS rule).
 
-Usage: python deploy/s3_server.py HOST PORT  (credentials from YISHEN_S3_ACCESS_KEY,
-YISHEN_S3_SECRET_KEY, YISHEN_S3_REGION).
+A fault switch for the fault tests (deploy/stack.sh s3-fault): while FAULT_FILE holds
+"writes", every write is answered 503 (the store is up but cannot store); "all" refuses every
+request the same way. The objects stay: moto keeps them in memory, and stopping the server
+would lose them.
+
+Usage: python deploy/s3_server.py HOST PORT [FAULT_FILE]  (credentials from
+YISHEN_S3_ACCESS_KEY, YISHEN_S3_SECRET_KEY).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import hmac
 import os
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -142,15 +148,41 @@ def verify(environ: dict, *, access_key: str, secret_key: str, now: datetime) ->
         raise Refused("SignatureDoesNotMatch", "The signature does not match")
 
 
-class SignatureCheck:
-    """WSGI middleware: refuses with 403 (S3's XML error) what verify() refuses."""
+def _error(start_response, status: str, code: str, message: str):
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    ).encode()
+    start_response(
+        status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
 
-    def __init__(self, app, *, access_key: str, secret_key: str):
+
+class SignatureCheck:
+    """WSGI middleware: refuses with 403 (S3's XML error) what verify() refuses, and with 503
+    what the fault switch says."""
+
+    def __init__(self, app, *, access_key: str, secret_key: str, fault_file: Path | None = None):
         self.app = app
         self.access_key = access_key
         self.secret_key = secret_key
+        self.fault_file = fault_file
+
+    def _fault(self, method: str) -> bool:
+        if self.fault_file is None:
+            return False
+        try:
+            fault = self.fault_file.read_text().strip()
+        except FileNotFoundError:
+            return False
+        return fault == "all" or (fault == "writes" and method in ("PUT", "POST", "DELETE"))
 
     def __call__(self, environ, start_response):
+        if self._fault(environ["REQUEST_METHOD"]):
+            return _error(
+                start_response, "503 Service Unavailable", "ServiceUnavailable", "Fault injected"
+            )
         try:
             verify(
                 environ,
@@ -159,15 +191,7 @@ class SignatureCheck:
                 now=datetime.now(UTC),
             )
         except Refused as refused:
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n'
-                f"<Error><Code>{refused.code}</Code><Message>{refused.message}</Message></Error>"
-            ).encode()
-            start_response(
-                "403 Forbidden",
-                [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+            return _error(start_response, "403 Forbidden", refused.code, refused.message)
         return self.app(environ, start_response)
 
 
@@ -181,6 +205,7 @@ def main(argv: list[str]) -> None:
         create_backend_app("s3"),
         access_key=os.environ["YISHEN_S3_ACCESS_KEY"],
         secret_key=os.environ["YISHEN_S3_SECRET_KEY"],
+        fault_file=Path(argv[3]) if len(argv) > 3 else None,
     )
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 

@@ -9,11 +9,13 @@
 #   deploy/stack.sh stop|start|kill SERVICE
 #                                        one service (redis, s3, web, worker, beat, nginx);
 #                                        kill is SIGKILL to all its processes (a crash)
+#   deploy/stack.sh s3-fault writes|all|off
+#                                        the S3 server refuses writes (or everything) with 503
 #   deploy/stack.sh pytest [ARGS]        the stack tests (pytest -m stack tests/stack ARGS)
 #   deploy/stack.sh manage ARGS          manage.py with the stack's environment
 #
 # Commands and environment come from docker-compose.yml (deploy/compose.py): only addresses
-# and paths differ, as listed in app_env below. PostgreSQL is the machine's (started if it
+# and paths differ, as listed in write_app_env below. PostgreSQL is the machine's (started if it
 # is down), in its own database; Redis is a dedicated redis-server on its own port, so that
 # the fault tests may stop it without disturbing anything else. In S3 mode moto's S3 server
 # stands in for MinIO, behind a signature check (deploy/s3_server.py). All state lives under
@@ -149,7 +151,8 @@ start_service() {
       ;;
     s3)
       [ "$(mode)" = s3 ] || return 0
-      launch s3 "${IN_APP_ENV[@]}" python deploy/s3_server.py "$HOST" "$S3_PORT"
+      launch s3 "${IN_APP_ENV[@]}" python deploy/s3_server.py "$HOST" "$S3_PORT" \
+        "$STATE/run/s3-fault"
       wait_until 20 "the S3 server" http_answers "http://$HOST:$S3_PORT/"
       ;;
     web)
@@ -278,6 +281,8 @@ up() {
   [ -x "$PY" ] || make install
   "$PY" -c "import moto, yaml" 2>/dev/null || make install
 
+  # A boot that fails half-way leaves nothing running.
+  trap 'say "boot failed: stopping what had started"; stop_all' EXIT
   rm -rf "$STATE"
   mkdir -p "$STATE"/{run,log,certs,static,media,redis,secrets,nginx/conf.d}
   echo "$m" >"$STATE/mode"
@@ -305,14 +310,19 @@ up() {
   start_service worker
   start_service beat
   start_service nginx
+  trap - EXIT
   say "up in $((SECONDS - t0)) s: $ORIGIN/ (mode $m)"
+}
+
+stop_all() {
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+    stop_service "${SERVICES[i]}"
+  done
 }
 
 down() {
   local left=0
-  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
-    stop_service "${SERVICES[i]}"
-  done
+  stop_all
   # Nothing may be left behind: every process group is gone.
   for s in "${SERVICES[@]}"; do
     if running "$s"; then
@@ -337,11 +347,15 @@ status() {
 
 run_pytest() {
   load_app_env
+  local where=(tests/stack)
+  for arg in "$@"; do
+    case $arg in tests/*) where=() ;; esac
+  done
   env "${APP_ENV[@]}" DJANGO_SETTINGS_MODULE=config.settings.production \
     YISHEN_STACK_URL="$ORIGIN" YISHEN_STACK_MODE="$(mode)" YISHEN_STACK_SCRIPT="$ROOT/deploy/stack.sh" \
     YISHEN_STACK_DIR="$STATE" YISHEN_STACK_WEB="$WEB" YISHEN_STACK_REDIS_PORT="$REDIS_PORT" \
     YISHEN_STACK_S3_PORT="$S3_PORT" \
-    "$PY" -m pytest -p no:cacheprovider -m stack tests/stack "$@"
+    "$PY" -m pytest -p no:cacheprovider -m stack "${where[@]}" "$@"
 }
 
 case ${1:-} in
@@ -355,6 +369,13 @@ case ${1:-} in
     stop_service "${2:?service}"
     start_service "$2"
     ;;
+  s3-fault)
+    case ${2:-} in
+      writes | all) echo "$2" >"$STATE/run/s3-fault" ;;
+      off) rm -f "$STATE/run/s3-fault" ;;
+      *) die "s3-fault writes|all|off" ;;
+    esac
+    ;;
   pytest)
     shift
     run_pytest "$@"
@@ -365,7 +386,7 @@ case ${1:-} in
     "${IN_APP_ENV[@]}" python manage.py "$@"
     ;;
   *)
-    sed -n '2,20p' "$0"
+    sed -n '2,/^set -e/{/^set -e/!p}' "$0"
     exit 2
     ;;
 esac

@@ -51,6 +51,10 @@ def _stack_database(django_db_blocker):
     if not STACK_URL:
         yield
         return
+    try:
+        requests.get(f"{STACK_URL}/", verify=STACK_CA, timeout=20)
+    except requests.RequestException as error:
+        pytest.exit(f"the stack does not answer at {STACK_URL} ({error}): deploy/stack.sh status")
     with django_db_blocker.unblock():
         yield
 
@@ -145,6 +149,12 @@ def _free_province_code() -> str:
 
 @pytest.fixture
 def place():
+    return make_place()
+
+
+def make_place(*, closed: bool = False) -> Place:
+    """A province with its site, categories and reviewers; `closed`: its upload window
+    closed a minute ago."""
     from django.utils import timezone
 
     from accounts.enums import SubmitMode
@@ -160,7 +170,9 @@ def place():
         name=f"测试考区{code}",
         submit_mode=SubmitMode.EXPLICIT,
         opens_at=now - timezone.timedelta(days=1),
-        closes_at=now + timezone.timedelta(days=7),
+        closes_at=now - timezone.timedelta(minutes=1)
+        if closed
+        else now + timezone.timedelta(days=7),
     )
     site = TestSite.objects.create(province=province, code=f"{code}01", name=f"测试考点{code}01")
     exam_category, _ = ExamCategory.objects.get_or_create(
