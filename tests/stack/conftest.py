@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config, items):
         "(as .ci/run does, in both storage modes)"
     )
     for item in items:
-        if "stack" in item.keywords:
+        if item.get_closest_marker("stack") is not None:
             item.add_marker(skip)
 
 
