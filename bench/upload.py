@@ -433,6 +433,7 @@ def main() -> None:
     )
 
     profiler, elapsed, queries = profile(profiled, slots, photo, uploads=args.profile_uploads)
+    memory = redis_memory(args)
     queued = drop_queued_tasks()
 
     def median(kind: str, key: str) -> float:
@@ -461,8 +462,37 @@ def main() -> None:
         f"(warm-up included; uploads in flight when wrk stops complete uncounted); pipeline tasks left queued and dropped: "
         f"{queued:,}; storage {settings.STORAGES['default']['BACKEND'].rsplit('.', 1)[1]}"
     )
+    print("Redis memory (MEMORY USAGE of the keys):")
+    for what, (count, size) in memory.items():
+        print(
+            f"  {what:34}{count:7,} keys {size / 1024:9.1f} KB  {size / max(count, 1):7.0f} B each"
+        )
     print_profile(profiler, elapsed, queries, uploads=args.profile_uploads, top=args.top)
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def redis_memory(args) -> dict[str, tuple[int, int]]:
+    """What the run left in Redis: the queued pipeline tasks (one list; per task), the
+    candidates' sessions, and whatever else is in the cache."""
+    import redis
+
+    from config.celery import app
+
+    broker = redis.Redis.from_url(f"{args.redis}/{args.broker_db}")
+    queue = app.conf.task_default_queue
+    tasks = broker.llen(queue)
+    found = {"broker: queued pipeline tasks": (tasks, broker.memory_usage(queue) or 0)}
+    cache = redis.Redis.from_url(f"{args.redis}/{args.cache_db}")
+    sessions = other = (0, 0)
+    for key in cache.scan_iter(count=1000):
+        size = cache.memory_usage(key) or 0
+        if b"sessions" in key:
+            sessions = (sessions[0] + 1, sessions[1] + size)
+        else:
+            other = (other[0] + 1, other[1] + size)
+    found["cache: sessions (all runs so far)"] = sessions
+    found["cache: everything else"] = other
+    return found
 
 
 def drop_queued_tasks() -> int:
