@@ -8,6 +8,8 @@ from django.shortcuts import redirect
 from .models import Candidate
 
 SESSION_KEY = "yishen_candidate_id"
+# What the candidate's pages show beside the candidate row (the registration data).
+PAGE_RELATED = ("province", "site", "category", "exam_year")
 
 
 def candidate_login(request, candidate: Candidate) -> None:
@@ -20,29 +22,28 @@ def candidate_logout(request) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
-def current_candidate(request) -> Candidate | None:
+def current_candidate(request, *, related: tuple[str, ...] = PAGE_RELATED) -> Candidate | None:
     if hasattr(request, "_yishen_candidate"):
         return request._yishen_candidate
     candidate_id = request.session.get(SESSION_KEY)
     candidate = None
     if candidate_id is not None:
-        candidate = (
-            Candidate.objects.select_related("province", "site", "category", "exam_year")
-            .filter(pk=candidate_id)
-            .first()
-        )
+        candidate = Candidate.objects.select_related(*related).filter(pk=candidate_id).first()
     request._yishen_candidate = candidate
     return candidate
 
 
-def candidate_required(view=None, *, activated: bool = True):
+def candidate_required(
+    view=None, *, activated: bool = True, related: tuple[str, ...] = PAGE_RELATED
+):
     """The view gets `request.candidate`. Without a session: the page that says to come in
-    through the registration system. Not yet activated: the next activation step."""
+    through the registration system. Not yet activated: the next activation step.
+    `related`: what the view reads besides the candidate row (the upload: the province)."""
 
     def decorator(func):
         @wraps(func)
         def wrapper(request, *args, **kwargs):
-            candidate = current_candidate(request)
+            candidate = current_candidate(request, related=related)
             if candidate is None:
                 return redirect("accounts:entry_needed")
             if activated and not candidate.is_activated:

@@ -148,7 +148,8 @@ def _category_or_404(candidate, category_id: int) -> MaterialCategory:
 
 
 @require_POST
-@candidate_required
+# The lock rule reads the province; nothing here shows the rest of the registration.
+@candidate_required(related=("province",))
 def category_upload(request, category_id: int):
     candidate = request.candidate
     categories = categories_for_candidate(candidate)
