@@ -85,12 +85,12 @@ def _pipeline_runner():
     from materials.pipeline import BIG_SOURCE_PIXELS, process, release_memory
     from materials.watermark import _line, tile, watermark_text
 
-    def run(data: bytes, index: int) -> bytes:
+    def run(data: bytes, index: int):
         reg_no = f"2026{index // PHOTOS_PER_CANDIDATE:08d}"
         result = process(data, watermark=watermark_text(TEMPLATE, year=2026, reg_no=reg_no))
         if result.source_pixels > BIG_SOURCE_PIXELS:
             release_memory()  # as the task does (materials.processing.image_process)
-        return result.display
+        return result
 
     def forget() -> None:
         # Every round pays for its watermark tiles again, as a fresh worker would.
@@ -111,6 +111,7 @@ def _child(paths: list[str], modes: list[str], rounds: int, queue) -> None:
     baseline = _current_rss_mb()
     times: dict[str, list[float]] = {mode: [] for mode in modes}
     sizes = []
+    stored = {"display": [], "thumbnail": []}  # what the pipeline stores beside the original
     for _ in range(rounds):
         for mode in modes:
             forget()
@@ -121,7 +122,9 @@ def _child(paths: list[str], modes: list[str], rounds: int, queue) -> None:
                 sizes.append(len(photo))
                 start = time.perf_counter()
                 if mode == "pipeline":
-                    run_pipeline(photo, i)
+                    output = run_pipeline(photo, i)
+                    stored["display"].append(len(output.display))
+                    stored["thumbnail"].append(len(output.thumbnail))
                 else:
                     _bare(photo)
                 elapsed += time.perf_counter() - start
@@ -132,6 +135,9 @@ def _child(paths: list[str], modes: list[str], rounds: int, queue) -> None:
         "baseline_mb": baseline,
         "bytes": statistics.mean(sizes),
     }
+    if stored["display"]:
+        result["display_bytes"] = statistics.mean(stored["display"])
+        result["thumbnail_bytes"] = statistics.mean(stored["thumbnail"])
     for mode, values in times.items():
         result[f"{mode}_ms"] = statistics.median(values) * 1000
     if len(modes) == 2:
@@ -212,6 +218,11 @@ def main() -> None:
         print(
             f"{'':31} {'ratio':9} {timing['ratio']:9.2f}×  (pipeline / bare, median of the "
             f"rounds' ratios; {count} photos, mean {timing['bytes'] / 1024:.0f} KB)"
+        )
+        print(
+            f"{'':31} {'stored':9} original {timing['bytes'] / 1024:.0f} KB + display "
+            f"{timing['display_bytes'] / 1024:.0f} KB + thumbnail "
+            f"{timing['thumbnail_bytes'] / 1024:.0f} KB a photo (means)"
         )
         print()
     small, large = rows[0][2], rows[1][2]
