@@ -7,8 +7,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from review.exports import export_results_action
-
 from .admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
 from .enums import StaffRole
 from .models import (
@@ -58,28 +56,9 @@ class ExamCategoryAdmin(ProvinceScopedAdmin):
     search_fields = ["code", "name"]
 
 
-class ProvinceAdminForm(forms.ModelForm):
-    class Meta:
-        model = Province
-        fields = ["watermark_text"]  # the admin adds the fieldsets' fields
-
-    def clean_watermark_text(self):
-        from materials.watermark import missing_glyphs
-
-        text = self.cleaned_data["watermark_text"]
-        missing = missing_glyphs(text)
-        if missing:
-            raise ValidationError(
-                _("水印字体没有这些字，会印成方框：%(chars)s。请换用常用字。"),
-                code="missing_glyphs",
-                params={"chars": "、".join(missing)},
-            )
-        return text
-
-
 @admin.register(Province)
 class ProvinceAdmin(ProvinceScopedAdmin):
-    form = ProvinceAdminForm
+    # materials/admin.py extends this with the watermark text's check against the font.
     province_field = "pk"
     list_display = ["code", "name", "submit_mode", "entry_enabled", "opens_at", "closes_at"]
     fieldsets = [
@@ -158,7 +137,7 @@ class CandidateAdmin(ProvinceScopedAdmin):
     taken in the reviewer workbench. The ID number is never shown whole."""
 
     province_field = "province"
-    actions = [export_results_action]
+    # review/admin.py adds the results export action (the export is review's).
     list_display = [
         "reg_no",
         "name",

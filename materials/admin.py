@@ -4,13 +4,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import ProvinceAdmin as AccountsProvinceAdmin
 from accounts.admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
 from accounts.enums import KNOWN_TAGS
-from accounts.models import ExamYear
+from accounts.models import ExamYear, Province
 
 from .enums import DEFAULT_MAX_BYTES
 from .models import MaterialCategory, MaterialImage
 from .services import category_copy_template, image_reprocess
+from .watermark import missing_glyphs
 
 FORMAT_CHOICES = [("jpeg", "JPG / JPEG"), ("png", "PNG")]
 MIN_BYTES, MAX_BYTES = 20 * 1024, 10 * 1024 * 1024
@@ -267,3 +269,30 @@ class MaterialImageAdmin(ProvinceScopedAdmin):
             image_reprocess(image=image)
             n += 1
         self.message_user(request, _("已重新排队处理 %(n)d 张。") % {"n": n}, messages.SUCCESS)
+
+
+class ProvinceWatermarkForm(forms.ModelForm):
+    class Meta:
+        model = Province
+        fields = ["watermark_text"]  # the admin adds the fieldsets' fields
+
+    def clean_watermark_text(self):
+        text = self.cleaned_data["watermark_text"]
+        missing = missing_glyphs(text)
+        if missing:
+            raise forms.ValidationError(
+                _("水印字体没有这些字，会印成方框：%(chars)s。请换用常用字。"),
+                code="missing_glyphs",
+                params={"chars": "、".join(missing)},
+            )
+        return text
+
+
+# The province's watermark text is printed by this app's pipeline with its font: the
+# province admin (accounts) gets the check here, so that accounts imports nothing of materials.
+admin.site.unregister(Province)
+
+
+@admin.register(Province)
+class ProvinceAdmin(AccountsProvinceAdmin):
+    form = ProvinceWatermarkForm

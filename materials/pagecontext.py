@@ -17,6 +17,7 @@ from .enums import ImageStatus, ProcessingState
 from .models import MaterialCategory, MaterialImage
 from .rules import EditState, category_edit_state, image_can_delete, upload_window_state
 from .selectors import categories_for_candidate, current_images
+from .validation import FORMAT_LABELS, human_size
 
 
 @dataclass
@@ -59,14 +60,10 @@ class CategoryBlock:
 
     @property
     def formats_label(self) -> str:
-        from .validation import FORMAT_LABELS
-
         return "/".join(FORMAT_LABELS.get(f, f) for f in self.category.formats or [])
 
     @property
     def max_size_label(self) -> str:
-        from .validation import human_size
-
         return human_size(self.category.max_bytes)
 
     @property

@@ -32,8 +32,10 @@ from accounts.selectors import registration_changes_text, staff_can_see_candidat
 from .forms import UploadForm
 from .models import MaterialCategory, MaterialImage
 from .pagecontext import category_blocks, page_panel
+from .rules import image_can_delete
 from .selectors import categories_for_candidate, category_for_candidate
 from .services import image_delete, image_upload
+from .validation import HEIC_MESSAGE
 
 VARIANTS = {"display", "thumb", "original"}
 CATEGORY_TAG = "cat-"
@@ -63,8 +65,6 @@ def _split_messages(request):
 
 def _js_strings() -> dict[str, str]:
     """What static/materials/page.js says, translated here (the script has no catalogue)."""
-    from .validation import HEIC_MESSAGE
-
     return {
         "heic": str(HEIC_MESSAGE),
         "unreadable": _("无法读取该图片，请换一张 JPG 或 PNG 格式的照片。"),
@@ -232,8 +232,6 @@ def photo_delete(request, pk: int):
     image = _own_current_image(candidate, pk)
     category_id = image.category_id
     if request.method == "GET":
-        from .rules import image_can_delete
-
         allowed, reason = image_can_delete(candidate=candidate, image=image)
         return render(
             request,
@@ -295,10 +293,8 @@ def _serve(
 
 
 def _is_s3(storage) -> bool:
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # django-storages not installed: cannot be S3
-        return False
+    from storages.backends.s3 import S3Storage  # loads boto3: only once a photo is served
+
     target = getattr(storage, "_wrapped", storage)
     return isinstance(target, S3Storage)
 

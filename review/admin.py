@@ -4,8 +4,11 @@ read the national ones; the audit trail, the feedback and the notes are read-onl
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import CandidateAdmin as AccountsCandidateAdmin
 from accounts.admin_scoping import ProvinceScopedAdmin
+from accounts.models import Candidate
 
+from .exports import export_results_action
 from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote
 
 
@@ -76,3 +79,13 @@ class ReviewNoteAdmin(ReadOnlyAdmin):
     search_fields = ["candidate__reg_no"]
     raw_id_fields = ["candidate", "author"]
     show_full_result_count = False
+
+
+# The results export is review's: the candidate admin (accounts) gets its action here, so
+# that accounts imports nothing of review.
+admin.site.unregister(Candidate)
+
+
+@admin.register(Candidate)
+class CandidateAdmin(AccountsCandidateAdmin):
+    actions = [*AccountsCandidateAdmin.actions, export_results_action]
