@@ -32,6 +32,7 @@ fmt: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 bench: bench-pipeline bench-review bench-upload
 
