@@ -40,20 +40,34 @@ def staff_profile_of(user) -> StaffProfile | None:
     return profile
 
 
+# The scope rule, once: which candidates a staff member may see, as the one candidate field
+# and value that must match (site reviewers their site; province reviewers and operators
+# their province), ALL (national staff) or NONE (no profile, or a profile missing its site or
+# province). The filter and the yes/no check below both read it.
+ALL = "all"
+NONE = "none"
+
+
+def staff_scope(profile: StaffProfile | None) -> tuple[str, int] | str:
+    if profile is None:
+        return NONE
+    if profile.role == StaffRole.NATIONAL:
+        return ALL
+    if profile.role == StaffRole.SITE_REVIEWER:
+        return ("site_id", profile.site_id) if profile.site_id is not None else NONE
+    return ("province_id", profile.province_id) if profile.province_id is not None else NONE
+
+
 def staff_scope_q(profile: StaffProfile | None, *, prefix: str = "") -> Q:
     """A filter selecting the candidates a staff member may see. `prefix` lets other models
     filter through their candidate relation (e.g. prefix="candidate__")."""
-    if profile is None:
-        return Q(pk__in=[])
-    if profile.role == StaffRole.NATIONAL:
+    scope = staff_scope(profile)
+    if scope == ALL:
         return Q()
-    if profile.role == StaffRole.SITE_REVIEWER:
-        if profile.site_id is None:
-            return Q(pk__in=[])
-        return Q(**{f"{prefix}site_id": profile.site_id})
-    if profile.province_id is None:
+    if scope == NONE:
         return Q(pk__in=[])
-    return Q(**{f"{prefix}province_id": profile.province_id})
+    field, value = scope
+    return Q(**{f"{prefix}{field}": value})
 
 
 def candidates_visible_to(user) -> QuerySet[Candidate]:
@@ -61,14 +75,14 @@ def candidates_visible_to(user) -> QuerySet[Candidate]:
 
 
 def staff_can_see_candidate(user, candidate: Candidate) -> bool:
-    profile = staff_profile_of(user)
-    if profile is None:
-        return False
-    if profile.role == StaffRole.NATIONAL:
+    """The same rule as staff_scope_q, answered for one candidate without a query."""
+    scope = staff_scope(staff_profile_of(user))
+    if scope == ALL:
         return True
-    if profile.role == StaffRole.SITE_REVIEWER:
-        return profile.site_id is not None and profile.site_id == candidate.site_id
-    return profile.province_id is not None and profile.province_id == candidate.province_id
+    if scope == NONE:
+        return False
+    field, value = scope
+    return getattr(candidate, field) == value
 
 
 # --- activation ---------------------------------------------------------------------------
