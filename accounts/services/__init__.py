@@ -17,11 +17,10 @@ from .entry import (
     entry_nonces_purge,
 )
 from .events import candidate_event_create
-from .phone import CODE_SMS_TEMPLATE, phone_code_send, phone_code_verify
+from .phone import phone_code_send, phone_code_verify
 from .staff import staff_account_save
 
 __all__ = [
-    "CODE_SMS_TEMPLATE",
     "CONSENT_VERSION",
     "EntryResult",
     "activation_step_require",

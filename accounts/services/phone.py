@@ -10,9 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from notifications.services import notification_create, render_sms
+from notifications.sms import SmsKind, sms_send
 
 from ..enums import ActivationStep, CandidateEventAction
 from ..models import Candidate, PhoneVerification, mask_phone
@@ -20,10 +19,6 @@ from ..selectors import CODE_MAX_ATTEMPTS, CODE_RESEND_SECONDS, CODE_TTL, CODES_
 from ..validators import validate_mobile
 from .activation import activation_step_require
 from .events import candidate_event_create
-
-CODE_SMS_TEMPLATE = gettext_lazy(
-    "您的医师资格考试报名材料上传系统验证码为{code}，5分钟内有效。请勿告诉他人。"
-)
 
 
 def _code_hash(phone: str, code: str) -> str:
@@ -83,12 +78,7 @@ def phone_code_send(
             # A caller passing `now` (tests) gets a consistent created_at.
             PhoneVerification.objects.filter(pk=verification.pk).update(created_at=now)
             verification.created_at = now
-        notification_create(
-            recipient=phone,
-            text=render_sms(str(CODE_SMS_TEMPLATE), code=code),
-            purpose="code",
-            candidate=candidate,
-        )
+        sms_send(kind=SmsKind.CODE, candidate=candidate, recipient=phone, code=code)
         candidate_event_create(
             candidate=candidate,
             action=CandidateEventAction.CODE_SENT,

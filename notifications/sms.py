@@ -1,0 +1,78 @@
+"""The SMS texts, in one place: which template each kind of message is written from, and the
+context it is rendered with. Callers name the kind and give what only they know (the code,
+the reply hours, the deadline); everything else is chosen here.
+
+notifications imports none of the apps that use it: the candidate (accounts.Candidate) is
+read through the attributes it has (phone, name, reg_no, exam_year, province), and the
+texts an operator edits per province through the Province field each kind names."""
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from .enums import NotificationPurpose
+from .models import Notification
+from .services import notification_create, render_sms
+
+
+class SmsKind(TextChoices):
+    CODE = "code", _("手机验证码")
+    RETURN = "return", _("退回通知")
+    APPROVED = "approved", _("审核通过")
+    REJECTED = "rejected", _("审核拒绝")
+    REMINDER = "reminder", _("修改截止提醒")
+
+
+# The verification code's text is ours; the others are the province's (Province fields that
+# the operator edits, with the defaults in accounts.models).
+CODE_TEXT = _("您的医师资格考试报名材料上传系统验证码为{code}，5分钟内有效。请勿告诉他人。")
+PROVINCE_TEXT_FIELDS = {
+    SmsKind.RETURN: "sms_return_text",
+    SmsKind.APPROVED: "sms_approved_text",
+    SmsKind.REJECTED: "sms_rejected_text",
+    SmsKind.REMINDER: "sms_reminder_text",
+}
+PURPOSES = {
+    SmsKind.CODE: NotificationPurpose.VERIFICATION_CODE,
+    SmsKind.RETURN: NotificationPurpose.RETURN,
+    SmsKind.APPROVED: NotificationPurpose.RESULT,
+    SmsKind.REJECTED: NotificationPurpose.RESULT,
+    SmsKind.REMINDER: NotificationPurpose.REMINDER,
+}
+
+
+def sms_text(*, kind: str, candidate, **context) -> str:
+    """The text of an SMS of `kind` for the candidate. A province's text may use {name},
+    {reg_no} and {year} (filled in here) and what the caller gives ({hours}, {deadline})."""
+    if kind == SmsKind.CODE:
+        return render_sms(str(CODE_TEXT), **context)
+    template = getattr(candidate.province, PROVINCE_TEXT_FIELDS[kind])
+    return render_sms(
+        template,
+        name=candidate.name,
+        reg_no=candidate.reg_no,
+        year=getattr(candidate.exam_year, "year", None),
+        **context,
+    )
+
+
+def sms_send(
+    *,
+    kind: str,
+    candidate,
+    recipient: str | None = None,
+    event_key: str | None = None,
+    **context,
+) -> Notification | None:
+    """Creates the message row in the caller's transaction; it is sent after commit. The
+    recipient is the candidate's phone unless given (a code goes to the number being
+    verified). None when there is no number: nothing was queued."""
+    recipient = recipient or candidate.phone
+    if not recipient:
+        return None
+    return notification_create(
+        recipient=recipient,
+        text=sms_text(kind=kind, candidate=candidate, **context),
+        purpose=PURPOSES[kind],
+        candidate=candidate,
+        event_key=event_key,
+    )
