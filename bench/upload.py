@@ -534,9 +534,7 @@ def main() -> None:
     )
     print("Redis memory (MEMORY USAGE of the keys):")
     for what, (count, size) in memory.items():
-        print(
-            f"  {what:34}{count:7,} keys {size / 1024:9.1f} KB  {size / max(count, 1):7.0f} B each"
-        )
+        print(f"  {what:34}{count:7,} {size / 1024:9.1f} KB  {size / max(count, 1):7.0f} B each")
     print_profile(profiler, elapsed, queries, uploads=args.profile_uploads, top=args.top)
     shutil.rmtree(workdir, ignore_errors=True)
 
