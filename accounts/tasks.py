@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from .services import entry_nonces_purge
+from . import services
 
 
 @shared_task(name="accounts.purge_entry_nonces", ignore_result=True)
-def purge_entry_nonces() -> int:
-    return entry_nonces_purge()
+def entry_nonces_purge() -> int:
+    return services.entry_nonces_purge()

@@ -79,7 +79,6 @@ def image_upload(
     file,
     now: datetime | None = None,
     ip: str | None = None,
-    pending: int = 0,
     categories: list[MaterialCategory] | None = None,
 ) -> Uploaded:
     """Checks (lock rule, count, content — all in validate_upload), stores the original
@@ -113,7 +112,6 @@ def image_upload(
                 categories=categories,
                 photos=in_category,
                 now=now,
-                pending=pending,
             )
             returned = next(
                 (photo for photo in in_category if photo.status == ImageStatus.RETURNED), None

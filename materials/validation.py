@@ -249,15 +249,13 @@ def validate_upload(
     categories: list[MaterialCategory],
     photos: list[MaterialImage],
     now: datetime | None = None,
-    pending: int = 0,
 ) -> CheckedUpload:
     """Everything that decides whether this file may go into this category now.
 
     `file` is an UploadedFile (or any file object with .name). `categories`: the candidate's
     categories (materials.selectors.categories_for_candidate). `photos`: the candidate's
     current photos in this category, read with the candidate row locked (the upload service
-    does), so that two parallel uploads cannot both take the last place. `pending`: files of
-    the same request already accepted but not yet among `photos`."""
+    does), so that two parallel uploads cannot both take the last place."""
     now = now or timezone.now()
     if category_for_candidate(candidate, category.pk, categories) is None:
         raise _refuse(_("该材料类别不适用于您，无法上传。"), "category")
@@ -266,7 +264,7 @@ def validate_upload(
         raise _refuse(state.reason or _("内容已锁定，无法上传。"), "locked")
     # A RETURNED photo is replaced by the upload, so only the others take a place.
     kept = [photo for photo in photos if photo.status != ImageStatus.RETURNED]
-    if len(kept) + pending >= category.max_count:
+    if len(kept) >= category.max_count:
         raise _refuse(
             _("「%(name)s」最多上传 %(max)s 张，已经传满。如需更换，请先删除再上传。")
             % {"name": category.name, "max": category.max_count},

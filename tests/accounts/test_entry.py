@@ -338,14 +338,14 @@ def test_entry_nonces_purge_keeps_recent(client, payload):
 
     from django.utils import timezone
 
-    from accounts.tasks import purge_entry_nonces
+    from accounts.tasks import entry_nonces_purge
 
     client.get(entry_url(payload))
     EntryNonce.objects.create(nonce="old-nonce-0000000000")
     EntryNonce.objects.filter(nonce="old-nonce-0000000000").update(
         used_at=timezone.now() - timedelta(hours=1)
     )
-    assert purge_entry_nonces.apply().get() == 1
+    assert entry_nonces_purge.apply().get() == 1
     assert list(EntryNonce.objects.values_list("nonce", flat=True)) == [payload["nonce"]]
     # The remaining nonce still blocks a replay.
     assert client.get(entry_url(payload)).status_code == 409
