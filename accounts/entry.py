@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -196,8 +197,6 @@ def claims_from_payload(payload: dict) -> EntryClaims:
 
 
 def new_nonce() -> str:
-    import secrets
-
     return secrets.token_urlsafe(18)
 
 

@@ -17,7 +17,10 @@ calls `process`, and stores the results. Costs, for the benchmark in bench/pipel
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,10 +56,6 @@ def release_memory() -> bool:
     otherwise leave the heap fragmented and a worker's resident memory creeps up by several
     MB per big photo. Not after every photo: re-faulting released pages costs ~1 ms on the
     small ones. Linux/glibc only; a no-op elsewhere."""
-    import ctypes
-    import ctypes.util
-    import sys
-
     if not sys.platform.startswith("linux"):
         return False
     try:

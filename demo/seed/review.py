@@ -14,6 +14,7 @@ import logging
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.enums import CandidateStatus, StaffRole, SubmitMode
 from accounts.models import Candidate, ExamYear, Province, StaffProfile
@@ -43,8 +44,6 @@ def seed_return_reasons() -> int:
 
 def demo_photo(label: str, *, seed: int = 0) -> bytes:
     """A document-like JPEG well under 200 KB: a card with lines standing for text."""
-    from PIL import Image, ImageDraw
-
     width, height = 1000, 680
     im = Image.new("RGB", (width, height), (236, 240, 246))
     draw = ImageDraw.Draw(im)
