@@ -36,6 +36,10 @@ pytestmark = [pytest.mark.stack]
 
 # "Within 60 s of the restart / of Redis's return" (the issue's bound).
 RECOVERY_SECONDS = 60
+# An SMS a killed worker held may have reached the provider or not: it must end SENT or in
+# the honest 结果未知 state. The issue sets no bound for that; this one allows the sweep that
+# decides it (every minute) a margin of one more run.
+SMS_FATE_SECONDS = 150
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -128,7 +132,7 @@ def test_stack_worker_killed_mid_batch_loses_no_photo_and_sends_no_sms_twice(pla
     photos_after = time.monotonic() - restarted
     settled = wait_for(
         lambda: not sms.filter(status__in=["ready", "sending"]).exists(),
-        timeout=max(1, RECOVERY_SECONDS - (time.monotonic() - restarted)),
+        timeout=max(1, SMS_FATE_SECONDS - (time.monotonic() - restarted)),
     )
     left = list(images.exclude(processing=ProcessingState.READY).values_list("pk", "processing"))
     assert processed, (
@@ -137,6 +141,7 @@ def test_stack_worker_killed_mid_batch_loses_no_photo_and_sends_no_sms_twice(pla
     )
     print(f"photos: all processed {photos_after:.1f} s after the restart")
     assert settled, list(sms.filter(status__in=["ready", "sending"]).values_list("pk", "status"))
+    print(f"sms: every row settled {time.monotonic() - restarted:.1f} s after the restart")
     assert _sms_fates(sms.order_by("pk"), worker_log()) == []
 
 
@@ -319,36 +324,45 @@ def test_stack_without_beat_the_sweep_command_runs_every_periodic_job(place, ser
     closed upload windows submit their drafts, reply-deadline reminders go out, expired
     claims and entry nonces are purged."""
     from django.conf import settings
-    from django.db import transaction
     from django.utils import timezone
 
     from accounts.enums import CandidateStatus
     from accounts.models import EntryNonce
-    from config.celery import app
     from materials.enums import ProcessingState
     from materials.models import MaterialImage
     from notifications.models import Notification
-    from notifications.services import notification_create
     from review.models import ReviewClaim
 
     services.stop("beat")
     now = timezone.now()
     long_ago = now - timezone.timedelta(hours=2)
 
-    # Work whose task is lost: queued while no worker runs, then the queue is emptied.
+    # Work whose task was lost (as when the broker lost it): a photo row still processing and
+    # an SMS row still ready, both long ago, with no message anywhere for them.
     alice = activated_candidate(place)
-    services.stop("worker")
     assert upload(candidate_client(alice), place.other, _photo(_seed())).status_code == 200
-    text = f"【医审】无定时任务测试 {unique_digits(8)}：请登录查看审核结果。"
-    with transaction.atomic():
-        lost_sms = notification_create(
-            recipient=alice.phone, text=text, purpose="result", candidate=alice
-        )
-    app.control.purge()
-    lost_photo = MaterialImage.objects.get(candidate=alice)
+    uploaded = MaterialImage.objects.get(candidate=alice)
+    assert wait_for(
+        lambda: MaterialImage.objects.get(pk=uploaded.pk).processing == ProcessingState.READY,
+        timeout=60,
+    )
+    lost_photo = MaterialImage.objects.create(
+        candidate=alice,
+        category=place.other,
+        original=uploaded.original.name,
+        image_format="jpeg",
+        size_bytes=uploaded.size_bytes,
+        width=uploaded.width,
+        height=uploaded.height,
+        sha256=unique_digits(30).ljust(64, "1"),
+        processing=ProcessingState.PROCESSING,
+    )
     MaterialImage.objects.filter(pk=lost_photo.pk).update(uploaded_at=long_ago)
+    text = f"【医审】无定时任务测试 {unique_digits(8)}：请登录查看审核结果。"
+    lost_sms = Notification.objects.create(
+        candidate=alice, recipient=alice.phone, text=text, purpose="result"
+    )
     Notification.objects.filter(pk=lost_sms.pk).update(created_at=long_ago, updated_at=long_ago)
-    services.start("worker")
 
     # A province whose upload window has closed, with a draft holding a photo.
     closed = make_place(closed=True)
@@ -356,11 +370,11 @@ def test_stack_without_beat_the_sweep_command_runs_every_periodic_job(place, ser
     MaterialImage.objects.create(
         candidate=late,
         category=closed.other,
-        original=lost_photo.original.name,
+        original=uploaded.original.name,
         image_format="jpeg",
-        size_bytes=lost_photo.size_bytes,
-        width=lost_photo.width,
-        height=lost_photo.height,
+        size_bytes=uploaded.size_bytes,
+        width=uploaded.width,
+        height=uploaded.height,
         sha256=unique_digits(30).ljust(64, "0"),
         processing=ProcessingState.READY,
     )
