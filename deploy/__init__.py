@@ -1,0 +1,1 @@
+"""Tools that boot the production stack on one machine (deploy/stack.sh)."""
