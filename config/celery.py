@@ -3,6 +3,8 @@ import os
 from functools import partial
 
 from celery import Celery, Task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -45,3 +47,16 @@ class AfterCommitTask(Task):
 app = Celery("yishen", task_cls=AfterCommitTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def recover_after_start(sender, **kwargs) -> None:
+    """A worker that starts, first or after a crash, runs the recovery sweeps once the stuck
+    threshold has passed: the photos and messages a killed worker held are then taken up
+    within a minute of the restart, whatever the phase of beat (or cron)."""
+    for key in settings.YISHEN_RECOVERY_SWEEPS:
+        task = settings.CELERY_BEAT_SCHEDULE[key]["task"]
+        try:
+            app.send_task(task, countdown=settings.YISHEN_STUCK_AFTER_SECONDS + 1)
+        except Exception:
+            logger.exception("recovery sweep %s could not be queued at worker start", task)

@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import processing
@@ -15,8 +16,9 @@ from .models import MaterialImage
 
 logger = logging.getLogger(__name__)
 
-# Transient trouble (storage or database unreachable) is retried with growing pauses.
-RETRY_DELAYS = (5, 30, 120, 600)
+# Transient trouble (storage or database unreachable) is retried with growing pauses, none
+# longer than the broker's visibility timeout allows (settings.YISHEN_MAX_COUNTDOWN_SECONDS).
+RETRY_DELAYS = (5, 30, 120, 300)
 
 
 @shared_task(
@@ -38,16 +40,21 @@ def image_process(self, *, image_id: int) -> str:
         raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
 
 
-@shared_task(name="materials.retry_stuck_images")
-def image_retry_stuck(*, older_than_seconds: int = 600) -> int:
-    """Photos still PROCESSING long after upload (a lost message, a killed worker) are
-    queued again. Harmless to run any time: processing is idempotent."""
+@shared_task(name="materials.retry_stuck_images", ignore_result=True)
+def image_retry_stuck(*, older_than_seconds: int | None = None) -> int:
+    """Photos still PROCESSING a while after upload (a dispatch lost while the broker was
+    down, a worker killed mid-task) are queued again, oldest first. Harmless to run any time:
+    processing is idempotent, and a repeat queued behind the original finds it done."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.YISHEN_STUCK_AFTER_SECONDS
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
-        MaterialImage.objects.filter(
-            processing=ProcessingState.PROCESSING, uploaded_at__lt=cutoff
-        ).values_list("pk", flat=True)[:500]
+        MaterialImage.objects.filter(processing=ProcessingState.PROCESSING, uploaded_at__lt=cutoff)
+        .order_by("uploaded_at")
+        .values_list("pk", flat=True)[:500]
     )
     for image_id in ids:
         image_process.delay(image_id=image_id)
+    if ids:
+        logger.info("materials.retry_stuck_images: %s photo(s) queued again", len(ids))
     return len(ids)

@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -19,7 +21,7 @@ class NotificationAdmin(ProvinceScopedAdmin):
     list_select_related = ["candidate"]
     search_fields = ["candidate__reg_no", "recipient"]
     date_hierarchy = "created_at"
-    actions = ["requeue_failed"]
+    actions = ["requeue_failed", "resend_unknown"]
     fields = [
         "candidate",
         "recipient",
@@ -67,4 +69,41 @@ class NotificationAdmin(ProvinceScopedAdmin):
             ngettext("已重新发送 %(count)d 条短信。", "已重新发送 %(count)d 条短信。", count)
             % {"count": count},
             messages.SUCCESS,
+        )
+
+    @admin.action(description=_("确认未送达后重新发送所选的结果未知短信"))
+    def resend_unknown(self, request, queryset):
+        """A message whose send was interrupted may have arrived: it is sent again only after
+        the operator has checked the provider's records and confirms on a second page."""
+        unknown = queryset.filter(status=NotificationStatus.UNKNOWN).exclude(
+            purpose=NotificationPurpose.VERIFICATION_CODE
+        )
+        if request.POST.get("confirmed") == "yes":
+            count = 0
+            for notification in unknown:
+                count += notification_requeue(notification=notification, unknown_confirmed=True)
+            self.message_user(
+                request,
+                ngettext(
+                    "已确认未送达并重新发送 %(count)d 条短信。",
+                    "已确认未送达并重新发送 %(count)d 条短信。",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return None
+        if not unknown:
+            self.message_user(request, _("所选短信中没有结果未知的短信。"), messages.WARNING)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/notifications/notification/confirm_resend_unknown.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("确认重新发送结果未知的短信"),
+                "opts": self.model._meta,
+                "notifications": unknown,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
         )

@@ -7,6 +7,9 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
+    # The provider was called but no answer was recorded (the worker died mid-send): the
+    # message may or may not have been delivered. Never re-sent without an operator.
+    UNKNOWN = "unknown", _("结果未知")
 
 
 class NotificationPurpose(models.TextChoices):

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import NotificationPurpose, NotificationStatus
@@ -27,6 +28,9 @@ class Notification(models.Model):
         default=NotificationStatus.READY,
     )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    # When a READY message is due: now for a new one, later after a transient error. The
+    # sweep sends a READY message again when it is overdue (its task was lost).
+    next_attempt_at = models.DateTimeField(_("下次发送时间"), default=timezone.now)
     provider_id = models.CharField(_("服务商消息编号"), max_length=100, blank=True)
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

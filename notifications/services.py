@@ -1,6 +1,8 @@
 """Writes for notifications. A message is a row that moves READY → SENDING → SENT or FAILED;
 the move to SENDING is a conditional update, so a message is handed to the provider at most
-once however many workers run the send task."""
+once however many workers run the send task. A row left SENDING by a worker that died
+mid-send ends UNKNOWN (结果未知): it may have been delivered, so it is never sent again
+without an operator (unless the provider deduplicates, see backends.SmsBackend)."""
 
 import logging
 import re
@@ -9,7 +11,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from .backends import PermanentSmsError, TransientSmsError, get_sms_backend
@@ -21,9 +22,12 @@ logger = logging.getLogger(__name__)
 # Attempts before a message is given up (FAILED), and the retry delays between them.
 MAX_ATTEMPTS = settings.YISHEN_SMS_MAX_ATTEMPTS
 BACKOFF_SECONDS = (30, 120, 600, 1800)
-# A row left SENDING this long means its worker died mid-send; READY this long means its
-# task was lost (broker down, worker restarted).
-STUCK_AFTER = timedelta(minutes=15)
+# A READY message overdue by this much has lost its task (broker down at dispatch, a worker
+# killed before it ran): the sweep queues it again.
+LOST_AFTER = timedelta(seconds=settings.YISHEN_STUCK_AFTER_SECONDS)
+# The send task's hard time limit is 30 s: a row SENDING for twice that is no longer being
+# sent by anyone; its worker died between the claim and recording the provider's answer.
+SENDING_STALE_AFTER = timedelta(seconds=60)
 # A verification code not delivered by then is useless (the code expires in 5 minutes).
 CODE_USELESS_AFTER = timedelta(minutes=5)
 
@@ -84,11 +88,12 @@ def notification_create(
     return notification
 
 
-def _enqueue(notification_id: int, *, countdown: int | None = None) -> None:
-    # The task class dispatches after commit and logs a broker failure (config.celery).
-    from .tasks import notification_send
+def _enqueue(notification_id: int) -> None:
+    # The task class dispatches after commit and logs a broker failure (config.celery); a
+    # lost dispatch is found by the sweep, since the row stays READY.
+    from .tasks import notification_send  # the task module imports this one
 
-    notification_send.apply_async(kwargs={"notification_id": notification_id}, countdown=countdown)
+    notification_send.delay(notification_id=notification_id)
 
 
 @dataclass(frozen=True)
@@ -101,19 +106,34 @@ def backoff_seconds(attempts: int) -> int:
     return BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1]
 
 
+def sms_key(notification: Notification) -> str:
+    """The message's name for the provider: the same on every attempt."""
+    return f"yishen-sms-{notification.pk}"
+
+
 def notification_deliver(*, notification: Notification) -> DeliveryOutcome | None:
     """Claims the message (READY → SENDING) and hands it to the provider. Returns None when
-    another worker has it or it is already done; otherwise what became of it. On a transient
-    error the row goes back to READY and `retry_in` says when to try again."""
+    another worker has it or it is already done; otherwise what became
+    of it. On a transient error the row goes back to READY, due `retry_in` seconds later."""
+    backend = get_sms_backend()
     now = timezone.now()
+    attempts = notification.attempts
+    # The claim is the last thing before the provider call (compare-and-swap on the status
+    # and the attempts the caller read): a worker killed before it leaves the row READY for
+    # the sweep; only one killed during the call itself leaves it SENDING.
     claimed = Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.READY
-    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
+        pk=notification.pk,
+        status=NotificationStatus.READY,
+        attempts=attempts,
+    ).update(status=NotificationStatus.SENDING, attempts=attempts + 1, updated_at=now)
     if claimed != 1:
         return None
-    notification.refresh_from_db(fields=["status", "attempts", "recipient", "text"])
+    notification.status = NotificationStatus.SENDING
+    notification.attempts = attempts + 1
     try:
-        provider_id = get_sms_backend().send(notification.recipient, notification.text)
+        provider_id = backend.send(
+            notification.recipient, notification.text, key=sms_key(notification)
+        )
     except PermanentSmsError as exc:
         _finish(notification, NotificationStatus.FAILED, error=str(exc))
         logger.warning("notification %s failed permanently: %s", notification.pk, exc)
@@ -130,8 +150,13 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
                 exc,
             )
             return DeliveryOutcome(NotificationStatus.FAILED)
-        _finish(notification, NotificationStatus.READY, error=str(exc))
         retry_in = backoff_seconds(notification.attempts)
+        _finish(
+            notification,
+            NotificationStatus.READY,
+            error=str(exc),
+            next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+        )
         logger.info("notification %s will be retried in %ss: %s", notification.pk, retry_in, exc)
         return DeliveryOutcome(NotificationStatus.READY, retry_in=retry_in)
     _finish(notification, NotificationStatus.SENT, provider_id=provider_id)
@@ -139,12 +164,19 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
 
 
 def _finish(
-    notification: Notification, status: str, *, error: str = "", provider_id: str = ""
+    notification: Notification,
+    status: str,
+    *,
+    error: str = "",
+    provider_id: str = "",
+    next_attempt_at=None,
 ) -> None:
     now = timezone.now()
     fields = {"status": status, "updated_at": now, "last_error": error[:300]}
     if status == NotificationStatus.SENT:
         fields.update(provider_id=(provider_id or "")[:100], sent_at=now, last_error="")
+    if next_attempt_at is not None:
+        fields["next_attempt_at"] = next_attempt_at
     Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(
         **fields
     )
@@ -152,40 +184,67 @@ def _finish(
         setattr(notification, key, value)
 
 
-def notification_requeue(*, notification: Notification) -> bool:
-    """An operator sends a FAILED message again (e.g. after fixing the provider account)."""
+# What an operator may send again: FAILED at any time; UNKNOWN only once they have
+# confirmed (with the provider's records) that it was not delivered.
+REQUEUEABLE = (NotificationStatus.FAILED, NotificationStatus.UNKNOWN)
+
+
+def notification_requeue(*, notification: Notification, unknown_confirmed: bool = False) -> bool:
+    """An operator sends a FAILED message again (e.g. after fixing the provider account), or
+    an UNKNOWN one after confirming that it did not arrive. Verification codes are never
+    sent again (a new code is asked for instead)."""
+    statuses = REQUEUEABLE if unknown_confirmed else (NotificationStatus.FAILED,)
+    now = timezone.now()
     with transaction.atomic():
-        moved = Notification.objects.filter(
-            pk=notification.pk, status=NotificationStatus.FAILED
-        ).update(status=NotificationStatus.READY, attempts=0, updated_at=timezone.now())
+        moved = (
+            Notification.objects.filter(pk=notification.pk, status__in=statuses)
+            .exclude(purpose=NotificationPurpose.VERIFICATION_CODE)
+            .update(
+                status=NotificationStatus.READY, attempts=0, next_attempt_at=now, updated_at=now
+            )
+        )
         if moved:
             _enqueue(notification.pk)
     return bool(moved)
 
 
 def notifications_recover_stuck(*, now=None) -> dict[str, int]:
-    """The periodic sweep. READY rows whose task was lost are enqueued again (the claim makes
-    that safe); undelivered codes past their use are dropped; rows stuck in SENDING are marked
-    FAILED, because the provider may have sent them and a second copy is worse than none."""
+    """The periodic sweep (every minute). READY messages overdue (their task was lost) are
+    queued again, the claim making a duplicate harmless; undelivered codes past their use
+    are dropped; rows left SENDING by a dead worker become UNKNOWN, or READY again when the
+    provider deduplicates on the message key."""
     now = now or timezone.now()
-    stale = now - STUCK_AFTER
     dropped_codes = Notification.objects.filter(
         status=NotificationStatus.READY,
         purpose=NotificationPurpose.VERIFICATION_CODE,
         created_at__lt=now - CODE_USELESS_AFTER,
     ).update(status=NotificationStatus.FAILED, last_error="验证码已过期，未再发送", updated_at=now)
-    stuck_sending = Notification.objects.filter(
-        status=NotificationStatus.SENDING, updated_at__lt=stale
-    ).update(
-        status=NotificationStatus.FAILED,
-        last_error="发送中断，结果未知（为免重复发送不再重试）",
-        updated_at=now,
+    stale_sending = Notification.objects.filter(
+        status=NotificationStatus.SENDING, updated_at__lt=now - SENDING_STALE_AFTER
     )
-    lost = list(
-        Notification.objects.filter(status=NotificationStatus.READY, updated_at__lt=stale)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:1000]
+    if get_sms_backend().idempotent:
+        interrupted = stale_sending.update(
+            status=NotificationStatus.READY,
+            next_attempt_at=now,
+            last_error="发送中断，服务商按消息标识去重，可安全重试",
+            updated_at=now,
+        )
+    else:
+        interrupted = stale_sending.update(
+            status=NotificationStatus.UNKNOWN,
+            last_error="发送中断，结果未知：可能已送达，未自动重发",
+            updated_at=now,
+        )
+    overdue = Notification.objects.filter(
+        status=NotificationStatus.READY, next_attempt_at__lt=now - LOST_AFTER
+    )
+    lost = list(overdue.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:1000])
+    # Queued again at most once per sweep, not once per sweep per waiting row.
+    Notification.objects.filter(pk__in=lost, status=NotificationStatus.READY).update(
+        next_attempt_at=now
     )
     for pk in lost:
         _enqueue(pk)
-    return {"requeued": len(lost), "dropped_codes": dropped_codes, "stuck_failed": stuck_sending}
+    if interrupted:
+        logger.warning("notifications: %s send(s) interrupted by a dead worker", interrupted)
+    return {"requeued": len(lost), "dropped_codes": dropped_codes, "interrupted": interrupted}

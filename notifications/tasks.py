@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from .models import Notification
 from .services import notification_deliver, notifications_recover_stuck
@@ -10,13 +11,21 @@ from .services import notification_deliver, notifications_recover_stuck
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="notifications.send", soft_time_limit=30, time_limit=60, ignore_result=True)
+# A provider call answers in seconds; the hard limit bounds how long a row can be SENDING
+# while its send is alive (services.SENDING_STALE_AFTER is twice this).
+@shared_task(name="notifications.send", soft_time_limit=20, time_limit=30, ignore_result=True)
 def notification_send(*, notification_id: int) -> None:
     notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:
         return
     outcome = notification_deliver(notification=notification)
-    if outcome is not None and outcome.retry_in:
+    # A later retry than the broker may hold a message for is left to the sweep, which
+    # sends the row once it is due (next_attempt_at).
+    if (
+        outcome is not None
+        and outcome.retry_in
+        and outcome.retry_in <= settings.YISHEN_MAX_COUNTDOWN_SECONDS
+    ):
         notification_send.apply_async(
             kwargs={"notification_id": notification_id}, countdown=outcome.retry_in
         )

@@ -134,15 +134,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Cache, sessions ---------------------------------------------------------------------
+# Redis may go away (restart, failover): the cache then fails soft. django-redis (the
+# maintained Redis cache for Django, Jazzband) answers a miss for every read and ignores
+# every write while Redis is unreachable, and logs each ignored error; Django's own
+# RedisCache raises instead, which turned every page into a 500. Timeouts are short so a
+# Redis that hangs costs a request at most about a second.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+
+
+def redis_cache(location: str) -> dict:
+    """The cache on Redis at `location` (also what the fault tests run on their own Redis)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Read from the cache (Redis in production), written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "config.cache"
+# Sessions live in the database only. A session in the cache (cached_db) does not survive a
+# Redis outage honestly: a log-out while Redis is away deletes the database row but not the
+# cached copy, which comes back with Redis. One indexed primary-key read per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("YISHEN_SESSION_SECONDS", default=4 * 3600)
@@ -152,17 +170,54 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = False
+# A task is acknowledged when it has finished, and a worker process that dies mid-task
+# gives its message back: work is repeated (every task is idempotent), never lost.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Hard and soft limits for tasks that do not set their own (the longest of all tasks).
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
+# No countdown/ETA longer than this (longer waits are left to the sweeps, which read the
+# due time from the database).
+YISHEN_MAX_COUNTDOWN_SECONDS = 300
+# Redis broker: a message taken by a worker that is then killed (SIGKILL, OOM, a lost host)
+# comes back after visibility_timeout. It must exceed the longest countdown plus the longest
+# hard time limit (300 + 120 s), or a message still waiting or running would be delivered a
+# second time; 600 s leaves a margin. The sweeps below recover such work within a minute
+# anyway; the broker's redelivery is the second net (a duplicate finds the work done).
+# Connections time out quickly so a dispatch during a Redis outage fails in about two
+# seconds (and is logged, see config.celery) instead of holding the request.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = TIME_ZONE
-# Periodic work, in one visible place.
+# Periodic work, in one visible place. `python manage.py sweep` runs every entry once (cron
+# installations without beat). The recovery sweeps run every minute with thresholds well
+# under a minute, so a photo or a message whose task was lost (broker down at dispatch, a
+# worker killed) is taken up again within a minute; an entry expires after its interval so
+# that sweeps queued while no worker was up do not pile up.
+YISHEN_SWEEP_SECONDS = 60
+# A photo still processing this long after its upload, or a message still unsent this long
+# after it was due, has lost its task: the sweep queues it again (a duplicate finds the work
+# done). A worker that starts runs the recovery sweeps once this long after its start, so
+# work held by a worker that was killed is done within a minute of the restart.
+YISHEN_STUCK_AFTER_SECONDS = 30
+YISHEN_RECOVERY_SWEEPS = ("retry-stuck-images", "retry-stuck-notifications")
 CELERY_BEAT_SCHEDULE = {
     "close-upload-windows": {
         "task": "review.close_upload_windows",
-        "schedule": 60.0,
+        "schedule": float(YISHEN_SWEEP_SECONDS),
+        "options": {"expires": YISHEN_SWEEP_SECONDS},
     },
     "remind-reply-deadlines": {
         "task": "review.remind_reply_deadlines",
@@ -174,11 +229,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retry-stuck-images": {
         "task": "materials.retry_stuck_images",
-        "schedule": 300.0,
+        "schedule": float(YISHEN_SWEEP_SECONDS),
+        "options": {"expires": YISHEN_SWEEP_SECONDS},
     },
     "retry-stuck-notifications": {
         "task": "notifications.retry_stuck",
-        "schedule": 300.0,
+        "schedule": float(YISHEN_SWEEP_SECONDS),
+        "options": {"expires": YISHEN_SWEEP_SECONDS},
     },
 }
 

@@ -21,9 +21,18 @@ class PermanentSmsError(SmsError):
 
 
 class SmsBackend:
-    """The interface every provider implements."""
+    """The interface every provider implements.
 
-    def send(self, recipient: str, text: str) -> str:  # pragma: no cover - interface
+    `key` names the message and is the same on every attempt of it. A provider that
+    deduplicates on a client key (an idempotency key) never delivers the same key twice: a
+    backend for such a provider passes `key` on and sets `idempotent = True`, and then a
+    message whose send was interrupted is simply tried again. Without that guarantee
+    (the common case: 阿里云's OutId and 腾讯云's SessionContext are only echoed back in
+    receipts) an interrupted send ends UNKNOWN (结果未知) and waits for an operator."""
+
+    idempotent: bool = False
+
+    def send(self, recipient: str, text: str, *, key: str) -> str:  # pragma: no cover
         raise NotImplementedError
 
 

@@ -9,7 +9,7 @@ logger = logging.getLogger("notifications.sms")
 
 
 class ConsoleSmsBackend(SmsBackend):
-    def send(self, recipient: str, text: str) -> str:
+    def send(self, recipient: str, text: str, *, key: str) -> str:
         provider_id = f"console-{uuid.uuid4().hex[:12]}"
-        logger.info("短信 → %s: %s (%s)", recipient, text, provider_id)
+        logger.info("短信 → %s: %s (%s, %s)", recipient, text, provider_id, key)
         return provider_id

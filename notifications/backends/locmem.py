@@ -1,5 +1,6 @@
 """Test backend: keeps every message in `outbox`. Tests may queue errors in `failures`
-(raised, in order, by the next sends) to exercise retries."""
+(raised, in order, by the next sends) to exercise retries. With `idempotent` set it behaves
+as a provider that deduplicates on the message key."""
 
 import itertools
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ class SentSms:
     recipient: str
     text: str
     provider_id: str
+    key: str = ""
 
 
 outbox: list[SentSms] = []
@@ -26,9 +28,15 @@ def reset() -> None:
 
 
 class LocmemSmsBackend(SmsBackend):
-    def send(self, recipient: str, text: str) -> str:
+    idempotent = False
+
+    def send(self, recipient: str, text: str, *, key: str) -> str:
         if failures:
             raise failures.pop(0)
+        if self.idempotent:
+            for sent in outbox:
+                if sent.key == key:
+                    return sent.provider_id
         provider_id = f"locmem-{next(_ids)}"
-        outbox.append(SentSms(recipient=recipient, text=text, provider_id=provider_id))
+        outbox.append(SentSms(recipient=recipient, text=text, provider_id=provider_id, key=key))
         return provider_id

@@ -107,11 +107,38 @@ def test_notification_send_transient_errors_fail_after_max_attempts(
     notification = NotificationFactory()
     with django_capture_on_commit_callbacks(execute=True):
         notification_send.apply(kwargs={"notification_id": notification.pk})
+    # Two quick retries ride on countdowns; the 600 s wait is longer than the broker may
+    # hold a message, so the row waits in the database for the sweep.
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (NotificationStatus.READY, 3)
+    later = notification.next_attempt_at
+    for _ in range(MAX_ATTEMPTS):
+        later += timedelta(hours=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            notifications_recover_stuck(now=later)
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.FAILED
     assert notification.attempts == MAX_ATTEMPTS
     assert notification.last_error == "timeout"
     assert sms_outbox == []
+
+
+def test_notification_retry_waits_until_due(sms_outbox, django_capture_on_commit_callbacks):
+    locmem.failures.extend(TransientSmsError("timeout") for _ in range(3))
+    notification = NotificationFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send.apply(kwargs={"notification_id": notification.pk})
+    notification.refresh_from_db()
+    due = notification.next_attempt_at
+    with django_capture_on_commit_callbacks(execute=True):
+        result = notifications_recover_stuck(now=due)
+    assert result["requeued"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        result = notifications_recover_stuck(now=due + timedelta(minutes=1))
+    notification.refresh_from_db()
+    assert result["requeued"] == 1
+    assert notification.status == NotificationStatus.SENT
+    assert len(sms_outbox) == 1
 
 
 def test_notification_send_permanent_error_not_retried(sms_outbox):
@@ -129,7 +156,7 @@ def test_notification_retry_stuck_requeues_lost_ready_rows(
 ):
     notification = NotificationFactory()
     Notification.objects.filter(pk=notification.pk).update(
-        updated_at=timezone.now() - timedelta(hours=1)
+        next_attempt_at=timezone.now() - timedelta(hours=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         result = notification_retry_stuck.apply().get()
@@ -139,15 +166,70 @@ def test_notification_retry_stuck_requeues_lost_ready_rows(
     assert len(sms_outbox) == 1
 
 
-def test_notification_retry_stuck_never_resends_a_sending_row(sms_outbox):
-    notification = NotificationFactory(status=NotificationStatus.SENDING, attempts=1)
+def _stale(notification, **delta):
     Notification.objects.filter(pk=notification.pk).update(
-        updated_at=timezone.now() - timedelta(hours=1)
+        updated_at=timezone.now() - timedelta(**delta)
     )
+
+
+def test_notification_retry_stuck_interrupted_send_is_unknown_never_resent(sms_outbox):
+    notification = NotificationFactory(status=NotificationStatus.SENDING, attempts=1)
+    _stale(notification, minutes=2)
+    result = notifications_recover_stuck()
+    notification.refresh_from_db()
+    assert result["interrupted"] == 1
+    assert notification.status == NotificationStatus.UNKNOWN
+    assert notification.get_status_display() == "结果未知"
+    # Later sweeps leave it alone: it is never sent blindly.
+    notifications_recover_stuck(now=timezone.now() + timedelta(days=1))
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.UNKNOWN
+    assert sms_outbox == []
+
+
+def test_notification_retry_stuck_leaves_a_send_in_progress(sms_outbox):
+    notification = NotificationFactory(status=NotificationStatus.SENDING, attempts=1)
+    _stale(notification, seconds=20)
     notifications_recover_stuck()
     notification.refresh_from_db()
-    assert notification.status == NotificationStatus.FAILED
-    assert sms_outbox == []
+    assert notification.status == NotificationStatus.SENDING
+
+
+def test_notification_retry_stuck_interrupted_send_retried_when_provider_deduplicates(
+    sms_outbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(locmem.LocmemSmsBackend, "idempotent", True)
+    notification = NotificationFactory()
+    # The provider got the message, then the worker died before recording the answer.
+    locmem.LocmemSmsBackend().send(
+        notification.recipient, notification.text, key=f"yishen-sms-{notification.pk}"
+    )
+    Notification.objects.filter(pk=notification.pk).update(
+        status=NotificationStatus.SENDING, attempts=1
+    )
+    _stale(notification, minutes=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_recover_stuck()
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_recover_stuck(now=timezone.now() + timedelta(minutes=1))
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.provider_id == sms_outbox[0].provider_id
+    assert len(sms_outbox) == 1
+
+
+def test_notification_retry_stuck_requeues_a_lost_row_once_per_sweep(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    notification = NotificationFactory()
+    Notification.objects.filter(pk=notification.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=5)
+    )
+    # The broker is still away: the task is lost again; the row is not queued twice a minute.
+    with django_capture_on_commit_callbacks(execute=False):
+        first = notifications_recover_stuck()
+        second = notifications_recover_stuck()
+    assert (first["requeued"], second["requeued"]) == (1, 0)
 
 
 def test_notification_retry_stuck_drops_old_codes(sms_outbox):
@@ -171,6 +253,28 @@ def test_notification_requeue_only_failed(sms_outbox, django_capture_on_commit_c
     failed.refresh_from_db()
     assert failed.status == NotificationStatus.SENT
     assert len(sms_outbox) == 1
+
+
+def test_notification_requeue_unknown_only_when_confirmed(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    unknown = NotificationFactory(status=NotificationStatus.UNKNOWN, attempts=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_requeue(notification=unknown) is False
+    unknown.refresh_from_db()
+    assert unknown.status == NotificationStatus.UNKNOWN
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_requeue(notification=unknown, unknown_confirmed=True) is True
+    unknown.refresh_from_db()
+    assert unknown.status == NotificationStatus.SENT
+    assert len(sms_outbox) == 1
+
+
+def test_notification_requeue_never_resends_a_code(sms_outbox):
+    code = NotificationFactory(
+        status=NotificationStatus.FAILED, purpose=NotificationPurpose.VERIFICATION_CODE
+    )
+    assert notification_requeue(notification=code, unknown_confirmed=True) is False
 
 
 def test_render_sms_fills_known_placeholders():
@@ -197,6 +301,6 @@ def test_console_backend_logs_message(settings, caplog):
     from notifications.backends.console import ConsoleSmsBackend
 
     with caplog.at_level("INFO", logger="notifications.sms"):
-        provider_id = ConsoleSmsBackend().send("13900000001", "验证码 123456")
+        provider_id = ConsoleSmsBackend().send("13900000001", "验证码 123456", key="yishen-sms-1")
     assert provider_id.startswith("console-")
     assert "验证码 123456" in caplog.text

@@ -270,5 +270,5 @@ def test_review_sweep_command(capsys):
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.SUBMITTED
     out = capsys.readouterr().out
-    assert "截止自动提交 1 人" in out
-    assert "截止自动提交 0 人" in out
+    assert "close-upload-windows (review.close_upload_windows): 1" in out
+    assert "close-upload-windows (review.close_upload_windows): 0" in out

@@ -1,0 +1,71 @@
+"""Redis stopped: sessions (in the database) and the cache (django-redis, ignoring and
+logging its errors) fail soft, so every page keeps working. The suite starts its own
+redis-server on port 6382 and stops it; the machine's Redis is never touched."""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.enums import CandidateStatus
+from materials.models import MaterialImage
+from tests import photos
+from tests.factories.accounts import PASSWORD
+from tests.factories.review import candidate_with_photos
+from tests.materials.conftest import login_candidate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_redis_down_cache_reads_miss_and_writes_are_dropped_and_logged(redis_cache, caplog):
+    cache.set("k", "v")
+    assert cache.get("k") == "v"
+    redis_cache.stop()
+    with caplog.at_level(logging.ERROR, logger="config.cache"):
+        assert cache.get("k") is None
+        cache.set("k", "w")  # no exception
+    assert "Error" in caplog.text
+
+
+def test_redis_down_reviewer_keeps_working(redis_cache, client, org):
+    candidate, _cats, _imgs = candidate_with_photos(status=CandidateStatus.SUBMITTED, site=org.site)
+    client.force_login(org.staff["site"])
+    assert client.get(reverse("review:queue")).status_code == 200
+    redis_cache.stop()
+    assert client.get(reverse("review:queue")).status_code == 200
+    page = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk}))
+    assert page.status_code == 200
+    assert candidate.name in page.content.decode()
+    assert client.get(reverse("review:dashboard")).status_code == 200
+
+
+def test_redis_down_reviewer_can_log_in(redis_cache, client, org):
+    redis_cache.stop()
+    user = org.staff["site"]
+    response = client.post(
+        reverse("review:login"), {"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("review:queue")).status_code == 200
+
+
+def test_redis_down_candidate_uploads(redis_cache, client):
+    candidate, cats, _imgs = candidate_with_photos(status=CandidateStatus.DRAFT, photos=0)
+    login_candidate(client, candidate)
+    assert client.get("/materials/").status_code == 200
+    redis_cache.stop()
+    assert client.get("/materials/").status_code == 200
+    response = client.post(
+        f"/materials/category/{cats[0].pk}/upload/",
+        {"photos": photos.upload(photos.make_typical_jpeg())},
+    )
+    assert response.status_code == 302
+    assert MaterialImage.objects.filter(candidate=candidate).count() == 1
+
+
+def test_redis_down_operator_admin_works(redis_cache, client, org):
+    client.force_login(org.staff["operator"])
+    redis_cache.stop()
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/materials/materialcategory/").status_code == 200

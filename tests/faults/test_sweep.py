@@ -1,0 +1,75 @@
+"""`manage.py sweep` runs every periodic job of the beat schedule, so cron alone is a
+complete installation; the recovery sweeps take up work whose task was lost."""
+
+from datetime import timedelta
+
+import pytest
+from celery.signals import task_prerun
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from materials.enums import ProcessingState
+from materials.models import MaterialImage
+from notifications.enums import NotificationStatus
+from notifications.models import Notification
+from tests.factories.materials import MaterialImageFactory
+from tests.factories.notifications import NotificationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tasks_run():
+    names = []
+
+    def record(sender=None, **kwargs):
+        names.append(sender.name)
+
+    task_prerun.connect(record, weak=False)
+    yield names
+    task_prerun.disconnect(record)
+
+
+def test_sweep_runs_every_task_of_the_beat_schedule(tasks_run, capsys):
+    call_command("sweep")
+    scheduled = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert tasks_run == scheduled
+    out = capsys.readouterr().out
+    assert [line.split(" ")[0] for line in out.splitlines()] == list(settings.CELERY_BEAT_SCHEDULE)
+
+
+def test_review_sweep_is_the_same_command(tasks_run):
+    call_command("review_sweep")
+    assert tasks_run == [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+
+
+def test_sweep_takes_up_a_lost_photo_and_a_lost_message(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    image = MaterialImageFactory(processed=False)
+    MaterialImage.objects.filter(pk=image.pk).update(
+        uploaded_at=timezone.now() - timedelta(minutes=1)
+    )
+    fresh = MaterialImageFactory(processed=False)  # its task may still be on its way
+    message = NotificationFactory()
+    Notification.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sweep")
+    image.refresh_from_db()
+    fresh.refresh_from_db()
+    message.refresh_from_db()
+    assert image.processing == ProcessingState.READY
+    assert fresh.processing == ProcessingState.PROCESSING
+    assert message.status == NotificationStatus.SENT
+    assert len(sms_outbox) == 1
+
+
+def test_recovery_sweeps_run_every_minute_and_expire():
+    for key in settings.YISHEN_RECOVERY_SWEEPS:
+        entry = settings.CELERY_BEAT_SCHEDULE[key]
+        assert entry["schedule"] <= 60
+        assert entry["options"]["expires"] <= 60
+    assert settings.YISHEN_STUCK_AFTER_SECONDS < 60
