@@ -2,6 +2,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import HealthView
+
 admin.site.site_header = "医审 · 考区管理"
 admin.site.site_title = "医审管理"
 admin.site.index_title = "考区管理"
@@ -13,7 +15,13 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("api/v1/", include("review.api_urls")),
     path("admin/", admin.site.urls),
+    path("healthz", HealthView.as_view(), name="healthz"),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
 
 if apps.is_installed("demo"):  # YISHEN_DEMO: the registration system's stand-in
     urlpatterns.insert(0, path("", include("demo.urls")))

@@ -1,0 +1,49 @@
+"""The error pages (400, 403, 404, 500 and a refused CSRF check), in Chinese and in the
+site's style, each saying what to do next. Wired in config.urls (handler400 …) and
+settings.CSRF_FAILURE_VIEW; they show with DEBUG off, as deployed."""
+
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+
+def _context(status_code: int) -> dict:
+    return {
+        "status_code": status_code,
+        "registration_url": settings.YISHEN_REGISTRATION_URL,
+        "review_url": reverse("review:queue"),
+    }
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", _context(400), status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", _context(403), status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", _context(404), status=404)
+
+
+def server_error(request):
+    # Rendered without the request: its context processors (or the database behind them)
+    # may be what failed.
+    try:
+        body = loader.get_template("errors/500.html").render(_context(500))
+    except Exception:
+        logger.exception("the 500 page itself could not be rendered")
+        body = "系统暂时出现问题，请稍后刷新重试。"
+        return HttpResponse(body, status=500, content_type="text/plain; charset=utf-8")
+    return HttpResponse(body, status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/csrf.html", _context(403), status=403)
