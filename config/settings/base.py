@@ -159,10 +159,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "config.cache"
-# Sessions live in the database only. A session in the cache (cached_db) does not survive a
-# Redis outage honestly: a log-out while Redis is away deletes the database row but not the
-# cached copy, which comes back with Redis. One indexed primary-key read per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are read from the cache and written through to the database (cached_db): with
+# the cache failing soft, a Redis outage turns every session read into a database read and
+# nothing is lost. The one thing an outage leaves: a session deleted while Redis was away (a
+# log-out) keeps its cached copy until that expires; the browser's cookie is gone, so only a
+# stolen copy of it could use that (docs/faults.md). A session in the database alone would
+# close that too, at one more statement on every request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("YISHEN_SESSION_SECONDS", default=4 * 3600)
