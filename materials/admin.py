@@ -1,5 +1,9 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,6 +22,7 @@ FORMAT_CHOICES = [("jpeg", "JPG / JPEG"), ("png", "PNG")]
 MIN_BYTES, MAX_BYTES = 20 * 1024, 10 * 1024 * 1024
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".png", ".jpg", ".jpeg")
 ATTACHMENT_MAX = 5 * 1024 * 1024
+IMAGE_FILE_FIELDS = ("original", "display", "thumbnail")
 
 
 class TagsField(forms.CharField):
@@ -33,6 +38,33 @@ class TagsField(forms.CharField):
         for sep in (",", "，", " ", "\u3000", ";", "；"):
             text = text.replace(sep, "、")
         return [t for t in dict.fromkeys(part.strip() for part in text.split("、")) if t]
+
+
+@dataclass(frozen=True)
+class _LinkedFile:
+    name: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ViewLinkedFileWidget(AdminFileWidget):
+    """The admin's file input, linking the current file to the view that serves it. Stored
+    files have no public URL (MEDIA_URL is None: everything goes through a view), so the
+    stock widget, which asks the storage for `file.url`, fails on every saved file. The form
+    sets `link` (None: show the name only)."""
+
+    template_name = "admin/materials/linked_file_input.html"
+    link: str | None = None
+
+    def is_initial(self, value) -> bool:
+        return bool(value and getattr(value, "name", None))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _LinkedFile(name=value.name.rsplit("/", 1)[-1], url=self.link or "")
+        return None
 
 
 class MaterialCategoryForm(forms.ModelForm):
@@ -77,6 +109,18 @@ class MaterialCategoryForm(forms.ModelForm):
             "excluded_tags",
             "is_active",
         )
+        widgets = {"example_image": ViewLinkedFileWidget, "attachment": ViewLinkedFileWidget}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The public views serve active categories only (an inactive one: the name alone).
+        category = self.instance
+        if category.pk and category.is_active:
+            for field, url_name in (("example_image", "example"), ("attachment", "attachment")):
+                if field in self.fields:
+                    self.fields[field].widget.link = reverse(
+                        f"materials:{url_name}", kwargs={"category_id": category.pk}
+                    )
 
     def clean_max_bytes(self):
         value = self.cleaned_data["max_bytes"]
@@ -251,7 +295,36 @@ class MaterialImageAdmin(ProvinceScopedAdmin):
     raw_id_fields = ("candidate", "category", "replaces", "decided_by")
     search_fields = ("candidate__reg_no", "candidate__name")
     actions = ["reprocess"]
-    readonly_fields = [f.name for f in MaterialImage._meta.fields]
+    # The stored files are shown as links to the permission-checked view that serves them
+    # (and audits every staff view); they have no storage URL.
+    exclude = IMAGE_FILE_FIELDS
+    readonly_fields = [
+        *(f.name for f in MaterialImage._meta.fields if f.name not in IMAGE_FILE_FIELDS),
+        "original_link",
+        "display_link",
+        "thumbnail_link",
+    ]
+
+    def _file_link(self, obj: MaterialImage, field: str, variant: str):
+        if not getattr(obj, field):
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("materials:image", kwargs={"pk": obj.pk, "variant": variant}),
+            _("查看"),
+        )
+
+    @admin.display(description=_("原图"))
+    def original_link(self, obj: MaterialImage):
+        return self._file_link(obj, "original", "original")
+
+    @admin.display(description=_("水印图"))
+    def display_link(self, obj: MaterialImage):
+        return self._file_link(obj, "display", "display")
+
+    @admin.display(description=_("缩略图"))
+    def thumbnail_link(self, obj: MaterialImage):
+        return self._file_link(obj, "thumbnail", "thumb")
 
     def has_add_permission(self, request):
         return False

@@ -94,6 +94,37 @@ def real_celery_worker(transactional_db, settings):
             worker.kill()
 
 
+class _StaticFilesOnly:
+    """What pytest-django's live server hands requests to: static files as runserver serves
+    them, then Django itself. Django's LiveServerThread also wraps a media-files handler
+    that needs a MEDIA_URL; as deployed there is none (stored files only leave through
+    permission-checked views), so the application passed in (that media handler) is
+    replaced by Django's own WSGI handler."""
+
+    def __new__(cls, application):
+        from django.contrib.staticfiles.handlers import StaticFilesHandler
+        from django.core.handlers.wsgi import WSGIHandler
+
+        return StaticFilesHandler(WSGIHandler())
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server (same address options), without a media URL."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = _StaticFilesOnly
+    server.start()
+    yield server
+    server.stop()
+
+
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
     """Polls until predicate() is true (for work done by another process)."""
     deadline = time.monotonic() + timeout
