@@ -56,7 +56,7 @@ def test_broker_down_message_sent_by_the_sweep_when_it_is_back(broker_down, sms_
 
 
 def test_broker_down_upload_accepted_and_processed_once_it_is_back(broker_down, client):
-    from materials.tasks import retry_stuck_images
+    from materials.tasks import image_retry_stuck
 
     candidate, cats, _imgs = candidate_with_photos(status=CandidateStatus.DRAFT, photos=0)
     login_candidate(client, candidate)
@@ -71,6 +71,6 @@ def test_broker_down_upload_accepted_and_processed_once_it_is_back(broker_down, 
     MaterialImage.objects.filter(pk=image.pk).update(
         uploaded_at=timezone.now() - timedelta(minutes=1)
     )
-    assert retry_stuck_images.apply().get() == 1
+    assert image_retry_stuck.apply().get() == 1
     image.refresh_from_db()
     assert image.processing == ProcessingState.READY
