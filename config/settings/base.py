@@ -207,22 +207,23 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic work, in one visible place. `python manage.py sweep` runs every entry once (cron
-# installations without beat). The recovery sweeps run every minute with thresholds well
-# under a minute, so a photo or a message whose task was lost (broker down at dispatch, a
-# worker killed) is taken up again within a minute; an entry expires after its interval so
-# that sweeps queued while no worker was up do not pile up.
-YISHEN_SWEEP_SECONDS = 60
+# installations without beat). The recovery sweeps run every 30 s and take up a photo or a
+# message overdue by 20 s, so that work whose task was lost (broker down at dispatch, a worker
+# killed) is done within a minute of the broker or the worker coming back: at worst the
+# threshold, one interval and the processing (20 + 30 + a few seconds). An entry expires after
+# its interval so that sweeps queued while no worker was up do not pile up.
+YISHEN_SWEEP_SECONDS = 30
 # A photo still processing this long after its upload, or a message still unsent this long
 # after it was due, has lost its task: the sweep queues it again (a duplicate finds the work
 # done). A worker that starts runs the recovery sweeps once this long after its start, so
 # work held by a worker that was killed is done within a minute of the restart.
-YISHEN_STUCK_AFTER_SECONDS = 30
+YISHEN_STUCK_AFTER_SECONDS = 20
 YISHEN_RECOVERY_SWEEPS = ("retry-stuck-images", "retry-stuck-notifications")
 CELERY_BEAT_SCHEDULE = {
     "close-upload-windows": {
         "task": "review.close_upload_windows",
-        "schedule": float(YISHEN_SWEEP_SECONDS),
-        "options": {"expires": YISHEN_SWEEP_SECONDS},
+        "schedule": 60.0,
+        "options": {"expires": 60},
     },
     "remind-reply-deadlines": {
         "task": "review.remind_reply_deadlines",
