@@ -1,4 +1,4 @@
-"""Thin Celery wrappers around notifications.services."""
+"""Thin Celery wrappers around notifications.sending (services.py dispatches these)."""
 
 import logging
 
@@ -6,13 +6,13 @@ from celery import shared_task
 from django.conf import settings
 
 from .models import Notification
-from .services import notification_deliver, notifications_recover_stuck
+from .sending import notification_deliver, notifications_recover_stuck
 
 logger = logging.getLogger(__name__)
 
 
 # A provider call answers in seconds; the hard limit bounds how long a row can be SENDING
-# while its send is alive (services.SENDING_STALE_AFTER is twice this).
+# while its send is alive (sending.SENDING_STALE_AFTER is twice this).
 @shared_task(name="notifications.send", soft_time_limit=20, time_limit=30, ignore_result=True)
 def notification_send(*, notification_id: int) -> None:
     notification = Notification.objects.filter(pk=notification_id).first()
@@ -33,7 +33,16 @@ def notification_send(*, notification_id: int) -> None:
 
 @shared_task(name="notifications.retry_stuck", ignore_result=True)
 def notification_retry_stuck() -> dict[str, int]:
-    result = notifications_recover_stuck()
+    """The periodic sweep: overdue messages are queued again (the claim makes a duplicate
+    harmless), interrupted sends are settled; see sending.notifications_recover_stuck."""
+    recovery = notifications_recover_stuck()
+    for notification_id in recovery.lost:
+        notification_send.delay(notification_id=notification_id)
+    result = {
+        "requeued": len(recovery.lost),
+        "dropped_codes": recovery.dropped_codes,
+        "interrupted": recovery.interrupted,
+    }
     if any(result.values()):
         logger.info("notifications.retry_stuck: %s", result)
     return result

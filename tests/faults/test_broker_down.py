@@ -14,7 +14,7 @@ from materials.enums import ImageStatus, ProcessingState
 from materials.models import MaterialImage
 from notifications.enums import NotificationStatus
 from notifications.models import Notification
-from notifications.services import notifications_recover_stuck
+from notifications.tasks import notification_retry_stuck
 from tests import photos
 from tests.factories.review import candidate_with_photos, claim
 from tests.materials.conftest import login_candidate
@@ -50,7 +50,10 @@ def test_broker_down_message_sent_by_the_sweep_when_it_is_back(broker_down, sms_
     message = notification_create(recipient="13900000001", text="审核通过", purpose="result")
     assert Notification.objects.get(pk=message.pk).status == NotificationStatus.READY
     broker_down.back()
-    notifications_recover_stuck(now=timezone.now() + timedelta(minutes=1))
+    Notification.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert notification_retry_stuck.apply().get()["requeued"] == 1
     assert Notification.objects.get(pk=message.pk).status == NotificationStatus.SENT
     assert len(sms_outbox) == 1
 

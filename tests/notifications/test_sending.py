@@ -6,18 +6,24 @@ from django.utils import timezone
 from notifications.backends import PermanentSmsError, TransientSmsError, locmem
 from notifications.enums import NotificationPurpose, NotificationStatus
 from notifications.models import Notification
-from notifications.services import (
-    MAX_ATTEMPTS,
-    notification_create,
-    notification_requeue,
-    notifications_recover_stuck,
-    render_sms,
-)
+from notifications.sending import MAX_ATTEMPTS, notifications_recover_stuck
+from notifications.services import notification_create, notification_requeue, render_sms
 from notifications.tasks import notification_retry_stuck, notification_send
 from tests.factories.accounts import CandidateFactory
 from tests.factories.notifications import NotificationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _overdue(notification, **delta):
+    """As if the message had been due that long ago (its task lost meanwhile)."""
+    Notification.objects.filter(pk=notification.pk).update(
+        next_attempt_at=timezone.now() - timedelta(**delta)
+    )
+
+
+def _sweep() -> dict:
+    return notification_retry_stuck.apply().get()
 
 
 def test_notification_create_sends_once_committed(sms_outbox, django_capture_on_commit_callbacks):
@@ -111,11 +117,10 @@ def test_notification_send_transient_errors_fail_after_max_attempts(
     # hold a message, so the row waits in the database for the sweep.
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == (NotificationStatus.READY, 3)
-    later = notification.next_attempt_at
     for _ in range(MAX_ATTEMPTS):
-        later += timedelta(hours=1)
+        _overdue(notification, hours=1)
         with django_capture_on_commit_callbacks(execute=True):
-            notifications_recover_stuck(now=later)
+            _sweep()
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.FAILED
     assert notification.attempts == MAX_ATTEMPTS
@@ -129,12 +134,13 @@ def test_notification_retry_waits_until_due(sms_outbox, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         notification_send.apply(kwargs={"notification_id": notification.pk})
     notification.refresh_from_db()
-    due = notification.next_attempt_at
+    assert notification.next_attempt_at > timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        result = notifications_recover_stuck(now=due)
+        result = _sweep()
     assert result["requeued"] == 0
+    _overdue(notification, minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
-        result = notifications_recover_stuck(now=due + timedelta(minutes=1))
+        result = _sweep()
     notification.refresh_from_db()
     assert result["requeued"] == 1
     assert notification.status == NotificationStatus.SENT
@@ -175,7 +181,7 @@ def _stale(notification, **delta):
 def test_notification_retry_stuck_interrupted_send_is_unknown_never_resent(sms_outbox):
     notification = NotificationFactory(status=NotificationStatus.SENDING, attempts=1)
     _stale(notification, minutes=2)
-    result = notifications_recover_stuck()
+    result = _sweep()
     notification.refresh_from_db()
     assert result["interrupted"] == 1
     assert notification.status == NotificationStatus.UNKNOWN
@@ -209,9 +215,10 @@ def test_notification_retry_stuck_interrupted_send_retried_when_provider_dedupli
     )
     _stale(notification, minutes=2)
     with django_capture_on_commit_callbacks(execute=True):
-        notifications_recover_stuck()
+        _sweep()
+    _overdue(notification, minutes=1)
     with django_capture_on_commit_callbacks(execute=True):
-        notifications_recover_stuck(now=timezone.now() + timedelta(minutes=1))
+        _sweep()
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENT
     assert notification.provider_id == sms_outbox[0].provider_id
@@ -229,7 +236,7 @@ def test_notification_retry_stuck_requeues_a_lost_row_once_per_sweep(
     with django_capture_on_commit_callbacks(execute=False):
         first = notifications_recover_stuck()
         second = notifications_recover_stuck()
-    assert (first["requeued"], second["requeued"]) == (1, 0)
+    assert (len(first.lost), len(second.lost)) == (1, 0)
 
 
 def test_notification_retry_stuck_drops_old_codes(sms_outbox):
