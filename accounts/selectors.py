@@ -24,20 +24,14 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def staff_profile_of(user) -> StaffProfile | None:
-    """The user's staff profile with its site and province (one query, then cached on the
-    user object, i.e. once per request: the same cache as `user.staff_profile`)."""
+    """The user's staff profile with its site and province (read with the user by
+    accounts.backends, else once, and then kept on the user object for the request)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    related = StaffProfile.user.field.remote_field  # the reverse one-to-one, user.staff_profile
-    if related.is_cached(user):
-        return related.get_cached_value(user)
-    profile = (
-        StaffProfile.objects.select_related("site", "province").filter(user_id=user.pk).first()
-    )
-    related.set_cached_value(user, profile)
-    if profile is not None:
-        StaffProfile.user.field.set_cached_value(profile, user)
-    return profile
+    try:
+        return user.staff_profile
+    except StaffProfile.DoesNotExist:
+        return None
 
 
 # The scope rule, once: which candidates a staff member may see, as the one candidate field
