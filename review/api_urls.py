@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import api, exports
+from .api import views as api
+from .exports import views as exports
 
 app_name = "api"
 

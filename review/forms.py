@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import CandidateStatus, StaffRole
-from accounts.models import ExamCategory, TestSite
+from accounts.models import ExamCategory, ExamYear, TestSite
 from accounts.selectors import staff_profile_of
 
 from .models import ReturnReason
@@ -50,6 +50,7 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("报名号或姓名"), required=False, max_length=64)
 
     def __init__(self, *args, profile, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("all", _("全部"))] + list(CandidateStatus.choices)
         if profile.role == StaffRole.SITE_REVIEWER:
@@ -104,3 +105,33 @@ class DecisionForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("内部备注"), max_length=2000, widget=forms.Textarea)
+
+
+class ExportForm(forms.Form):
+    """The filters of the export, named as the export URLs read them."""
+
+    site = forms.ModelChoiceField(
+        label=_("考点"),
+        queryset=TestSite.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("全部"),
+    )
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    year = forms.TypedChoiceField(label=_("考试年度"), coerce=int, required=False)
+
+    def __init__(self, *args, profile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部"))] + list(CandidateStatus.choices)
+        years = list(ExamYear.objects.order_by("-year").values_list("year", "is_current"))
+        self.fields["year"].choices = [(y, str(y)) for y, _current in years]
+        current = next((y for y, is_current in years if is_current), None)
+        if current is not None:
+            self.fields["year"].initial = current
+        if profile.role == StaffRole.SITE_REVIEWER:
+            del self.fields["site"]
+        else:
+            sites = TestSite.objects.order_by("code")
+            if profile.role != StaffRole.NATIONAL:
+                sites = sites.filter(province_id=profile.province_id)
+            self.fields["site"].queryset = sites

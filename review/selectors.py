@@ -10,9 +10,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.enums import CandidateStatus, StaffRole
-from accounts.models import Candidate, ExamCategory, StaffProfile, TestSite
+from accounts.models import Candidate, StaffProfile
 from accounts.selectors import staff_scope_q, submitted_message  # noqa: F401  (re-exported)
-from config.cached import cached
+from materials.models import MaterialImage
+from materials.selectors import categories_for_candidate
+from notifications.models import Notification
 
 from .enums import EventAction
 from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote, SiteStatusCount
@@ -161,30 +163,6 @@ def status_counts(profile: StaffProfile) -> dict[str, int]:
     return SiteStatusCount.objects.per_status(staff_scope_q(profile))
 
 
-# The sites and exam categories offered by the queue's filter change a few times a year (in
-# the admin); reading and rendering them on every queue page cost more than the page's query.
-FILTER_OPTIONS_CACHE_SECONDS = 300
-
-
-def queue_filter_options(profile: StaffProfile) -> dict[str, list[tuple[int, str]]]:
-    """(value, label) of the queue filter's site and exam-category options, as the form's
-    model choices label them, cached for a few minutes per scope. A site reviewer gets no
-    site options (the filter has no site field for them)."""
-
-    def compute():
-        sites: list[tuple[int, str]] = []
-        if profile.role != StaffRole.SITE_REVIEWER:
-            qs = TestSite.objects.order_by("code")
-            if profile.role != StaffRole.NATIONAL:
-                qs = qs.filter(province_id=profile.province_id)
-            sites = [(s.pk, str(s)) for s in qs]
-        categories = [(c.pk, str(c)) for c in ExamCategory.objects.all()]
-        return {"sites": sites, "categories": categories}
-
-    key = f"review:filter-options:{profile.role}:{profile.province_id}"
-    return cached(key, FILTER_OPTIONS_CACHE_SECONDS, compute)
-
-
 @dataclass
 class CategoryBlock:
     category: object
@@ -196,10 +174,7 @@ def candidate_material_blocks(candidate: Candidate) -> list[CategoryBlock]:
     """Every applicable category with its current photos; each photo carries the versions it
     replaced (newest first) as `.replaced_versions`; removed photos that nothing replaced
     follow in their category as `.removed_versions`. Photos in categories that no longer
-    apply come last. Two queries."""
-    from materials.models import MaterialImage
-    from materials.selectors import categories_for_candidate
-
+    apply come last. Three queries."""
     categories = categories_for_candidate(candidate)
     images = list(
         MaterialImage.objects.filter(candidate=candidate)
@@ -263,8 +238,6 @@ def candidate_notes(candidate: Candidate):
 
 
 def candidate_messages(candidate: Candidate):
-    from notifications.models import Notification
-
     return list(Notification.objects.filter(candidate=candidate).order_by("-created_at", "-id"))
 
 

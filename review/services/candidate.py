@@ -18,7 +18,7 @@ from .transition import Refused, candidate_transition
 
 def candidate_submit(*, candidate: Candidate, ip: str | None = None) -> Candidate:
     """提交审核 (explicit-submit provinces): DRAFT → SUBMITTED, everything locks."""
-    return candidate_transition(candidate=candidate, verb="submit", ip=ip)
+    return candidate_transition(candidate=candidate, verb="submit", ip=ip).candidate
 
 
 def candidate_autosubmit(*, candidate: Candidate) -> bool:
@@ -40,7 +40,7 @@ def candidate_resubmit(*, candidate: Candidate, ip: str | None = None) -> Candid
     SITE_PASSED for the province), or SUBMITTED when the province has switched
     `resubmit_to_returning_level` off. Approved photos stay approved and are not reviewed
     again."""
-    return candidate_transition(candidate=candidate, verb="resubmit", ip=ip)
+    return candidate_transition(candidate=candidate, verb="resubmit", ip=ip).candidate
 
 
 def candidate_deadline_submit(*, candidate: Candidate, now: dt.datetime | None = None) -> bool:

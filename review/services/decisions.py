@@ -27,7 +27,7 @@ def candidate_site_pass(
         message=message,
         ip=ip,
         expected_status=expected_status,
-    )
+    ).candidate
 
 
 def candidate_return(
@@ -49,7 +49,7 @@ def candidate_return(
         category_items=category_items,
         ip=ip,
         expected_status=expected_status,
-    )
+    ).candidate
 
 
 def candidate_return_to_site(
@@ -69,7 +69,7 @@ def candidate_return_to_site(
         message=message,
         ip=ip,
         expected_status=expected_status,
-    )
+    ).candidate
 
 
 def candidate_approve(
@@ -88,7 +88,7 @@ def candidate_approve(
         message=message,
         ip=ip,
         expected_status=expected_status,
-    )
+    ).candidate
 
 
 def candidate_reject(
@@ -108,7 +108,7 @@ def candidate_reject(
         message=reason,
         ip=ip,
         expected_status=expected_status,
-    )
+    ).candidate
 
 
 __all__ = [

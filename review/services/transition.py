@@ -58,6 +58,16 @@ class Refused(ValidationError):
     now» and say nothing."""
 
 
+@dataclass(frozen=True)
+class Transitioned:
+    """What a transition did: the candidate (as stored), the row of the table it took, and
+    whether an SMS to the candidate was queued (none without a phone number)."""
+
+    candidate: Candidate
+    transition: Transition
+    sms_queued: bool
+
+
 @dataclass
 class Change:
     """What a transition's checks decided to write besides the status."""
@@ -78,14 +88,14 @@ def candidate_transition(
     message: str = "",
     category_items: Sequence[CategoryItem] = (),
     now: dt.datetime | None = None,
-) -> Candidate:
+) -> Transitioned:
     """Takes the transition `verb` ("submit", "site_pass", "return", "reject", ... : see
     review.transitions.TABLE) from the candidate's current state. `by` is the staff user
     for the staff transitions; `expected_status` the state the reviewer saw (a decision on a
     candidate that moved on meanwhile is refused); `message` the reviewer's explanation (the
     reason of a rejection). Refusals are ValidationErrors with a message for the user and
-    change nothing; a candidate outside the staff member's scope is NotInScope. Returns the
-    candidate, its fields updated to what was stored."""
+    change nothing; a candidate outside the staff member's scope is NotInScope. The
+    caller's candidate is updated to what was stored."""
     if verb not in transitions.VERBS:
         raise ValueError(f"unknown transition {verb!r}")
     now = now or timezone.now()
@@ -127,17 +137,16 @@ def candidate_transition(
             ip=ip,
         )
         _write_feedback(locked, row=row, actor=actor, by=by, message=message, data=change.data)
-        if row.sms:
-            sms_create(
-                candidate=locked,
-                template=getattr(locked.province, row.sms),
-                purpose=row.sms_purpose,
-                event_key=f"review:{event.pk}",
-                **change.sms_context,
-            )
+        sms_queued = bool(row.sms) and sms_create(
+            candidate=locked,
+            template=getattr(locked.province, row.sms),
+            purpose=row.sms_purpose,
+            event_key=f"review:{event.pk}",
+            **change.sms_context,
+        )
     for name in (*written, "reg_no", "name"):
         setattr(candidate, name, getattr(locked, name))
-    return candidate
+    return Transitioned(candidate=candidate, transition=row, sms_queued=sms_queued)
 
 
 def _precheck(verb: str, message: str) -> None:
