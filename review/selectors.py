@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -246,9 +246,12 @@ def dashboard(profile: StaffProfile, *, now: dt.datetime | None = None, days: in
     `days` days, the oldest waiting at each level."""
     now = now or timezone.now()
     scope = Candidate.objects.filter(staff_scope_q(profile))
+    # From the counts kept per site and status (SiteStatusCount), not by counting the
+    # province's candidates.
     per_site_rows = (
-        scope.values("site_id", "site__code", "site__name", "status")
-        .annotate(n=Count("id"))
+        SiteStatusCount.objects.filter(staff_scope_q(profile), count__gt=0)
+        .values("site_id", "site__code", "site__name", "status")
+        .annotate(n=Sum("count"))
         .order_by("site__code")
     )
     sites: dict[int, dict] = {}
