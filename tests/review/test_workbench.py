@@ -677,3 +677,23 @@ def test_queue_filters_carried_and_cleaned_on_post(client, org, case):
         reverse("review:candidate", kwargs={"pk": candidate.pk})
         + "?status=submitted&q=%E5%BC%A0#notes"
     )
+
+
+@pytest.mark.parametrize(("phone", "told"), [("13912345678", True), ("", False)])
+def test_decision_message_mentions_the_sms_only_when_one_was_queued(client, org, phone, told):
+    from materials.enums import ImageStatus
+    from notifications.models import Notification
+
+    candidate, _cats, _imgs = candidate_with_photos(
+        status=S.SUBMITTED, site=org.site, image_status=ImageStatus.RETURNED, phone=phone
+    )
+    _login(client, org.staff["site"])
+    response = client.post(
+        reverse("review:decide", kwargs={"pk": candidate.pk}),
+        {"action": "return", "expected_status": S.SUBMITTED},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "已退回考生" in body
+    assert ("并已发送短信通知" in body) is told
+    assert Notification.objects.filter(candidate=candidate).exists() is told
