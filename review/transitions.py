@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
+from notifications.sms import SmsKind
 
 from .enums import ActorKind, EventAction
 
@@ -35,8 +36,7 @@ class Transition:
     action: str  # EventAction of its audit row
     actor: str  # ActorKind that takes it
     level: str | None = None  # ReviewLevel (or RETURNING_LEVEL) of a staff transition
-    sms: str = ""  # the Province field holding the SMS text sent to the candidate; "" none
-    sms_purpose: str = ""  # NotificationPurpose of that SMS
+    sms: str = ""  # the SmsKind (notifications.sms) sent to the candidate; "" none
 
 
 TABLE: tuple[Transition, ...] = (
@@ -65,8 +65,7 @@ TABLE: tuple[Transition, ...] = (
         EventAction.SITE_RETURN,
         ActorKind.STAFF,
         ReviewLevel.SITE,
-        sms="sms_return_text",
-        sms_purpose="return",
+        sms=SmsKind.RETURN,
     ),
     Transition(
         "reject",
@@ -75,8 +74,7 @@ TABLE: tuple[Transition, ...] = (
         EventAction.REJECT,
         ActorKind.STAFF,
         ReviewLevel.SITE,
-        sms="sms_rejected_text",
-        sms_purpose="result",
+        sms=SmsKind.REJECTED,
     ),
     # The province's decisions.
     Transition(
@@ -86,8 +84,7 @@ TABLE: tuple[Transition, ...] = (
         EventAction.PROVINCE_APPROVE,
         ActorKind.STAFF,
         ReviewLevel.PROVINCE,
-        sms="sms_approved_text",
-        sms_purpose="result",
+        sms=SmsKind.APPROVED,
     ),
     Transition(
         "return",
@@ -96,8 +93,7 @@ TABLE: tuple[Transition, ...] = (
         EventAction.PROVINCE_RETURN,
         ActorKind.STAFF,
         ReviewLevel.PROVINCE,
-        sms="sms_return_text",
-        sms_purpose="return",
+        sms=SmsKind.RETURN,
     ),
     Transition(
         "return_to_site",
@@ -114,8 +110,7 @@ TABLE: tuple[Transition, ...] = (
         EventAction.REJECT,
         ActorKind.STAFF,
         ReviewLevel.PROVINCE,
-        sms="sms_rejected_text",
-        sms_purpose="result",
+        sms=SmsKind.REJECTED,
     ),
     # A returned candidate may still be rejected, by the level that returned it.
     Transition(
@@ -125,8 +120,7 @@ TABLE: tuple[Transition, ...] = (
         EventAction.REJECT,
         ActorKind.STAFF,
         RETURNING_LEVEL,
-        sms="sms_rejected_text",
-        sms_purpose="result",
+        sms=SmsKind.REJECTED,
     ),
 )
 

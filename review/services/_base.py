@@ -15,7 +15,6 @@ from accounts.models import Candidate, StaffProfile
 from accounts.selectors import staff_can_see_candidate, staff_profile_of
 from materials.models import MaterialCategory, MaterialImage
 from materials.selectors import categories_for_candidate
-from notifications.services import notification_create, render_sms
 
 from .. import transitions
 from ..enums import ActorKind
@@ -88,30 +87,6 @@ def event_create(
         data=data or {},
         ip_address=ip or None,
     )
-
-
-def sms_create(
-    *, candidate: Candidate, template: str, purpose: str, event_key: str, **context
-) -> bool:
-    """The message row is created in the caller's transaction and sent after commit. False
-    when the candidate has no phone (nothing was queued)."""
-    if not candidate.phone:
-        return False
-    text = render_sms(
-        template,
-        name=candidate.name,
-        reg_no=candidate.reg_no,
-        year=getattr(candidate.exam_year, "year", None),
-        **context,
-    )
-    notification_create(
-        recipient=candidate.phone,
-        text=text,
-        purpose=purpose,
-        candidate=candidate,
-        event_key=event_key,
-    )
-    return True
 
 
 def format_time(value: dt.datetime) -> str:

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from accounts.enums import CandidateStatus
 from accounts.models import Candidate
-from notifications.enums import NotificationPurpose
+from notifications.sms import SmsKind, sms_send
 
 from .. import transitions
 from ..enums import EventAction
 from ..models import ReviewClaim, ReviewNote
-from ._base import REMINDER_HOURS, event_create, profile_in_scope, sms_create
+from ._base import REMINDER_HOURS, event_create, profile_in_scope
 
 
 def note_create(*, candidate: Candidate, by, text: str, ip: str | None = None) -> ReviewNote:
@@ -93,10 +93,9 @@ def reply_deadline_reminders_send(
         near = dt.timedelta(hours=min(within_hours, candidate.province.reply_hours / 4))
         if candidate.reply_deadline - now > near:
             continue
-        sms_create(
+        sms_send(
+            kind=SmsKind.REMINDER,
             candidate=candidate,
-            template=candidate.province.sms_reminder_text,
-            purpose=NotificationPurpose.REMINDER,
             event_key=f"reminder:{candidate.pk}:{int(candidate.reply_deadline.timestamp())}",
             deadline=candidate.reply_deadline,
             hours=candidate.province.reply_hours,

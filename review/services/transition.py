@@ -26,6 +26,7 @@ from materials.enums import ImageStatus
 from materials.models import MaterialCategory
 from materials.rules import upload_window_state
 from materials.selectors import current_images, missing_required_categories
+from notifications.sms import sms_send
 
 from .. import transitions
 from ..models import Feedback, ReviewNote, SiteStatusCount
@@ -37,7 +38,6 @@ from ._base import (
     format_time,
     lock_candidate,
     names,
-    sms_create,
     staff_check,
     status_label,
     taken_message,
@@ -137,12 +137,14 @@ def candidate_transition(
             ip=ip,
         )
         _write_feedback(locked, row=row, actor=actor, by=by, message=message, data=change.data)
-        sms_queued = bool(row.sms) and sms_create(
-            candidate=locked,
-            template=getattr(locked.province, row.sms),
-            purpose=row.sms_purpose,
-            event_key=f"review:{event.pk}",
-            **change.sms_context,
+        sms_queued = bool(row.sms) and (
+            sms_send(
+                kind=row.sms,
+                candidate=locked,
+                event_key=f"review:{event.pk}",
+                **change.sms_context,
+            )
+            is not None
         )
     for name in (*written, "reg_no", "name"):
         setattr(candidate, name, getattr(locked, name))
