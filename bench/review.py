@@ -1,12 +1,15 @@
 #!/usr/bin/env python
-"""Benchmark of the reviewer workbench and the results API on a large province.
+"""Benchmark of the reviewer workbench and the results API: how each page grows with the
+province.
 
-Seeds (once) a PostgreSQL database of its own on 127.0.0.1 with one province of 200,000
-candidates and 1.5 million photos, then prints the median and p95 time of the pages a
-reviewer uses and of a decision, beside the bare indexed query each needs, in the same run.
+Seeds (once each) two PostgreSQL databases on 127.0.0.1, a province of 10,000 candidates
+(yishen_bench_10k) and one of 1,000,000 candidates and 7.5 million photos (yishen_bench_1m),
+then prints the median and p95 of the pages a reviewer uses, of each decision and of the
+results API at both sizes, and the ratio of the p95s.
+Goal: p95 ≤ 50 ms at 1 M and ≤ 1.5× its p95 at 10 k.
 
-    .venv/bin/python bench/review.py              # seeds if needed, then measures
-    .venv/bin/python bench/review.py --reseed     # drops and seeds the bench database again
+    .venv/bin/python bench/review.py              # seeds what is missing, then measures
+    .venv/bin/python bench/review.py --reseed     # drops and seeds both databases again
 
 See bench/README.md. Only 127.0.0.1 is ever touched.
 """
@@ -16,9 +19,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import json
 import logging
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,14 +33,14 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yishen_bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yishen_bench_{size}"
 PROVINCE_CODE = "37"
 PROVINCE_NAME = "山东"
 SITE_COUNT = 16
 YEAR = 2026
 PAGE_SIZE = 50
 TARGET_MS = 50.0
-TARGET_RATIO = 3.0
+TARGET_RATIO = 1.5
 SITE_USER = "bench_site"
 PROVINCE_USER = "bench_province"
 # Status of the candidate with sequence number g, by g % 20 (40 % waiting at the site).
@@ -431,6 +436,9 @@ def seed(*, candidates: int) -> None:
             cursor.execute("DELETE FROM bench_seed")
             cursor.execute("INSERT INTO bench_seed VALUES (%s, now())", [candidates])
     print(f"  {total:,} review events ({time.perf_counter() - started:.0f} s)", flush=True)
+    from review.models import SiteStatusCount
+
+    SiteStatusCount.objects.recount()  # the candidates came in by SQL, past the counts
     with connection.cursor() as cursor:
         for model in (Candidate, MaterialImage, ReviewEvent, Feedback):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
@@ -440,126 +448,40 @@ def seed(*, candidates: int) -> None:
 # --- Measuring ------------------------------------------------------------------------------
 
 
-class Timing:
-    def __init__(self, name: str, samples: list[float]):
-        self.name = name
-        self.samples = samples
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
 
-def measure(name: str, fn: Callable[[int], object], *, runs: int, warmup: int = 3) -> Timing:
+def measure(fn: Callable[[int], object], *, runs: int, warmup: int = 3) -> dict:
+    """Median and p95 (ms) of `runs` calls of fn(i) after `warmup` calls; each call gets
+    its own i, so that a decision works on rows of its own every time. Also the CPU time
+    of this process per call (the Django side alone, without the database server's), which
+    a busy machine inflates less than the wall time."""
     for i in range(warmup):
         fn(i)
-    samples = []
-    for i in range(runs):
-        started = time.perf_counter()
-        fn(warmup + i)
-        samples.append((time.perf_counter() - started) * 1000)
-    return Timing(name, samples)
-
-
-def measure_pair(
-    name: str,
-    page_fn: Callable[[int], object],
-    bare_fn: Callable[[int], object],
-    *,
-    runs: int,
-    warmup: int = 3,
-) -> tuple[Timing, Timing]:
-    """The page and its bare query, alternately, so that whatever else the machine is doing
-    weighs on both alike."""
-    for i in range(warmup):
-        bare_fn(i)
-        page_fn(i)
-    page, bare = [], []
+    samples, cpu = [], []
     for i in range(warmup, warmup + runs):
-        for fn, samples in ((bare_fn, bare), (page_fn, page)):
-            started = time.perf_counter()
-            fn(i)
-            samples.append((time.perf_counter() - started) * 1000)
-    return Timing(name, page), Timing("bare", bare)
+        started, started_cpu = time.perf_counter(), time.process_time()
+        fn(i)
+        samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return summary(samples, cpu)
 
 
-def report(rows: list[tuple[Timing, Timing | None]]) -> bool:
-    """The table. `ratio` is page p95 ÷ bare p95 (the target). For what goes through the
-    HTTP stack, `÷(bare+floor)` also counts the request floor in the bare side: what is left
-    is what the page itself adds (template, checks) beyond its query."""
-    floor = next((t.p95 for t, bare in rows if bare is None and "floor" in t.name), None)
-    print()
-    print(
-        f"{'':38} {'median':>8} {'p95':>8}   {'bare med':>8} {'bare p95':>8}   {'ratio':>6}"
-        f"  {'÷(bare+floor)':>13}  verdict"
-    )
-    ok_all = True
-    for page, bare in rows:
-        line = f"{page.name:38} {page.median:8.2f} {page.p95:8.2f}"
-        if bare is None:
-            print(line)
-            continue
-        ratio = page.p95 / bare.p95 if bare.p95 else float("inf")
-        through_http = "(service)" not in page.name
-        with_floor = (
-            f"{page.p95 / (bare.p95 + floor):12.1f}×" if floor and through_http else f"{'':13}"
-        )
-        ok = page.p95 <= TARGET_MS and ratio <= TARGET_RATIO
-        ok_all &= ok
-        print(
-            f"{line}   {bare.median:8.2f} {bare.p95:8.2f}   {ratio:5.1f}×  {with_floor}  "
-            f"{'ok' if ok else 'MISSED'}"
-        )
-    print(
-        f"\n(ms; target: p95 ≤ {TARGET_MS:.0f} ms and ≤ {TARGET_RATIO:.0f}× the bare query's p95;"
-        f" page and bare query timed alternately; load average at the end: "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})"
-    )
-    return ok_all
-
-
-def restore(touched: dict) -> None:
-    """Puts back what the decisions changed (photos pending, candidates submitted, their
-    events, claims and messages gone), so the next run measures the same work."""
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE materials_materialimage SET status = 'pending', decided_by_id = NULL, "
-            "decided_at = NULL WHERE id = ANY(%s)",
-            [touched["images"]],
-        )
-        cursor.execute(
-            "UPDATE accounts_candidate SET status = 'submitted', status_changed_at = submitted_at "
-            "WHERE id = ANY(%s)",
-            [touched["candidates"]],
-        )
-        cursor.execute("DELETE FROM review_reviewevent WHERE id > %s", [touched["event_id"]])
-        cursor.execute("DELETE FROM review_reviewclaim")
-
-
-def site_clientless_get(client, url):
-    response = client.get(url)
-    if response.status_code != 404:
-        raise RuntimeError(f"{url} → {response.status_code}, expected 404")
-    return response
-
-
-def explain(sql: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%"))
-        return "\n".join(f"    {row[0]}" for row in cursor.fetchall())
+def summary(samples: list[float], cpu: list[float]) -> dict:
+    return {
+        "median": statistics.median(samples),
+        "p95": p95(samples),
+        "cpu_median": statistics.median(cpu),
+        "runs": len(samples),
+        "samples": samples,
+        "cpu": cpu,
+    }
 
 
 def captured(fn: Callable[[], object]) -> list[dict]:
-    """The SQL `fn` sends (as sent, parameters in place)."""
+    """The SQL `fn` sends."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -568,120 +490,114 @@ def captured(fn: Callable[[], object]) -> list[dict]:
     return context.captured_queries
 
 
-def run(*, runs: int, exports: bool = True) -> bool:
+class Snapshot:
+    """What the decisions of a run change, kept before and put back after it, so that every
+    run measures the same work on the same data."""
+
+    CANDIDATE_FIELDS = (
+        "status",
+        "status_changed_at",
+        "submitted_at",
+        "returned_by",
+        "returned_categories",
+        "reply_deadline",
+        "updated_at",
+    )
+    IMAGE_FIELDS = ("status", "return_reason", "decided_by", "decided_at")
+
+    def __init__(self, candidate_ids: list[int]):
+        from accounts.models import Candidate
+        from materials.models import MaterialImage
+        from notifications.models import Notification
+        from review.models import Feedback, ReviewEvent, ReviewNote
+
+        self.candidates = list(
+            Candidate.objects.filter(pk__in=candidate_ids).only(*self.CANDIDATE_FIELDS)
+        )
+        self.images = list(
+            MaterialImage.objects.filter(candidate_id__in=candidate_ids).only(*self.IMAGE_FIELDS)
+        )
+        self.after = {
+            model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            for model in (ReviewEvent, Feedback, ReviewNote, Notification)
+        }
+
+    def restore(self) -> None:
+        from django.db import connection, transaction
+
+        from accounts.models import Candidate
+        from materials.models import MaterialImage
+        from review.models import ReviewClaim, SiteStatusCount
+
+        with transaction.atomic():
+            Candidate.objects.bulk_update(self.candidates, self.CANDIDATE_FIELDS, batch_size=500)
+            MaterialImage.objects.bulk_update(self.images, self.IMAGE_FIELDS, batch_size=500)
+            with connection.cursor() as cursor:
+                for model, last in self.after.items():
+                    table = connection.ops.quote_name(model._meta.db_table)
+                    cursor.execute(f"DELETE FROM {table} WHERE id > %s", [last])
+            ReviewClaim.objects.all().delete()
+            # The statuses were put back with bulk_update (no signal): count again.
+            SiteStatusCount.objects.recount()
+
+
+def run(*, runs: int, exports: bool) -> dict:
+    """Every figure of one database, as a dict (printed as JSON by --json)."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.db import connection
+    from django.db.models import Exists, OuterRef
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
-    from accounts.enums import CandidateStatus
-    from accounts.models import Candidate, Province
+    from accounts.enums import CandidateStatus, StaffRole
+    from accounts.models import Candidate, Province, StaffProfile, TestSite
     from materials.enums import ImageStatus
-    from materials.models import MaterialImage
-    from review import selectors, services
+    from materials.models import MaterialCategory, MaterialImage
+    from review import selectors
     from review.api import encode_cursor, sign_request, status_change_q
-    from review.models import ReviewEvent
+    from review.models import ReturnReason, ReviewEvent, SiteStatusCount
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 404s of the floor
-    start_event_id = ReviewEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     User = get_user_model()
-    site_user = User.objects.get(username=SITE_USER)
-    province_user = User.objects.get(username=PROVINCE_USER)
     province = Province.objects.get(code=PROVINCE_CODE)
-    site_profile = site_user.staff_profile
-    province_profile = province_user.staff_profile
-    site = site_profile.site
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM accounts_candidate WHERE province_id = %s", [province.pk]
+    sites = list(TestSite.objects.filter(province=province).order_by("code"))
+    # A reviewer for every site (the decisions spread over the sites, as reviewers do),
+    # and one for the province.
+    site_users = {}
+    for site in sites:
+        user, _ = User.objects.get_or_create(username=f"bench_site_{site.code}")
+        StaffProfile.objects.update_or_create(
+            user=user,
+            defaults={"role": StaffRole.SITE_REVIEWER, "province": province, "site": site},
         )
-        n_candidates = cursor.fetchone()[0]
+        site_users[site.pk] = user
+    province_user = User.objects.get(username=PROVINCE_USER)
+    if not SiteStatusCount.objects.filter(province=province).exists():
+        SiteStatusCount.objects.recount()
+    clients = {}
+
+    def client_for(user) -> Client:
+        if user.pk not in clients:
+            clients[user.pk] = Client()
+            clients[user.pk].force_login(user)
+        return clients[user.pk]
+
+    n_candidates = Candidate.objects.filter(province=province).count()
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT reltuples::bigint FROM pg_class WHERE relname = 'materials_materialimage'"
         )
         n_images = cursor.fetchone()[0]
-    print(
-        f"\nload average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
-    )
-    print(f"\nprovince {province}: {n_candidates:,} candidates, ~{n_images:,} photos")
-
-    # --- the bare queries: the selector each page calls, without the page around it ---
-    def deep_cursor(profile, status, depth):
-        rows, cursor = selectors.queue_page(profile, selectors.QueueFilter(status=status))
-        qs = Candidate.objects.filter(status=status)
-        if profile.site_id:
-            qs = qs.filter(site_id=profile.site_id)
-        else:
-            qs = qs.filter(province_id=profile.province_id)
-        at, pk = qs.order_by("submitted_at", "pk").values_list("submitted_at", "pk")[depth]
-        return selectors.Cursor(submitted_at=at, pk=pk)
-
-    queues = [
-        # key, label, client user, profile, status, cursor
-        ("site_first", "queue page, site, first page", site_user, site_profile, "submitted", None),
-        (
-            "site_deep",
-            "queue page, site, after 4,000 rows",
-            site_user,
-            site_profile,
-            "submitted",
-            deep_cursor(site_profile, "submitted", 4000),
-        ),
-        (
-            "prov_first",
-            "queue page, province, first page",
-            province_user,
-            province_profile,
-            "site_passed",
-            None,
-        ),
-        (
-            "prov_deep",
-            "queue page, province, after 30,000",
-            province_user,
-            province_profile,
-            "site_passed",
-            deep_cursor(province_profile, "site_passed", 30000),
-        ),
-    ]
-
-    def bare_queue(profile, status, cursor):
-        return selectors.queue_page(profile, selectors.QueueFilter(status=status), cursor=cursor)
-
-    for key, _label, _user, profile, status, cursor in queues:
-        if key in ("site_deep", "prov_first"):
-            [query] = [
-                q
-                for q in captured(lambda p=profile, s=status, c=cursor: bare_queue(p, s, c))
-                if "ORDER BY" in q["sql"]
-            ]
-            print(f"\nEXPLAIN ANALYZE of the bare queue query ({key}):")
-            print(explain(query["sql"]))
-
-    sample_ids = list(
-        Candidate.objects.filter(site=site, status=CandidateStatus.SUBMITTED)
-        .order_by("-submitted_at", "pk")
-        .values_list("pk", flat=True)[: runs + 10]
-    )
-
-    def candidate_bare(i):
-        """What the candidate page reads: the candidate, its photos by category, its history
-        and messages (the selectors the view calls)."""
-        candidate = (
-            Candidate.objects.select_related("exam_year", "province", "site", "category")
-            .filter(site=site)
-            .get(pk=sample_ids[i % len(sample_ids)])
-        )
-        selectors.candidate_material_blocks(candidate)
-        selectors.candidate_history(candidate)
-        list(selectors.feedback_for_candidate(candidate))
-
-    timings: list[tuple[Timing, Timing | None]] = []
-    clients = {}
-    for user in (site_user, province_user):
-        clients[user.pk] = Client()
-        clients[user.pk].force_login(user)
+    result = {
+        "candidates": n_candidates,
+        "photos": n_images,
+        "load_start": os.getloadavg(),
+        "figures": {},
+        "queries": {},
+    }
+    figures = result["figures"]
 
     def get(client, url, params=None):
         response = client.get(url, params or {})
@@ -689,246 +605,188 @@ def run(*, runs: int, exports: bool = True) -> bool:
             raise RuntimeError(f"{url} {params} → {response.status_code}")
         return response
 
-    def page_and_bare(label, page_fn, bare_fn, *, n=runs):
-        try:
-            page, bare = measure_pair(label, page_fn, bare_fn, runs=n)
-        except Exception as exc:  # a page of the workbench that is not finished yet
-            print(f"({label}: skipped, {type(exc).__name__}: {str(exc)[:160]})")
-            return
-        timings.append((page, bare))
+    def post(client, url, data):
+        response = client.post(url, data)
+        if response.status_code != 302:
+            raise RuntimeError(f"{url} → {response.status_code}")
+        # A browser follows the redirect, whose page shows and so consumes the message of
+        # the decision; here it is not followed, and the messages cookie would grow.
+        client.cookies.pop(CookieStorage.cookie_name, None)
+        return response
 
-    # The floor under every page: session, user, staff profile, middleware, a tiny response.
+    first_site = sites[0]
+    site_client = client_for(site_users[first_site.pk])
+    province_client = client_for(province_user)
+
+    # The floor under every page: session, user, staff profile, middleware, a 404.
+    floor_url = reverse("review:candidate", kwargs={"pk": 0})
+    figures["request floor (a workbench 404)"] = measure(
+        lambda i: site_client.get(floor_url), runs=runs
+    )
+
+    # The queue: first page, and a page 80 % down the queue (keyset: no OFFSET).
+    def deep_cursor(qs) -> str:
+        total = qs.count()
+        at, pk = qs.order_by("submitted_at", "pk").values_list("submitted_at", "pk")[
+            int(total * 0.8)
+        ]
+        return selectors.Cursor(submitted_at=at, pk=pk).encode()
+
+    site_waiting = Candidate.objects.filter(site=first_site, status=CandidateStatus.SUBMITTED)
+    province_waiting = Candidate.objects.filter(
+        province=province, status=CandidateStatus.SITE_PASSED
+    )
+    queue_url = reverse("review:queue")
+    for label, client, params in (
+        ("queue, site, first page", site_client, {"status": "submitted"}),
+        (
+            "queue, site, 80 % down",
+            site_client,
+            {"status": "submitted", "cursor": deep_cursor(site_waiting)},
+        ),
+        ("queue, province, first page", province_client, {"status": "site_passed"}),
+        (
+            "queue, province, 80 % down",
+            province_client,
+            {"status": "site_passed", "cursor": deep_cursor(province_waiting)},
+        ),
+    ):
+        figures[label] = measure(lambda i, c=client, p=params: get(c, queue_url, p), runs=runs)
+    province_profile = province_user.staff_profile
+    figures["status counts, province (in the queue page)"] = measure(
+        lambda i: selectors.status_counts(province_profile), runs=runs
+    )
+    result["queries"]["queue page"] = len(captured(lambda: get(site_client, queue_url)))
+
+    # The candidate page, each time another candidate of the site.
+    viewed = list(site_waiting.order_by("-submitted_at").values_list("pk", flat=True)[: runs + 3])
+    figures["candidate page"] = measure(
+        lambda i: get(site_client, reverse("review:candidate", kwargs={"pk": viewed[i]})),
+        runs=runs,
+    )
+    result["queries"]["candidate page"] = len(
+        captured(lambda: get(site_client, reverse("review:candidate", kwargs={"pk": viewed[-1]})))
+    )
+
+    # The decisions, through the workbench's POST views, each on a candidate of its own.
+    # Disjoint pools, spread over the sites (each site's own reviewer decides).
+    n = runs + 3
+    waiting = Candidate.objects.filter(province=province, status=CandidateStatus.SUBMITTED)
+    undecided_photo = MaterialImage.objects.filter(
+        candidate=OuterRef("pk"),
+        status__in=[ImageStatus.PENDING, ImageStatus.RETURNED],
+        removed_at__isnull=True,
+    )
+    undecided = list(
+        waiting.filter(Exists(undecided_photo))
+        .order_by("-submitted_at")
+        .values_list("pk", "site_id")[: 5 * n]
+    )
+    ready = list(
+        waiting.exclude(Exists(undecided_photo))
+        .order_by("-submitted_at")
+        .values_list("pk", "site_id")[:n]
+    )
+    passed = list(province_waiting.order_by("-submitted_at").values_list("pk", flat=True)[: 2 * n])
+    if len(undecided) < 5 * n or len(ready) < n or len(passed) < 2 * n:
+        raise RuntimeError("not enough waiting candidates for the decisions: seed a larger size")
+    photo_of = {}
+    for pk, candidate_id in (
+        MaterialImage.objects.filter(
+            candidate_id__in=[pk for pk, _site in undecided[: 2 * n]],
+            status=ImageStatus.PENDING,
+            removed_at__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", "candidate_id")
+    ):
+        photo_of.setdefault(candidate_id, pk)
+    reason = ReturnReason.objects.filter(is_active=True).order_by("pk").first()
+    id_card = (
+        MaterialCategory.objects.filter(province=province, code="bench-id-card")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    snapshot = Snapshot([pk for pk, _s in undecided] + [pk for pk, _s in ready] + list(passed))
+    # The decisions commit, and each commit waits for its WAL to reach the disk: flush the
+    # previous run's restore first, so that its checkpoint does not land in the timings.
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
+
+    def decide(pk, site_id, data, *, user=None):
+        client = client_for(user or site_users[site_id])
+        return post(client, reverse("review:decide", kwargs={"pk": pk}), data)
+
+    def photo(pk, site_id, action, data):
+        url = reverse(f"review:image_{action}", kwargs={"pk": pk, "image_pk": photo_of[pk]})
+        return post(client_for(site_users[site_id]), url, data)
+
+    approve_photo, return_photo = undecided[:n], undecided[n : 2 * n]
+    site_return, site_reject = undecided[2 * n : 3 * n], undecided[3 * n : 4 * n]
     try:
-        floor_url = reverse("review:candidate", kwargs={"pk": 0})
-        floor = measure(
-            "request floor (workbench 404)",
-            lambda i: site_clientless_get(clients[site_user.pk], floor_url),
+        figures["decision: approve a photo"] = measure(
+            lambda i: photo(*approve_photo[i], "approve", {"expected_status": "submitted"}),
             runs=runs,
         )
-        timings.append((floor, None))
-    except Exception as exc:
-        print(f"(request floor skipped: {type(exc).__name__})")
-
-    try:
-        queue_url = reverse("review:queue")
-    except NoReverseMatch:
-        queue_url = None
-        print("(review:queue is not there yet: queue page timings skipped)")
-    for _key, label, user, profile, status, cursor in queues:
-        if queue_url is None:
-            break
-        params = {"status": status}
-        if cursor is not None:
-            params["cursor"] = cursor.encode()
-        page_and_bare(
-            label,
-            lambda i, c=clients[user.pk], p=params: get(c, queue_url, p),
-            lambda i, p=profile, s=status, c=cursor: bare_queue(p, s, c),
-        )
-    # The per-status counts above the queue are cached for a few seconds; this is the price
-    # of a miss, paid by one request of the province every time the cache runs out.
-    if hasattr(selectors, "status_counts"):
-        from django.core.cache import cache
-
-        def counts_uncached(i):
-            cache.clear()
-            selectors.status_counts(province_profile)
-
-        timings.append(
-            (
-                measure(
-                    "status counts, province, uncached", counts_uncached, runs=max(10, runs // 4)
-                ),
-                None,
-            )
-        )
-
-    page_and_bare(
-        "candidate page, site reviewer",
-        lambda i: get(
-            clients[site_user.pk],
-            reverse("review:candidate", kwargs={"pk": sample_ids[i % len(sample_ids)]}),
-        ),
-        candidate_bare,
-    )
-    try:
-        for label, fn in (
-            ("queue page, site", lambda: get(clients[site_user.pk], queue_url)),
-            (
-                "candidate page",
-                lambda: get(
-                    clients[site_user.pk],
-                    reverse("review:candidate", kwargs={"pk": sample_ids[-1]}),
-                ),
+        figures["decision: return a photo"] = measure(
+            lambda i: photo(
+                *return_photo[i],
+                "return",
+                {
+                    "expected_status": "submitted",
+                    "reason": reason.pk if reason else "",
+                    "text": "请重新拍摄",
+                },
             ),
-        ):
-            print(f"(the {label} sends {len(captured(fn))} queries)")
-    except Exception as exc:
-        print(f"(query counts skipped: {type(exc).__name__})")
-
-    # --- decisions, on different candidates each time ---
-    def one_pending_image_each(order: str, count: int) -> list:
-        """A pending photo of each of `count` submitted candidates."""
-        chosen, seen = [], set()
-        images = (
-            MaterialImage.objects.filter(
-                candidate__site=site,
-                candidate__status=CandidateStatus.SUBMITTED,
-                status=ImageStatus.PENDING,
-                removed_at__isnull=True,
-            )
-            .select_related("candidate")
-            .order_by(order, "pk")
+            runs=runs,
         )
-        for image in images[: count * 10]:
-            if image.candidate_id not in seen:
-                seen.add(image.candidate_id)
-                chosen.append(image)
-            if len(chosen) == count:
-                break
-        return chosen
-
-    # The decisions take the newest candidates' photos and candidates, their bare writes
-    # the oldest: never the same rows, and every call on rows of its own (a write that
-    # changes nothing is cheaper than one that does).
-    n = runs + 3  # warm-up included
-    pending = one_pending_image_each("-candidate__submitted_at", 2 * n)
-    spare = [
-        (img.pk, img.candidate_id)
-        for img in one_pending_image_each("candidate__submitted_at", 2 * n)
-    ]
-    ready_all = Candidate.objects.filter(site=site, status=CandidateStatus.SUBMITTED).exclude(
-        images__status__in=[ImageStatus.PENDING, ImageStatus.RETURNED]
-    )
-    ready = list(ready_all.order_by("-submitted_at")[: 2 * n])
-    spare_ready = list(ready_all.order_by("submitted_at").values_list("pk", flat=True)[: 2 * n])
-    # Undone at the end, so that every run finds the same work (see restore()).
-    touched = {
-        "images": [img.pk for img in pending] + [image_id for image_id, _c in spare],
-        "candidates": [c.pk for c in ready] + spare_ready,
-        "event_id": start_event_id,
-    }
-
-    def bare_image_approve(offset):
-        """The writes of a photo approval, by hand: lock the candidate, the photo's new
-        state, the audit row."""
-
-        def bare(i):
-            image_id, candidate_id = spare[offset + i]
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT id FROM accounts_candidate WHERE id = %s FOR UPDATE", [candidate_id]
-                )
-                cursor.execute(
-                    "UPDATE materials_materialimage SET status = 'approved', "
-                    "return_reason = '', decided_by_id = %s, decided_at = now() WHERE id = %s",
-                    [site_user.pk, image_id],
-                )
-                ReviewEvent.objects.create(
-                    candidate_id=candidate_id,
-                    image_id=image_id,
-                    actor_kind="staff",
-                    action="image_approve",
-                    data={"bench": 1},
-                )
-
-        return bare
-
-    def bare_site_pass(offset):
-        """The reads and writes of 考点通过, by hand: lock the candidate, its photos' states
-        (the completeness check), the conditional status update, the audit row."""
-
-        def bare(i):
-            candidate_id = spare_ready[offset + i]
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT status FROM accounts_candidate WHERE id = %s FOR UPDATE",
-                    [candidate_id],
-                )
-                cursor.execute(
-                    "SELECT category_id, status FROM materials_materialimage "
-                    "WHERE candidate_id = %s AND removed_at IS NULL",
-                    [candidate_id],
-                )
-                cursor.fetchall()
-                cursor.execute(
-                    "UPDATE accounts_candidate SET status = 'site_passed', "
-                    "status_changed_at = now(), updated_at = now() "
-                    "WHERE id = %s AND status = 'submitted'",
-                    [candidate_id],
-                )
-                ReviewEvent.objects.create(
-                    candidate_id=candidate_id,
-                    actor_kind="staff",
-                    action="site_pass",
-                    from_status="submitted",
-                    to_status="site_passed",
-                    data={"bench": 1},
-                )
-
-        return bare
-
-    # The decisions commit, and each commit waits for its WAL to reach the disk: a checkpoint
-    # flushing the previous run's restore during the timings would land on page or bare
-    # at random. Flush it now (needs a superuser; skipped otherwise).
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-    except Exception as exc:
-        print(f"(no CHECKPOINT before the decisions: {type(exc).__name__})")
-    try:
-        if len(pending) == len(spare) == len(ready) == len(spare_ready) == 2 * n:
-            page_and_bare(
-                "decision: image_approve (service)",
-                lambda i: services.image_approve(image=pending[i], by=site_user, ip="127.0.0.1"),
-                bare_image_approve(0),
-            )
-            page_and_bare(
-                "decision: candidate_site_pass (service)",
-                lambda i: services.candidate_site_pass(
-                    candidate=ready[i], by=site_user, ip="127.0.0.1"
-                ),
-                bare_site_pass(0),
-            )
-
-            from django.contrib.messages.storage.cookie import CookieStorage
-
-            def post(url, data):
-                client = clients[site_user.pk]
-                response = client.post(url, data)
-                if response.status_code != 302:
-                    raise RuntimeError(f"{url} → {response.status_code}")
-                # A browser follows the redirect, whose page shows and so consumes the
-                # message of the decision; here the redirect is not followed, and without
-                # this the messages cookie would grow with every POST of the run.
-                client.cookies.pop(CookieStorage.cookie_name, None)
-                return response
-
-            page_and_bare(
-                "decision page: approve a photo (POST)",
-                lambda i: post(
-                    reverse(
-                        "review:image_approve",
-                        kwargs={"pk": pending[n + i].candidate_id, "image_pk": pending[n + i].pk},
-                    ),
-                    {"expected_status": "submitted"},
-                ),
-                bare_image_approve(n),
-            )
-            page_and_bare(
-                "decision page: 考点通过 + next (POST)",
-                lambda i: post(
-                    reverse("review:decide", kwargs={"pk": ready[n + i].pk}),
-                    {"action": "site_pass", "expected_status": "submitted", "next": "on"},
-                ),
-                bare_site_pass(n),
-            )
-        else:
-            print("(not enough pending photos or ready candidates in the site: --reseed)")
+        figures["decision: 考点通过 + next"] = measure(
+            lambda i: decide(
+                *ready[i], {"action": "site_pass", "expected_status": "submitted", "next": "on"}
+            ),
+            runs=runs,
+        )
+        figures["decision: 退回考生 (site)"] = measure(
+            lambda i: decide(
+                *site_return[i],
+                {
+                    "action": "return",
+                    "expected_status": "submitted",
+                    "item_category": id_card,
+                    "item_reason": "缺少身份证反面",
+                },
+            ),
+            runs=runs,
+        )
+        figures["decision: 审核拒绝 (site)"] = measure(
+            lambda i: decide(
+                *site_reject[i],
+                {"action": "reject", "expected_status": "submitted", "message": "不符合报考条件"},
+            ),
+            runs=runs,
+        )
+        figures["decision: 审核通过 (province)"] = measure(
+            lambda i: decide(
+                passed[i],
+                None,
+                {"action": "approve", "expected_status": "site_passed"},
+                user=province_user,
+            ),
+            runs=runs,
+        )
+        figures["decision: 退回考点 (province)"] = measure(
+            lambda i: decide(
+                passed[n + i],
+                None,
+                {"action": "return_to_site", "expected_status": "site_passed", "message": "请复核"},
+                user=province_user,
+            ),
+            runs=runs,
+        )
     finally:
-        restore(touched)
+        snapshot.restore()
 
-    # --- the results API: first page and a deep page of 500 ---
+    # The results API: the first page of 500, and a page 75 % down the events.
     api_client = Client()
 
     def api_get(params):
@@ -949,108 +807,188 @@ def run(*, runs: int, exports: bool = True) -> bool:
             raise RuntimeError(f"results API → {response.status_code} {response.content[:200]}")
         return response
 
-    deep_event = (
-        ReviewEvent.objects.filter(status_change_q())
-        .order_by("pk")
-        .values_list("pk", flat=True)[150000]
-    )
-
-    def api_bare(after):
-        list(
-            ReviewEvent.objects.filter(status_change_q(), pk__gt=after)
-            .filter(candidate__province_id=province.pk)
-            .order_by("pk")
-            .values(
-                "pk",
-                "to_status",
-                "created_at",
-                "candidate__reg_no",
-                "candidate__exam_year__year",
-                "candidate__province__code",
-                "candidate__site__code",
-                "candidate__category__code",
-            )[:501]
-        )
-
-    for label, after in (
-        ("results API, 500 rows", 0),
-        ("results API, 500 after 150,000", deep_event),
-    ):
+    changes = ReviewEvent.objects.filter(status_change_q())
+    deep_event = changes.order_by("pk").values_list("pk", flat=True)[int(changes.count() * 0.75)]
+    for label, after in (("results API, first 500", 0), ("results API, 500 at 75 %", deep_event)):
         params = {"limit": 500, "province": PROVINCE_CODE}
         if after:
             params["since"] = encode_cursor(after)
-        page_and_bare(
-            label,
-            lambda i, p=params: api_get(p),
-            lambda i, a=after: api_bare(a),
-            n=max(10, runs // 2),
-        )
-    ok = report(timings)
+        figures[label] = measure(lambda i, p=params: api_get(p), runs=runs)
+
     if exports:
-        export_figures(province_user)
-    return ok
+        result["exports"] = export_figures(province_user)
+    result["load_end"] = os.getloadavg()
+    return result
 
 
-def export_figures(user) -> None:
-    """One export of the whole province in each format: time, size, memory."""
-    import resource
-
+def export_figures(user) -> dict:
+    """One export of the whole province in each format: first byte, whole file, size."""
     from django.test import Client
 
     client = Client()
     client.force_login(user)
-    print("\nexports of the whole province (one run each):")
+    figures = {}
     for url in ("/api/v1/exports/results.csv", "/api/v1/exports/results.xlsx"):
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         response = client.get(url)
-        size = lines = 0
+        size = 0
         first = None
         for chunk in response.streaming_content:
-            if first is None:
+            if first is None and chunk:
                 first = time.perf_counter() - started
             size += len(chunk)
-            lines += chunk.count(b"\n")
-        took = time.perf_counter() - started
-        grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-        rows = f"{lines - 1:,} rows, " if url.endswith(".csv") else ""
-        print(
-            f"  {url.rsplit('/', 1)[1]:14} {response.status_code} {rows}{size / 2**20:.1f} MiB "
-            f"in {took:.1f} s (first byte after {first:.2f} s), peak memory +{grew:.0f} MiB"
+        figures[url.rsplit("/", 1)[1]] = {
+            "first_byte_s": first,
+            "total_s": time.perf_counter() - started,
+            "mib": size / 2**20,
+        }
+    return figures
+
+
+# --- The table -------------------------------------------------------------------------------
+
+
+def table(small: dict, large: dict) -> str:
+    """p95 (and median) at both sizes, the ratio of the p95s, and the verdict against the
+    goal: p95 ≤ TARGET_MS at the large size and ≤ TARGET_RATIO × the small size's p95."""
+    lines = [
+        f"{'':44} {small['candidates']:>17,} cand.  {large['candidates']:>17,} cand.",
+        f"{'':44} {'median':>8} {'p95':>8} {'cpu':>6}  {'median':>8} {'p95':>8} {'cpu':>6}"
+        f"  {'ratio':>6}  verdict",
+    ]
+    for name, a in small["figures"].items():
+        b = large["figures"].get(name)
+        if b is None:
+            continue
+        ratio = b["p95"] / a["p95"] if a["p95"] else float("inf")
+        goal = not name.startswith("request floor")
+        ok = b["p95"] <= TARGET_MS and ratio <= TARGET_RATIO
+        verdict = ("ok" if ok else "MISSED") if goal else ""
+        lines.append(
+            f"{name:44} {a['median']:8.2f} {a['p95']:8.2f} {a['cpu_median']:6.2f}"
+            f"  {b['median']:8.2f} {b['p95']:8.2f} {b['cpu_median']:6.2f}  {ratio:5.2f}×  {verdict}"
         )
+    lines.append("")
+    for data in (small, large):
+        for name, e in data.get("exports", {}).items():
+            lines.append(
+                f"export {name:14} {data['candidates']:>10,} cand.: first byte after "
+                f"{e['first_byte_s']:.2f} s, whole file {e['total_s']:.1f} s, {e['mib']:.1f} MiB"
+            )
+    lines.append("")
+    lines.append("queries per page: " + ", ".join(f"{k} {v}" for k, v in large["queries"].items()))
+    for label, data in (("small", small), ("large", large)):
+        lines.append(
+            f"load average ({label} run, start → end): "
+            f"{' '.join(f'{x:.2f}' for x in data['load_start'])} → "
+            f"{' '.join(f'{x:.2f}' for x in data['load_end'])}"
+        )
+    lines.append(
+        f"(ms; goal: p95 ≤ {TARGET_MS:.0f} ms at the large size and ≤ {TARGET_RATIO}× its p95 "
+        f"at the small size; cpu: median CPU time of the Django process per call; "
+        f"{os.cpu_count()} CPUs)"
+    )
+    return "\n".join(lines)
+
+
+def size_label(candidates: int) -> str:
+    if candidates % 1_000_000 == 0:
+        return f"{candidates // 1_000_000}m"
+    if candidates % 1000 == 0:
+        return f"{candidates // 1000}k"
+    return str(candidates)
+
+
+def database_url(candidates: int) -> str:
+    template = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    return template.replace("{size}", size_label(candidates))
+
+
+def one_size(*, url: str, candidates: int, runs: int, reseed: bool, seed_only: bool, exports: bool):
+    """Seeds the database of one size if needed and measures it: the figures as one line of
+    JSON on stdout (what the parent process reads)."""
+    check_local(url)
+    ensure_database(url, reseed=reseed)
+    setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if seeded(candidates):
+        print(f"{url.rsplit('/', 1)[1]}: already seeded", file=sys.stderr)
+    elif partly_seeded():
+        sys.exit(f"{url}: holds an unfinished seed: run again with --reseed")
+    else:
+        seed(candidates=candidates)
+    if not seed_only:
+        print(json.dumps(run(runs=runs, exports=exports)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--candidates", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=40)
     parser.add_argument(
-        "--reseed", action="store_true", help="drop the bench database and seed again"
+        "--sizes", default="10000,1000000", help="candidates of the small and the large province"
     )
+    parser.add_argument("--runs", type=int, default=60, help="samples per figure and size")
+    parser.add_argument("--rounds", type=int, default=3, help="the sizes measured in turn")
+    parser.add_argument("--reseed", action="store_true", help="drop the databases and seed again")
     parser.add_argument("--seed-only", action="store_true")
-    parser.add_argument(
-        "--no-exports", action="store_true", help="skip the whole-province CSV/XLSX exports"
-    )
+    parser.add_argument("--no-exports", action="store_true", help="skip the whole exports")
+    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
-
-    check_local(args.database_url)
-    ensure_database(args.database_url, reseed=args.reseed)
-    setup_django(args.database_url)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    if seeded(args.candidates):
-        print("bench database already seeded (--reseed to start again)")
-    elif partly_seeded():
-        sys.exit("the bench database holds an unfinished seed: run again with --reseed")
-    else:
-        seed(candidates=args.candidates)
-    if not args.seed_only:
-        ok = run(runs=args.runs, exports=not args.no_exports)
-        sys.exit(0 if ok else 1)
+    if args.one_size:
+        one_size(
+            url=database_url(args.one_size),
+            candidates=args.one_size,
+            runs=args.runs,
+            reseed=args.reseed,
+            seed_only=args.seed_only,
+            exports=not args.no_exports,
+        )
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if len(sizes) != 2:
+        sys.exit("--sizes takes two sizes: the small and the large province")
+    # One process per size (Django is set up once per process, on one database), the two
+    # sizes in turn, `--rounds` times: load from other work on the machine then weighs on
+    # both sizes alike, and the samples of the rounds are pooled.
+    pooled: dict[int, dict] = {}
+    rounds = 1 if args.seed_only else args.rounds
+    per_round = max(5, args.runs // rounds)
+    for round_no in range(rounds):
+        for size in sizes:
+            last = round_no == rounds - 1
+            command = [sys.executable, __file__, "--one-size", str(size), "--runs", str(per_round)]
+            if args.reseed and round_no == 0:
+                command.append("--reseed")
+            if args.seed_only:
+                command.append("--seed-only")
+            if args.no_exports or not last:
+                command.append("--no-exports")
+            print(f"round {round_no + 1}/{rounds}: {database_url(size)}", flush=True)
+            done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+            if done.returncode != 0:
+                sys.exit(done.returncode)
+            if args.seed_only:
+                continue
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            if size not in pooled:
+                pooled[size] = result
+                continue
+            into = pooled[size]
+            for name, figure in result["figures"].items():
+                before = into["figures"][name]
+                into["figures"][name] = summary(
+                    before["samples"] + figure["samples"], before["cpu"] + figure["cpu"]
+                )
+            into["load_end"] = result["load_end"]
+            into.setdefault("exports", {}).update(result.get("exports", {}))
+    if args.seed_only:
+        return
+    print()
+    print(time.strftime("%Y-%m-%d %H:%M %Z"))
+    print(table(pooled[sizes[0]], pooled[sizes[1]]))
 
 
 if __name__ == "__main__":
