@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review bench-upload \
 	stack stack-up stack-down stack-status stack-test
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/opencv-headless.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,precheck]"
+	sh scripts/opencv-headless.sh $(PY)
 	touch $(STAMP)
 
 install: $(STAMP)
