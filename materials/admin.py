@@ -101,6 +101,7 @@ class MaterialCategoryForm(forms.ModelForm):
             "max_bytes",
             "formats",
             "is_other",
+            "precheck",
             "example_image",
             "attachment",
             "attachment_name",
@@ -201,6 +202,7 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
         ),
         (_("示例与附件"), {"fields": ("example_image", "attachment", "attachment_name")}),
         (_("适用范围"), {"fields": ("exam_categories", "tags", "excluded_tags", "is_active")}),
+        (_("机器预审"), {"fields": ("precheck",)}),
     )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Candidate, ExamCategory, ExamYear, Province
 
-from .enums import DEFAULT_MAX_BYTES, ImageStatus, ProcessingState
+from .enums import DEFAULT_MAX_BYTES, HintKind, ImageStatus, PrecheckRead, ProcessingState
 
 
 def _default_formats() -> list[str]:
@@ -70,6 +70,13 @@ class MaterialCategory(models.Model):
         _("不适用考生标记"), default=list, blank=True, help_text=_("考生有其一即不适用。")
     )
     is_other = models.BooleanField(_("「其他」栏"), default=False)
+    precheck = models.CharField(
+        _("机器预审识别"),
+        max_length=16,
+        choices=PrecheckRead.choices,
+        default=PrecheckRead.NONE,
+        help_text=_("机器只给出提示，不作审核决定。照片质量与重复照片对所有类别都会检查。"),
+    )
     order = models.PositiveSmallIntegerField(_("排序"), default=100)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -162,3 +169,97 @@ class MaterialImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_id}/{self.category_id}/{self.pk}"
+
+
+class PhotoCheck(models.Model):
+    """What the machine pre-check read from one photo (materials/precheck). Hints for the
+    reviewers, never a decision: nothing here changes a photo's or a candidate's state.
+    ID numbers are stored masked only, in the fields and in the text read."""
+
+    image = models.OneToOneField(
+        MaterialImage,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="photo_check",
+        verbose_name=_("材料图片"),
+    )
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="+", verbose_name=_("考生")
+    )
+    exam_year = models.ForeignKey(
+        ExamYear, on_delete=models.CASCADE, related_name="+", verbose_name=_("考试年度")
+    )
+    read = models.CharField(_("识别内容"), max_length=16, choices=PrecheckRead.choices)
+    # The 64-bit dHash (signed, as the column is) and its four 16-bit parts, each indexed
+    # with the year: the reuse lookup takes the rows sharing a part (materials.precheck.dhash).
+    dhash = models.BigIntegerField(_("感知哈希"))
+    dhash_0 = models.IntegerField()
+    dhash_1 = models.IntegerField()
+    dhash_2 = models.IntegerField()
+    dhash_3 = models.IntegerField()
+    id_no_masked = models.CharField(_("识别的证件号码"), max_length=32, blank=True)
+    id_no_valid = models.BooleanField(_("号码校验通过"), null=True)
+    id_no_match = models.BooleanField(_("号码一致"), null=True)
+    name_read = models.CharField(_("识别的姓名"), max_length=64, blank=True)
+    name_match = models.BooleanField(_("姓名一致"), null=True)
+    quality = models.JSONField(_("质量提示"), default=list, blank=True)
+    lines = models.JSONField(_("识别文字"), default=list, blank=True)
+    seconds = models.FloatField(_("耗时（秒）"), default=0)
+    checked_at = models.DateTimeField(_("检查时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("机器预审结果")
+        verbose_name_plural = _("机器预审结果")
+        indexes = [
+            models.Index(fields=["exam_year", "dhash_0"], name="photocheck_dhash_0"),
+            models.Index(fields=["exam_year", "dhash_1"], name="photocheck_dhash_1"),
+            models.Index(fields=["exam_year", "dhash_2"], name="photocheck_dhash_2"),
+            models.Index(fields=["exam_year", "dhash_3"], name="photocheck_dhash_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id}"
+
+
+class PrecheckHint(models.Model):
+    """One hint on one photo, for the workbench, its queue filter and the dashboard's
+    precision per kind (a reviewer may mark a hint wrong)."""
+
+    image = models.ForeignKey(
+        MaterialImage,
+        on_delete=models.CASCADE,
+        related_name="precheck_hints",
+        verbose_name=_("材料图片"),
+    )
+    candidate = models.ForeignKey(
+        Candidate,
+        on_delete=models.CASCADE,
+        related_name="precheck_hints",
+        verbose_name=_("考生"),
+    )
+    kind = models.CharField(_("提示"), max_length=16, choices=HintKind.choices)
+    # Reused photos: {"images": [the other candidates' photo ids]}.
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("提示时间"), auto_now_add=True)
+    wrong_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("标记错误的审核员"),
+    )
+    wrong_at = models.DateTimeField(_("标记错误时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("机器预审提示")
+        verbose_name_plural = _("机器预审提示")
+        constraints = [
+            models.UniqueConstraint(fields=["image", "kind"], name="precheck_hint_image_kind"),
+        ]
+        indexes = [
+            models.Index(fields=["candidate", "wrong_at"], name="precheck_hint_candidate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} {self.kind}"

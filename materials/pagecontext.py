@@ -15,6 +15,7 @@ from accounts.selectors import submitted_message
 
 from .enums import ImageStatus, ProcessingState
 from .models import MaterialCategory, MaterialImage
+from .precheck.selectors import quality_advice
 from .rules import EditState, category_edit_state, image_can_delete, upload_window_state
 from .selectors import categories_for_candidate, current_images
 from .validation import FORMAT_LABELS, human_size
@@ -30,6 +31,8 @@ class PhotoView:
     returned: bool
     processing: bool
     failed: bool
+    # Quality advice of the machine pre-check (照片可能模糊…): shown, never blocking.
+    advice: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,7 +75,7 @@ class CategoryBlock:
 
 
 def _photo_views(
-    candidate: Candidate, images: list[MaterialImage], now: datetime
+    candidate: Candidate, images: list[MaterialImage], now: datetime, advice: dict[int, list[str]]
 ) -> list[PhotoView]:
     views = []
     for number, image in enumerate(images, start=1):
@@ -87,6 +90,7 @@ def _photo_views(
                 returned=image.status == ImageStatus.RETURNED,
                 processing=image.processing == ProcessingState.PROCESSING,
                 failed=image.processing == ProcessingState.FAILED,
+                advice=advice.get(image.pk, []),
             )
         )
     return views
@@ -110,13 +114,14 @@ def category_blocks(
     for image in images:
         if image.category_id in by_category:
             by_category[image.category_id].append(image)
+    advice = quality_advice([image for shown in by_category.values() for image in shown])
     blocks = []
     for category in categories:
         # The lock rule reads the category off the image: give it the one we have.
         for image in by_category[category.pk]:
             image.category = category
         state = category_edit_state(candidate=candidate, category=category, now=now)
-        photos = _photo_views(candidate, by_category[category.pk], now)
+        photos = _photo_views(candidate, by_category[category.pk], now, advice)
         count = sum(1 for p in photos if not p.returned)
         free = max(0, category.max_count - count)
         countable = sum(1 for p in photos if not p.returned and not p.failed)

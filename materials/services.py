@@ -235,6 +235,7 @@ _COPIED_FIELDS = (
     "tags",
     "excluded_tags",
     "is_other",
+    "precheck",
     "order",
     "is_active",
 )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import processing
 from .enums import ProcessingState
 from .models import MaterialImage
+from .precheck import services as precheck_services
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +32,35 @@ RETRY_DELAYS = (5, 30, 120, 300)
 )
 def image_process(self, *, image_id: int) -> str:
     try:
-        return processing.image_process(image_id=image_id)
+        state = processing.image_process(image_id=image_id)
     except Exception as exc:  # storage/database trouble: retry, then give up visibly
         if self.request.retries >= self.max_retries:
             logger.exception("image %s: giving up after %s attempts", image_id, self.max_retries)
             processing.image_mark_failed(image_id=image_id, error=f"{type(exc).__name__}: {exc}")
+            return "failed"
+        raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
+    if state == ProcessingState.READY:
+        # Hints for the reviewers and the candidate, on the `precheck` queue.
+        image_precheck.delay(image_id=image_id)
+    return state
+
+
+@shared_task(
+    name="materials.precheck_image",
+    bind=True,
+    max_retries=len(RETRY_DELAYS),
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def image_precheck(self, *, image_id: int) -> str:
+    """The machine pre-check of one processed photo, on its own queue `precheck`
+    (CELERY_TASK_ROUTES): OCR is slow and big, and must never hold up the pipeline."""
+    try:
+        return precheck_services.photo_precheck(image_id=image_id)
+    except Exception as exc:  # storage/database trouble: retry; the hints are only hints
+        if self.request.retries >= self.max_retries:
+            logger.exception("precheck of image %s: giving up", image_id)
             return "failed"
         raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
 

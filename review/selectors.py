@@ -13,6 +13,7 @@ from accounts.enums import CandidateStatus, StaffRole
 from accounts.models import Candidate, StaffProfile
 from accounts.selectors import staff_scope_q, submitted_message  # noqa: F401  (re-exported)
 from materials.models import MaterialImage
+from materials.precheck.selectors import candidates_with_hints
 from materials.selectors import categories_for_candidate
 from notifications.models import Notification
 
@@ -54,6 +55,7 @@ class QueueFilter:
     resubmitted: bool = False
     overdue: bool = False
     q: str = ""
+    precheck: bool = False  # only candidates with a hint of the machine pre-check
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def _queue_base(profile: StaffProfile, flt: QueueFilter, *, now: dt.datetime):
         )
     if flt.overdue:
         qs = qs.filter(status=CandidateStatus.RETURNED, reply_deadline__lt=now)
+    if flt.precheck:
+        qs = qs.filter(candidates_with_hints())
     q = flt.q.strip()
     if q:
         qs = qs.filter(Q(reg_no=q) | Q(name__startswith=q))

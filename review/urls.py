@@ -17,4 +17,5 @@ urlpatterns = [
     path("c/<int:pk>/release/", views.release, name="release"),
     path("c/<int:pk>/photo/<int:image_pk>/approve/", views.image_approve, name="image_approve"),
     path("c/<int:pk>/photo/<int:image_pk>/return/", views.image_return, name="image_return"),
+    path("c/<int:pk>/hint/<int:hint_pk>/wrong/", views.hint_wrong, name="hint_wrong"),
 ]

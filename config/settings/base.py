@@ -206,6 +206,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# The machine pre-check (OCR, ~0.3 GB per process) has its own queue and workers.
+CELERY_TASK_ROUTES = {"materials.precheck_image": {"queue": "precheck"}}
 # Periodic work, in one visible place. `python manage.py sweep` runs every entry once (cron
 # installations without beat). The recovery sweeps run every 30 s and take up a photo or a
 # message overdue by 20 s, so that work whose task was lost (broker down at dispatch, a worker

@@ -51,6 +51,7 @@ class Spec:
     is_other: bool = False
     example: tuple[str, ...] = ()  # card titles drawn on the example picture
     attachment: bool = False
+    precheck: str = "none"  # PrecheckRead: what the machine pre-check reads
 
 
 TEMPLATE: tuple[Spec, ...] = (
@@ -64,6 +65,7 @@ TEMPLATE: tuple[Spec, ...] = (
         max_count=2,
         excluded_tags=NOT_LOCAL,
         example=("居民身份证（人像面）", "居民身份证（国徽面）"),
+        precheck="id_card",
     ),
     Spec(
         "id-permit",
@@ -335,6 +337,7 @@ def seed_template(*, exam_year: ExamYear) -> int:
                 "tags": list(spec.tags),
                 "excluded_tags": list(spec.excluded_tags),
                 "is_other": spec.is_other,
+                "precheck": spec.precheck,
                 "order": order * 10,
             },
         )

@@ -1,12 +1,13 @@
 """The reviewer workbench (/review/), one module per job: log-in (login), the queue
-(queue), the candidate page (candidate), the decisions (decisions) and the dashboard
-(dashboard). Every change goes through review.services; who may see what is
+(queue), the candidate page (candidate), the decisions (decisions), the dashboard
+(dashboard) and the reviewers' marks on the machine pre-check's hints (precheck). Every change goes through review.services; who may see what is
 accounts.selectors (the one scope rule)."""
 
 from .candidate import candidate, next_candidate
 from .dashboard import dashboard
 from .decisions import approve_remaining, decide, image_approve, image_return, note, release
 from .login import login, logout
+from .precheck import hint_wrong
 from .queue import queue
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "candidate",
     "dashboard",
     "decide",
+    "hint_wrong",
     "image_approve",
     "image_return",
     "login",

@@ -22,7 +22,7 @@ from accounts.selectors import staff_can_see_candidate, staff_profile_of
 from .. import services
 from ..forms import REVIEW_ROLES
 
-QUEUE_PARAMS = ("status", "site", "category", "resubmitted", "overdue", "q")
+QUEUE_PARAMS = ("status", "site", "category", "resubmitted", "overdue", "precheck", "q")
 
 
 def reviewer_required(view):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.enums import CandidateStatus
 from materials.enums import ImageStatus, ProcessingState
+from materials.precheck.selectors import photo_hints
 
 from .. import selectors, services, transitions
 from ..forms import NoteForm
@@ -39,6 +40,14 @@ def candidate(request, pk: int):
     )
     level = transitions.acting_level(profile, candidate.status)
     blocks = selectors.candidate_material_blocks(candidate)
+    hints = photo_hints(
+        images=[img for block in blocks for img in block.images],
+        candidate=candidate,
+        user=request.user,
+    )
+    for block in blocks:
+        for img in block.images:
+            img.hints = hints.get(img.pk)
     return render(
         request,
         "review/candidate.html",

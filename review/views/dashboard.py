@@ -3,6 +3,8 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from materials.precheck.selectors import hint_precision
+
 from .. import selectors
 from .access import reviewer_required
 
@@ -12,4 +14,7 @@ from .access import reviewer_required
 def dashboard(request):
     profile = request.staff_profile
     data = selectors.dashboard(profile)
-    return render(request, "review/dashboard.html", {"profile": profile, **data})
+    precision = hint_precision(user=request.user)
+    return render(
+        request, "review/dashboard.html", {"profile": profile, "precision": precision, **data}
+    )

@@ -32,6 +32,7 @@ def queue_filter(request, profile) -> tuple[QueueFilterForm, selectors.QueueFilt
         category_id=category.pk if category else None,
         resubmitted=form.cleaned_data.get("resubmitted") or False,
         overdue=form.cleaned_data.get("overdue") or False,
+        precheck=form.cleaned_data.get("precheck") or False,
         q=form.cleaned_data.get("q") or "",
     )
 

@@ -85,6 +85,7 @@ def _form_data(year, province, **overrides):
         "tags": "",
         "excluded_tags": "",
         "is_active": "on",
+        "precheck": "none",
     }
     data.update(overrides)
     return data
