@@ -4,10 +4,13 @@ a pre-check worker is one process per core.
 
 Costs, which shape this module (bench/precheck.py measures them):
 - detection grows with the pixels: the photo is read at READ_SIDE px on its long side
-  (an ID card filling a phone photo still has text lines ~30 px high there);
+  (detection 0.63 → 0.24 s from 960 to 640 px, one thread; an ID card filling most of a
+  phone photo still has its number ~16 px high there, which the recogniser reads; raise it
+  if real photos with small cards are missed);
 - recognition grows with the number and width of the text lines: for an ID card only the
-  lines that can hold what is compared are recognised (`wanted="id_card"`): the lines long
-  enough for an 18-character number, and the top row of text (姓名 and the name).
+  lines that can hold what is compared are recognised (`wanted="id_card"`): the top row of
+  text (姓名 and the name) and the lowest line long enough for an 18-character number (where
+  the number is on the card); the other long lines only when that one holds no valid number.
 The angle classifier is off: photos are uprighted from their EXIF orientation first."""
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-READ_SIDE = 960
+from . import idno
+
+READ_SIDE = 640
 # A text line that can hold 18 characters of the number is at least this many times as
 # wide as it is high (measured: 9-11 on a card; the date line, 7-8, is read as well).
 NUMBER_LINE_RATIO = 6.0
@@ -44,7 +49,11 @@ def engine():
     # embedded default) install it, so it is imported when the first photo is read.
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, use_cls=False)
+    # det_limit_type="max": the detector takes the photo at the size given (READ_SIDE)
+    # instead of enlarging its short side to 736 px.
+    return RapidOCR(
+        intra_op_num_threads=1, inter_op_num_threads=1, use_cls=False, det_limit_type="max"
+    )
 
 
 def _bgr(image: Image.Image) -> tuple[np.ndarray, float]:
@@ -84,17 +93,20 @@ def _ratio(box: np.ndarray) -> float:
     return float(width / height)
 
 
-def _id_card_boxes(boxes: list[np.ndarray]) -> list[int]:
-    """The boxes worth recognising on an ID card: long lines (the number), and the top row
-    of text (the name and its label), i.e. boxes whose top is within one line height of the
-    highest box's top."""
-    keep = {i for i, box in enumerate(boxes) if _ratio(box) >= NUMBER_LINE_RATIO}
-    if boxes:
-        tops = [float(box[:, 1].min()) for box in boxes]
-        heights = [float(np.linalg.norm(box[0] - box[3])) for box in boxes]
-        first = min(range(len(boxes)), key=lambda i: tops[i])
-        keep |= {i for i in range(len(boxes)) if tops[i] - tops[first] < heights[first]}
-    return sorted(keep)
+def _id_card_boxes(boxes: list[np.ndarray]) -> tuple[list[int], list[int]]:
+    """The boxes worth recognising on an ID card, in two stages: first the top row of text
+    (the name and its label: boxes whose top is within one line height of the highest) and
+    the lowest long line (the number); then, if needed, the other long lines."""
+    if not boxes:
+        return [], []
+    tops = [float(box[:, 1].min()) for box in boxes]
+    heights = [float(np.linalg.norm(box[0] - box[3])) for box in boxes]
+    first = min(range(len(boxes)), key=lambda i: tops[i])
+    top_row = {i for i in range(len(boxes)) if tops[i] - tops[first] < heights[first]}
+    long = [i for i, box in enumerate(boxes) if _ratio(box) >= NUMBER_LINE_RATIO]
+    lowest = max(long, key=lambda i: tops[i]) if long else None
+    now = top_row | ({lowest} if lowest is not None else set())
+    return sorted(now), [i for i in long if i not in now]
 
 
 def read(image: Image.Image, *, wanted: str = "all") -> Reading:
@@ -107,15 +119,20 @@ def read(image: Image.Image, *, wanted: str = "all") -> Reading:
     boxes = [
         np.array(item[0] if len(item) == 3 else item, dtype=np.float32) for item in found or []
     ]
-    chosen = _id_card_boxes(boxes) if wanted == "id_card" else list(range(len(boxes)))
-    lines: list[Line] = []
-    for i in chosen:
-        result, _ = ocr(_crop(bgr, boxes[i]), use_det=False, use_cls=False, use_rec=True)
-        if not result:
-            continue
-        text, score = result[0][0], float(result[0][1])
-        if not text:
-            continue
-        corners = [[round(float(x) / scale), round(float(y) / scale)] for x, y in boxes[i]]
-        lines.append(Line(text=text, score=round(score, 4), box=corners))
+    if wanted == "id_card":
+        chosen, later = _id_card_boxes(boxes)
+    else:
+        chosen, later = list(range(len(boxes))), []
+    lines = [line for i in chosen if (line := _recognise(ocr, bgr, boxes[i], scale))]
+    if later and not any(idno.is_valid(idno.find(line.text) or "") for line in lines):
+        lines += [line for i in later if (line := _recognise(ocr, bgr, boxes[i], scale))]
+    lines.sort(key=lambda line: (line.box[0][1], line.box[0][0]))
     return Reading(lines=lines, seconds=round(time.process_time() - started, 4))
+
+
+def _recognise(ocr, bgr: np.ndarray, box: np.ndarray, scale: float) -> Line | None:
+    result, _ = ocr(_crop(bgr, box), use_det=False, use_cls=False, use_rec=True)
+    if not result or not result[0][0]:
+        return None
+    corners = [[round(float(x) / scale), round(float(y) / scale)] for x, y in box]
+    return Line(text=result[0][0], score=round(float(result[0][1]), 4), box=corners)

@@ -77,14 +77,14 @@ def check(data: bytes, *, kind: str, name: str = "", id_no: str = "") -> Result:
         result.lines = reading.lines
         text = "\n".join(line.text for line in reading.lines)
         if kind == ID_CARD:
-            _compare_card(result, reading.lines, name=name, id_no=id_no)
+            compare_card(result, reading.lines, name=name, id_no=id_no)
         elif name and reading.lines:
             result.name_match = names.appears_in(name, text)
     result.seconds = round(time.process_time() - started, 4)
     return result
 
 
-def _compare_card(result: Result, lines, *, name: str, id_no: str) -> None:
+def compare_card(result: Result, lines, *, name: str, id_no: str) -> None:
     found = [number for number in (idno.find(line.text) for line in lines) if number]
     valid = [number for number in found if idno.is_valid(number)]
     read = (valid or found or [None])[0]

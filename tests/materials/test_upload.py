@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 
 # Session and candidate (1), the candidate's categories (1); in one transaction (savepoint and
 # release here, BEGIN and COMMIT in production): the candidate's row lock (1), the candidate's
-# current photos (1), the photo row (1), its audit row (1).
-UPLOAD_STATEMENTS = 8
+# current photos (1), the photo row (1), its audit row (1); the quality advice of the machine
+# pre-check for the photos shown (1).
+UPLOAD_STATEMENTS = 9
 
 
 def upload(client, category, data, name="photo.jpg"):
