@@ -7,7 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml ./
-RUN pip install --upgrade pip && pip install .
+COPY scripts/opencv-headless.sh scripts/
+# The precheck group (offline OCR) for the precheck worker; the slim image has no libGL, so
+# only the headless OpenCV is kept (scripts/opencv-headless.sh).
+RUN pip install --upgrade pip && pip install ".[precheck]" && sh scripts/opencv-headless.sh python
 COPY . .
 # collectstatic needs the settings to import; the real secrets come from the environment.
 RUN DJANGO_SECRET_KEY=build-only YISHEN_ENTRY_SECRET=build-only DJANGO_ALLOWED_HOSTS=build \
