@@ -66,6 +66,8 @@ def real_celery_worker(transactional_db, settings):
             "config",
             "worker",
             "--pool=solo",
+            # The default queue and the machine pre-check's (CELERY_TASK_ROUTES).
+            "--queues=celery,precheck",
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",

@@ -326,3 +326,19 @@ def test_only_the_headless_opencv_is_installed():
     assert metadata.version("opencv-python-headless")
     with pytest.raises(metadata.PackageNotFoundError):
         metadata.version("opencv-python")
+
+
+@pytest.mark.celery_worker
+def test_worker_prechecks_an_uploaded_id_photo_on_the_precheck_queue(real_celery_worker):
+    from materials.services import image_upload
+    from tests.conftest import wait_for
+
+    candidate = CandidateFactory(name=NAME, id_no=OTHER_ID_NO)
+    category = MaterialCategoryFactory(
+        province=candidate.province, exam_year=candidate.exam_year, precheck=PrecheckRead.ID_CARD
+    )
+    image = image_upload(candidate=candidate, category=category, file=upload(card())).image
+    assert wait_for(lambda: PhotoCheck.objects.filter(image=image).exists(), timeout=120)
+    assert PrecheckHint.objects.filter(image=image, kind=HintKind.ID_MISMATCH).exists()
+    image.refresh_from_db()
+    assert image.status == ImageStatus.PENDING
