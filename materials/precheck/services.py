@@ -71,8 +71,7 @@ def photo_precheck(*, image_id: int) -> str:
         return "gone"
     if image.processing != ProcessingState.READY:
         return "not-ready"
-    # numpy and the OCR engine: loaded by the precheck worker only, never by the web tier.
-    from . import reading
+    from . import reading  # numpy and OCR: loaded by the precheck worker, not the web tier
 
     with image.original.open("rb") as fh:
         data = fh.read()
