@@ -7,6 +7,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from notifications.admin import NotificationAdmin as NotificationLogAdmin
+from notifications.models import Notification
+
 from .admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
 from .enums import StaffRole
 from .models import (
@@ -396,3 +399,10 @@ class StaffProfileAdmin(ProvinceScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return is_national(request)
+
+
+@admin.register(Notification)
+class NotificationAdmin(NotificationLogAdmin, ProvinceScopedAdmin):
+    """The SMS delivery log (notifications.admin), each operator's province only."""
+
+    province_field = "candidate__province"

@@ -4,18 +4,16 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin_scoping import ProvinceScopedAdmin
-
 from .enums import NotificationPurpose, NotificationStatus
 from .models import Notification
 from .services import notification_requeue
 
 
-@admin.register(Notification)
-class NotificationAdmin(ProvinceScopedAdmin):
-    """The delivery log: read only, except sending a failed message again."""
+class NotificationAdmin(admin.ModelAdmin):
+    """The delivery log: read only, except sending a failed message again. Registered by
+    accounts/admin.py, which limits it to the operator's province (notifications imports
+    none of the apps that use it)."""
 
-    province_field = "candidate__province"
     list_display = ["created_at", "purpose", "masked_recipient", "status", "attempts", "sent_at"]
     list_filter = ["status", "purpose"]
     list_select_related = ["candidate"]
