@@ -2,7 +2,6 @@
 (delivery itself, and its states, in sending.py); an operator sends a failed one again."""
 
 import logging
-import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,26 +11,6 @@ from .models import Notification
 from .tasks import notification_send
 
 logger = logging.getLogger(__name__)
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def render_sms(template: str, **context) -> str:
-    """The one place message templates are rendered. Placeholders are {hours}, {deadline},
-    {name}, {reg_no}, {year}, {code}; one without a value is left as written, and stray
-    braces typed by an operator never break a message."""
-
-    def replace(match: re.Match) -> str:
-        key = match.group(1)
-        if key not in context or context[key] is None:
-            return match.group(0)
-        value = context[key]
-        if hasattr(value, "strftime"):
-            value = timezone.localtime(value) if timezone.is_aware(value) else value
-            value = f"{value.year}年{value.month}月{value.day}日{value:%H:%M}"
-        return str(value)
-
-    return _PLACEHOLDER.sub(replace, template)
 
 
 def notification_create(

@@ -6,12 +6,15 @@ notifications imports none of the apps that use it: the candidate (accounts.Cand
 read through the attributes it has (phone, name, reg_no, exam_year, province), and the
 texts an operator edits per province through the Province field each kind names."""
 
+import re
+
 from django.db.models import TextChoices
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import NotificationPurpose
 from .models import Notification
-from .services import notification_create, render_sms
+from .services import notification_create
 
 
 class SmsKind(TextChoices):
@@ -40,13 +43,34 @@ PURPOSES = {
 }
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def sms_render(template: str, **context) -> str:
+    """The one place message templates are rendered. Placeholders are {hours}, {deadline},
+    {name}, {reg_no}, {year}, {code}; one without a value is left as written, and stray
+    braces typed by an operator never break a message."""
+
+    def replace(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in context or context[key] is None:
+            return match.group(0)
+        value = context[key]
+        if hasattr(value, "strftime"):
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+            value = f"{value.year}年{value.month}月{value.day}日{value:%H:%M}"
+        return str(value)
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
 def sms_text(*, kind: str, candidate, **context) -> str:
     """The text of an SMS of `kind` for the candidate. A province's text may use {name},
     {reg_no} and {year} (filled in here) and what the caller gives ({hours}, {deadline})."""
     if kind == SmsKind.CODE:
-        return render_sms(str(CODE_TEXT), **context)
+        return sms_render(str(CODE_TEXT), **context)
     template = getattr(candidate.province, PROVINCE_TEXT_FIELDS[kind])
-    return render_sms(
+    return sms_render(
         template,
         name=candidate.name,
         reg_no=candidate.reg_no,

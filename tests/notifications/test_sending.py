@@ -7,7 +7,8 @@ from notifications.backends import PermanentSmsError, TransientSmsError, locmem
 from notifications.enums import NotificationPurpose, NotificationStatus
 from notifications.models import Notification
 from notifications.sending import MAX_ATTEMPTS, notifications_recover_stuck
-from notifications.services import notification_create, notification_requeue, render_sms
+from notifications.services import notification_create, notification_requeue
+from notifications.sms import sms_render
 from notifications.tasks import notification_retry_stuck, notification_send
 from tests.factories.accounts import CandidateFactory
 from tests.factories.notifications import NotificationFactory
@@ -284,8 +285,8 @@ def test_notification_requeue_never_resends_a_code(sms_outbox):
     assert notification_requeue(notification=code, unknown_confirmed=True) is False
 
 
-def test_render_sms_fills_known_placeholders():
-    text = render_sms(
+def test_sms_render_fills_known_placeholders():
+    text = sms_render(
         "请在{hours}小时之内处理，{name}（{reg_no}），{unknown}，{code}",
         hours=24,
         name="张三",
@@ -295,13 +296,13 @@ def test_render_sms_fills_known_placeholders():
     assert text == "请在24小时之内处理，张三（2026001），{unknown}，{code}"
 
 
-def test_render_sms_formats_deadline_in_local_time():
+def test_sms_render_formats_deadline_in_local_time():
     deadline = datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
-    assert render_sms("将于{deadline}截止", deadline=deadline) == "将于2026年5月1日09:30截止"
+    assert sms_render("将于{deadline}截止", deadline=deadline) == "将于2026年5月1日09:30截止"
 
 
-def test_render_sms_stray_braces_kept():
-    assert render_sms("{ 注意 } {}", hours=1) == "{ 注意 } {}"
+def test_sms_render_stray_braces_kept():
+    assert sms_render("{ 注意 } {}", hours=1) == "{ 注意 } {}"
 
 
 def test_console_backend_logs_message(settings, caplog):
