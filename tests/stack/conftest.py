@@ -323,11 +323,11 @@ def upload(client: Client, category, data: bytes, name: str = "photo.jpg"):
     )
 
 
-def sms_lines(text: str, log: str | None = None) -> int:
+def sms_lines(row, log: str | None = None) -> int:
     """How many times the SMS provider (the console backend, in the worker's log) was handed
-    this text."""
+    this message: its text to its recipient (texts alone repeat across candidates)."""
     log = worker_log() if log is None else log
-    return len(re.findall(re.escape(f": {text} (console-"), log))
+    return len(re.findall(re.escape(f"→ {row.recipient}: {row.text} (console-"), log))
 
 
 # --- the browser -------------------------------------------------------------------------

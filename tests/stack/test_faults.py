@@ -59,7 +59,7 @@ def _sms_fates(rows, log: str) -> list[str]:
     once); none may be left waiting or claimed."""
     wrong = []
     for row in rows:
-        handed = sms_lines(row.text, log)
+        handed = sms_lines(row, log)
         label = str(row.get_status_display())
         if row.status == "sent":
             if handed != 1:
@@ -357,12 +357,12 @@ def test_stack_without_beat_the_sweep_command_runs_every_periodic_job(place, ser
         sha256=unique_digits(30).ljust(64, "1"),
         processing=ProcessingState.PROCESSING,
     )
-    MaterialImage.objects.filter(pk=lost_photo.pk).update(uploaded_at=long_ago)
+    _age(lost_photo, long_ago)
     text = f"【医审】无定时任务测试 {unique_digits(8)}：请登录查看审核结果。"
     lost_sms = Notification.objects.create(
         candidate=alice, recipient=alice.phone, text=text, purpose="result"
     )
-    Notification.objects.filter(pk=lost_sms.pk).update(created_at=long_ago, updated_at=long_ago)
+    _age(lost_sms, long_ago)
 
     # A province whose upload window has closed, with a draft holding a photo.
     closed = make_place(closed=True)
@@ -414,7 +414,19 @@ def test_stack_without_beat_the_sweep_command_runs_every_periodic_job(place, ser
         Notification.objects.get(pk=lost_sms.pk).status,
     )
     print(f"sweep: lost work done {time.monotonic() - swept:.1f} s after the command")
-    assert sms_lines(text) == 1
+    assert sms_lines(lost_sms) == 1
+
+
+def _age(row, when) -> None:
+    """Every timestamp the row has is set to `when`: it has been sitting there since."""
+    from django.db.models import DateTimeField
+
+    stamps = {
+        f.attname: when
+        for f in type(row)._meta.get_fields()
+        if isinstance(f, DateTimeField) and getattr(row, f.attname) is not None
+    }
+    type(row).objects.filter(pk=row.pk).update(**stamps)
 
 
 def _sweep_command() -> str:

@@ -244,7 +244,7 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
     )
     assert list(rows.values_list("purpose", flat=True)) == ["code", "return", "result"]
     for row in rows:
-        assert sms_lines(row.text) == 1, row.text
+        assert sms_lines(row) == 1, row.text
         assert row.provider_id
 
     # --- The photos came from the store: signed URLs (S3) or nginx's X-Accel (files) ----
