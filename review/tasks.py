@@ -8,7 +8,9 @@ from . import services
 @shared_task(name="review.close_upload_windows")
 def close_upload_windows() -> int:
     """Every province whose upload window has closed: each DRAFT with at least one photo is
-    submitted and locked. Idempotent; batched."""
+    submitted and locked (through the candidate transition). Idempotent; batched. It also
+    deletes the expired claims: a claim ends by itself when it expires, its row is only
+    tidied away here."""
     done = services.candidates_close_windows()
     services.claims_purge_expired()
     return done
