@@ -24,16 +24,12 @@ class AfterCommitTask(Task):
     such dispatch is recovered by a periodic sweep from the state stored in the database
     (a photo still PROCESSING, a message still READY); see `python manage.py sweep`.
 
-    Returns the AsyncResult when dispatched at once (outside a transaction), else None."""
+    Outside a transaction the dispatch happens at once (`on_commit` runs it immediately in
+    autocommit mode, as Django documents). Returns None either way: nothing in Yishen waits
+    for a task's result."""
 
     def apply_async(self, args=None, kwargs=None, **options):
-        dispatch = partial(self._dispatch_now, args, kwargs, **options)
-        # Checked first so that a process without a database (beat) never opens a
-        # connection just to learn that it is not in a transaction.
-        if transaction.get_connection().in_atomic_block:
-            transaction.on_commit(dispatch, robust=True)
-            return None
-        return dispatch()
+        transaction.on_commit(partial(self._dispatch_now, args, kwargs, **options), robust=True)
 
     def _dispatch_now(self, args, kwargs, **options):
         try:

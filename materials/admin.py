@@ -301,7 +301,11 @@ class MaterialImageAdmin(ProvinceScopedAdmin):
     # (and audits every staff view); they have no storage URL.
     exclude = IMAGE_FILE_FIELDS
     readonly_fields = [
-        *(f.name for f in MaterialImage._meta.fields if f.name not in IMAGE_FILE_FIELDS),
+        *(
+            f.name
+            for f in MaterialImage._meta.get_fields()
+            if f.concrete and f.name not in IMAGE_FILE_FIELDS
+        ),
         "original_link",
         "display_link",
         "thumbnail_link",

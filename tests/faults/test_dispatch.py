@@ -39,6 +39,8 @@ def test_delay_in_a_rolled_back_transaction_dispatches_nothing(settings):
     assert image.processing == ProcessingState.PROCESSING
 
 
+# Outside a transaction (autocommit, as in a worker or beat) the dispatch runs at once.
+@pytest.mark.django_db(transaction=True)
 def test_broker_down_dispatch_is_logged_not_raised(broker_down, caplog):
     with caplog.at_level(logging.ERROR, logger="config.celery"):
         result = notification_send.delay(notification_id=1)
