@@ -8,13 +8,26 @@ import dataclasses
 import datetime
 
 from django.conf import settings
+from health_check import checks as library_checks
 from health_check.base import HealthCheck
-from health_check.checks import Cache, Database, Storage
+from health_check.checks import Cache, Storage
 from health_check.contrib.celery import Ping
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 
 from config.celery import app
+
+
+@dataclasses.dataclass
+class Database(library_checks.Database):
+    """The library's check, whose message would quote the driver's error, and with it the
+    database host's name and address: a generic message instead (the detail is logged)."""
+
+    def run(self):
+        try:
+            super().run()
+        except ServiceUnavailable as exc:
+            raise ServiceUnavailable("database unreachable") from exc
 
 
 @dataclasses.dataclass

@@ -52,3 +52,20 @@ def test_healthz_checks_a_worker_when_tasks_are_not_in_process(settings):
     assert "Ping" not in [type(check).__name__ for check in checks()]
     settings.CELERY_TASK_ALWAYS_EAGER = False
     assert "Ping" in [type(check).__name__ for check in checks()]
+
+
+def test_healthz_database_down_is_500_without_the_address(client, monkeypatch):
+    from django.db import connections
+    from django.db.utils import OperationalError
+
+    def refused(*args, **kwargs):
+        raise OperationalError(
+            'connection to server at "db.internal" (10.0.0.7), port 5432 failed: refused'
+        )
+
+    monkeypatch.setattr(type(connections["default"]), "temporary_connection", refused)
+    response = client.get("/healthz")
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Database(alias='default'): Unavailable: database unreachable" in body
+    assert "10.0.0.7" not in body and "db.internal" not in body
