@@ -213,6 +213,38 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
             field.empty_label = None
         return field
 
+    # Shown in place of the file fields on a page the user may only view (a national template
+    # seen by an operator): Django would display a stored file through its storage URL, which
+    # Yishen's files do not have; these link to the views that serve them.
+    readonly_fields = ("example_image_link", "attachment_link")
+    VIEW_ONLY_FILE_FIELDS = {"example_image": "example_image_link", "attachment": "attachment_link"}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        swap = self.VIEW_ONLY_FILE_FIELDS
+        return [
+            (name, {**options, "fields": tuple(swap.get(f, f) for f in options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    def _served_link(self, obj, field: str, url_name: str, label: str):
+        if not getattr(obj, field) or not obj.is_active:
+            return "—"
+        url = reverse(f"materials:{url_name}", kwargs={"category_id": obj.pk})
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
+
+    @admin.display(description=_("示例图片"))
+    def example_image_link(self, obj):
+        return self._served_link(obj, "example_image", "example", _("查看示例"))
+
+    @admin.display(description=_("附件"))
+    def attachment_link(self, obj):
+        return self._served_link(
+            obj, "attachment", "attachment", obj.attachment_name or _("下载附件")
+        )
+
     @admin.display(description=_("范围"), ordering="province__code")
     def scope(self, obj):
         return obj.province.name if obj.province_id else _("全国模板")

@@ -48,6 +48,14 @@ def world(settings):
     category.attachment.save("form.pdf", ContentFile(photos.make_pdf()))
     category.attachment_name = "个人承诺书"
     category.save()
+    # A national template with an example (operators may view it, not change it), as the
+    # demo seeds them: its page is read-only for an operator.
+    national = MaterialCategoryFactory(
+        province=None, exam_year=candidate.exam_year, name="身份证明"
+    )
+    national.example_image.save("national.jpg", ContentFile(photos.make_typical_jpeg(seed=2)))
+    national.attachment.save("national.pdf", ContentFile(photos.make_pdf()))
+    national.save()
     inactive = MaterialCategoryFactory(
         province=province, exam_year=candidate.exam_year, name="停用类别", is_active=False
     )
@@ -66,13 +74,14 @@ def world(settings):
         # by their scope).
         "superuser": national_admin(username="admin", is_superuser=True),
         "category": category,
+        "national": national,
         "images": images,
     }
 
 
 def _pages_of(user):
-    """(url, what) of every admin page the user could reach, with an object the admin shows
-    them for every change page."""
+    """(url, what) of every admin page the user could reach: the change page of every object
+    the admin shows them (editable or view-only)."""
     request = RequestFactory().get("/admin/")
     request.user = user
     for model in REGISTERED:
@@ -80,9 +89,11 @@ def _pages_of(user):
         info = (model._meta.app_label, model._meta.model_name)
         yield reverse("admin:{}_{}_changelist".format(*info)), f"{info} changelist"
         yield reverse("admin:{}_{}_add".format(*info)), f"{info} add"
-        obj = model_admin.get_queryset(request).order_by("pk").last()
-        assert obj is not None, f"no {model.__name__} visible to {user}: give the test data"
-        yield reverse("admin:{}_{}_change".format(*info), args=[obj.pk]), f"{info} change"
+        objects = list(model_admin.get_queryset(request).order_by("pk")[:50])
+        assert objects, f"no {model.__name__} visible to {user}: give the test data"
+        for obj in objects:
+            url = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
+            yield url, f"{info} change {obj.pk}"
 
 
 @pytest.mark.parametrize("who", ["operator", "superuser"])
@@ -124,3 +135,16 @@ def test_admin_photo_links_each_file_to_the_checked_view(client, world, who):
         assert f'href="{url}"' in body
         assert client.get(url).status_code == 200
     assert image.original.name not in body  # the storage name is not a link either
+
+
+def test_admin_operator_views_a_national_template_with_links_to_its_files(client, world):
+    national = world["national"]
+    client.force_login(world["operator"])
+    page = client.get(f"/admin/materials/materialcategory/{national.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="name"' not in body  # view-only: no form field to change it
+    example = reverse("materials:example", kwargs={"category_id": national.pk})
+    attachment = reverse("materials:attachment", kwargs={"category_id": national.pk})
+    assert f'href="{example}"' in body and f'href="{attachment}"' in body
+    assert national.example_image.name not in body
