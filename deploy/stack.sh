@@ -7,7 +7,8 @@
 #   deploy/stack.sh down                 stop everything; no process is left behind
 #   deploy/stack.sh status               what runs, with its process id
 #   deploy/stack.sh stop|start|kill SERVICE
-#                                        one service (redis, s3, web, worker, beat, nginx);
+#                                        one service (redis, s3, web, worker, precheck, beat,
+#                                        nginx; precheck is compose's precheck-worker);
 #                                        kill is SIGKILL to all its processes (a crash)
 #   deploy/stack.sh s3-fault writes|all|off
 #                                        the S3 server refuses writes (or everything) with 503
@@ -38,7 +39,7 @@ BUCKET=${YISHEN_STACK_BUCKET:-yishen}
 ORIGIN="https://$HOST:$HTTPS_PORT"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
-SERVICES=(redis s3 web worker beat nginx)
+SERVICES=(redis s3 web worker precheck beat nginx)
 
 say() { printf '[stack] %s\n' "$*"; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -105,6 +106,16 @@ launch() {  # NAME COMMAND...: in the background, in its own session, logging to
   echo $! >"$(pidfile "$name")"
 }
 
+# compose's `restart: unless-stopped` for the app services: a process that exits by itself is
+# started again (a Celery worker that loses Redis may exit rather than reconnect); stop and
+# kill end the loop with it, as `docker stop` and `docker kill` do.
+launch_restarting() {  # NAME COMMAND...
+  local name=$1
+  shift
+  launch "$name" bash -c 'while true; do "$@"; echo "[stack] exited with $?: restarting in 1 s"; sleep 1; done' \
+    restart-loop "$@"
+}
+
 stop_service() {  # NAME [SIGNAL]
   local name=$1 signal=${2:-TERM} f pid
   f=$(pidfile "$name")
@@ -157,20 +168,21 @@ start_service() {
       ;;
     web)
       compose_command web "--arg=--bind=$WEB"
-      launch web "${IN_APP_ENV[@]}" "${CMD[@]}"
+      launch_restarting web "${IN_APP_ENV[@]}" "${CMD[@]}"
       wait_until 60 "gunicorn" http_answers "http://$WEB/"
       ;;
-    worker)
-      compose_command worker
-      : >>"$STATE/log/worker.log"
-      local before
-      before=$(grep -c ' ready\.' "$STATE/log/worker.log" || true)
-      launch worker "${IN_APP_ENV[@]}" "${CMD[@]}"
-      wait_until 60 "the Celery worker" worker_ready "$before"
+    worker | precheck)
+      local service=worker before
+      [ "$name" = precheck ] && service=precheck-worker
+      compose_command "$service"
+      : >>"$STATE/log/$name.log"
+      before=$(grep -c ' ready\.' "$STATE/log/$name.log" || true)
+      launch_restarting "$name" "${IN_APP_ENV[@]}" "${CMD[@]}"
+      wait_until 180 "the Celery $service" worker_ready "$name" "$before"
       ;;
     beat)
       compose_command beat "--arg=--schedule=$STATE/run/celerybeat-schedule"
-      launch beat "${IN_APP_ENV[@]}" "${CMD[@]}"
+      launch_restarting beat "${IN_APP_ENV[@]}" "${CMD[@]}"
       ;;
     nginx)
       render_nginx
@@ -181,7 +193,7 @@ start_service() {
   esac
 }
 
-worker_ready() { [ "$(grep -c ' ready\.' "$STATE/log/worker.log" || true)" -gt "$1" ]; }
+worker_ready() { [ "$(grep -c ' ready\.' "$STATE/log/$1.log" || true)" -gt "$2" ]; }
 
 # --- up -------------------------------------------------------------------------------------
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is missing: $2"; }
@@ -308,6 +320,7 @@ up() {
     die "collectstatic failed ($STATE/log/migrate.log)"
   start_service web
   start_service worker
+  start_service precheck
   start_service beat
   start_service nginx
   trap - EXIT
@@ -338,9 +351,9 @@ status() {
   say "mode $(mode), $ORIGIN/"
   for s in "${SERVICES[@]}"; do
     if running "$s"; then
-      printf '  %-7s running (pid %s)\n' "$s" "$(cat "$(pidfile "$s")")"
+      printf '  %-9s running (pid %s)\n' "$s" "$(cat "$(pidfile "$s")")"
     else
-      printf '  %-7s stopped\n' "$s"
+      printf '  %-9s stopped\n' "$s"
     fi
   done
 }
