@@ -46,6 +46,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The one way the benches create their database (bench/sizing.py imports it too).
+from bench.review import ensure_database  # noqa: E402
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/yishen_upload_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379"
 MEDIA = ROOT / "var" / "bench-upload-media"
@@ -71,28 +74,6 @@ def check_local(url: str) -> None:
     parts = urlsplit(url)
     if parts.hostname != "127.0.0.1":
         sys.exit(f"bench/upload.py only runs on 127.0.0.1, not {url!r}")
-
-
-def ensure_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    name = parts.path.strip("/")
-    conn = psycopg2.connect(
-        host="127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            print(f"creating database {name}", flush=True)
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
 
 
 def bench_environment(args) -> dict[str, str]:
@@ -422,7 +403,7 @@ def main() -> None:
     check_local(args.database_url)
     check_local(args.redis)
     wrk = ensure_wrk()
-    ensure_database(args.database_url)
+    ensure_database(args.database_url, reseed=False)
     env = bench_environment(args)
     setup_django(env)
 
