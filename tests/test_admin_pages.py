@@ -6,6 +6,7 @@ Stored files have no public URL (MEDIA_URL is None, as deployed): the admin link
 the permission-checked views instead."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -68,6 +69,14 @@ def world(settings):
     NotificationFactory(candidate=candidate, status=NotificationStatus.SENT)
     NotificationFactory(candidate=candidate, status=NotificationStatus.UNKNOWN)
     Group.objects.create(name="考区管理员")
+    # django-axes' rows: a locked-out log-in, its failure log, a log-in (only the superuser
+    # sees these; an operator is refused them).
+    seen = {"user_agent": "Chromium", "ip_address": "10.1.0.7", "username": "site1201"}
+    AccessAttempt.objects.create(
+        **seen, http_accept="*/*", path_info="/review/login/", failures_since_start=5
+    )
+    AccessFailureLog.objects.create(**seen, path_info="/review/login/", locked_out=True)
+    AccessLog.objects.create(**seen, path_info="/review/login/")
     return {
         "operator": operator(province, username="operator12"),
         # As the demo's `admin`: a superuser with national scope (photos are served to staff

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Every value read from the environment is named
 in the README with its default; a malformed value stops start-up (django-environ raises)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "accounts",
     "materials",
     "review",
@@ -40,6 +42,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,9 +79,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["accounts.backends.StaffModelBackend"]
+# django-axes first: it refuses a locked-out log-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.StaffModelBackend",
+]
 LOGIN_URL = "review:login"
 LOGIN_REDIRECT_URL = "review:queue"
+
+# --- Staff log-in: failed attempts (django-axes, on the workbench's and the admin's log-in) --
+# Counted per pair of user name and client address: five wrong passwords lock that name from
+# that address for 15 minutes, and the reviewer still logs in from their own desk, so nobody
+# can lock a reviewer out from elsewhere. The address is the one our proxy gives
+# (accounts.http.client_ip, the same as the audit trail's). Attempts are rows in the database
+# (the database handler), so the limit holds, and no page fails, while Redis is away.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "review.views.login.locked_out"
 
 # --- Language and time: the interface speaks Chinese; source strings are Chinese and marked
 LANGUAGE_CODE = "zh-hans"

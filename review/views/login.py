@@ -1,46 +1,31 @@
-"""The reviewers' log-in, with failed attempts limited per user name and per address."""
+"""The reviewers' log-in. Failed attempts are limited per pair of user name and address by
+django-axes (its authentication backend and middleware, config/settings/base.py), here and on
+the admin's log-in alike."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
-from accounts.http import client_ip
 
 from ..forms import ReviewerLoginForm
 
-# Failed log-ins allowed per user name and per address within the window.
-LOGIN_FAILURES_PER_USER = 5
-LOGIN_FAILURES_PER_IP = 20
-LOGIN_WINDOW_SECONDS = 15 * 60
 
-
-def _failure_keys(request) -> tuple[str, str]:
-    username = (request.POST.get("username") or "").strip().lower()[:150]
-    return (f"review:login-fail:user:{username}", f"review:login-fail:ip:{client_ip(request)}")
-
-
-def _too_many_failures(request) -> bool:
-    user_key, ip_key = _failure_keys(request)
-    return (cache.get(user_key) or 0) >= LOGIN_FAILURES_PER_USER or (
-        cache.get(ip_key) or 0
-    ) >= LOGIN_FAILURES_PER_IP
-
-
-def _count_failure(request) -> None:
-    for key in _failure_keys(request):
-        if not cache.add(key, 1, LOGIN_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, LOGIN_WINDOW_SECONDS)
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lock-out response (AXES_LOCKOUT_CALLABLE), for both log-in pages: a page
+    in Chinese that says for how long, with 429 Too Many Requests."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "review/locked_out.html", context, status=429)
 
 
 class ReviewerLoginView(LoginView):
@@ -48,20 +33,7 @@ class ReviewerLoginView(LoginView):
     authentication_form = ReviewerLoginForm
     redirect_authenticated_user = False
 
-    def post(self, request, *args, **kwargs):
-        if _too_many_failures(request):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("登录失败次数过多，请15分钟后再试。"))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        _count_failure(self.request)
-        return super().form_invalid(form)
-
     def form_valid(self, form):
-        cache.delete(_failure_keys(self.request)[0])
         response = super().form_valid(form)
         # A reviewer's browser is not a candidate's session at the same time.
         self.request.session.pop(CANDIDATE_SESSION_KEY, None)

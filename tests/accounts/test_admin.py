@@ -231,7 +231,10 @@ def test_admin_notifications_scoped_and_code_hidden(tj_client, world):
 
 
 def test_admin_operator_login_with_password(client, world):
-    assert client.login(username="operator12", password=PASSWORD)
+    response = client.post(
+        "/admin/login/", {"username": "operator12", "password": PASSWORD, "next": "/admin/"}
+    )
+    assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
 
 

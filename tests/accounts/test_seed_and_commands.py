@@ -86,7 +86,7 @@ def test_seed_demo_organisation_and_people():
 
 def test_seed_demo_admin_exports_every_province(client):
     call_command("seed_demo", stdout=StringIO())
-    client.login(username="admin", password="yishen2026")
+    client.post("/review/login/", {"username": "admin", "password": "yishen2026"})
 
     response = client.get("/api/v1/exports/results.csv")
 

@@ -69,3 +69,20 @@ def test_redis_down_operator_admin_works(redis_cache, client, org):
     redis_cache.stop()
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/materials/materialcategory/").status_code == 200
+
+
+def test_redis_down_login_limit_still_holds_and_no_page_fails(redis_cache, client, org):
+    redis_cache.stop()
+    user = org.staff["site"]
+    for _ in range(4):
+        response = client.post(
+            reverse("review:login"), {"username": user.username, "password": "wrong"}
+        )
+        assert response.status_code == 200
+        assert "用户名或密码错误" in response.content.decode()
+    client.post(reverse("review:login"), {"username": user.username, "password": "wrong"})
+    response = client.post(
+        reverse("review:login"), {"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "登录已暂停" in response.content.decode()

@@ -57,22 +57,6 @@ def test_login_refuses_user_without_reviewer_profile(client, org):
     assert "_auth_user_id" not in client.session
 
 
-def test_login_rate_limited_after_failures(client, org):
-    user = org.staff["site"]
-    for _ in range(5):
-        response = client.post(
-            reverse("review:login"), {"username": user.username, "password": "wrong"}
-        )
-        assert response.status_code == 200
-        assert "用户名或密码错误" in response.content.decode()
-    response = client.post(
-        reverse("review:login"), {"username": user.username, "password": PASSWORD}
-    )
-    assert response.status_code == 429
-    assert "登录失败次数过多" in response.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
 def test_anonymous_redirected_to_login(client, case):
     response = client.get(reverse("review:queue"))
     assert response.status_code == 302
