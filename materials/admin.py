@@ -16,12 +16,17 @@ from accounts.models import ExamYear, Province
 from .enums import DEFAULT_MAX_BYTES
 from .models import MaterialCategory, MaterialImage
 from .services import category_copy_template, image_reprocess
+from .validation import (
+    ATTACHMENT_MAX_BYTES,
+    EXAMPLE_MAX_BYTES,
+    attachment_check,
+    example_image_check,
+)
 from .watermark import missing_glyphs
 
 FORMAT_CHOICES = [("jpeg", "JPG / JPEG"), ("png", "PNG")]
 MIN_BYTES, MAX_BYTES = 20 * 1024, 10 * 1024 * 1024
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".png", ".jpg", ".jpeg")
-ATTACHMENT_MAX = 5 * 1024 * 1024
 IMAGE_FILE_FIELDS = ("original", "display", "thumbnail")
 
 
@@ -136,16 +141,37 @@ class MaterialCategoryForm(forms.ModelForm):
             )
         return value
 
+    @staticmethod
+    def _new_upload(file) -> bool:
+        # A file posted now (an UploadedFile), not the one already stored.
+        return bool(file) and getattr(file, "content_type", None) is not None
+
+    @staticmethod
+    def _read(file, limit: int) -> bytes:
+        file.seek(0)
+        data = file.read(limit + 1)
+        file.seek(0)
+        return data
+
+    def clean_example_image(self):
+        file = self.cleaned_data.get("example_image")
+        if self._new_upload(file):
+            checked = example_image_check(data=self._read(file, EXAMPLE_MAX_BYTES), name=file.name)
+            # Stored (and served) under the extension of what it is.
+            file.name = f"example{checked.extension}"
+        return file
+
     def clean_attachment(self):
         file = self.cleaned_data.get("attachment")
-        if file and hasattr(file, "size") and getattr(file, "content_type", None) is not None:
+        if self._new_upload(file):
             name = file.name.lower()
             if not name.endswith(ATTACHMENT_EXTENSIONS):
                 raise forms.ValidationError(
                     _("附件格式应为：%(exts)s。") % {"exts": " ".join(ATTACHMENT_EXTENSIONS)}
                 )
-            if file.size > ATTACHMENT_MAX:
+            if file.size > ATTACHMENT_MAX_BYTES:
                 raise forms.ValidationError(_("附件不能超过 5 MB。"))
+            attachment_check(data=self._read(file, ATTACHMENT_MAX_BYTES), name=name)
         return file
 
     def clean(self):

@@ -289,6 +289,8 @@ YISHEN_PHONE_CODE_MAX_ATTEMPTS = 5  # wrong tries per code
 YISHEN_PHONE_CODE_RESEND_SECONDS = 60  # resend cool-down
 YISHEN_PHONE_CODES_PER_HOUR = 5  # per candidate and per phone number
 YISHEN_SMS_MAX_ATTEMPTS = 5  # send attempts before a message is FAILED
+YISHEN_UPLOADS_PER_WINDOW = 60  # files per candidate (refused ones too) …
+YISHEN_UPLOAD_WINDOW_SECONDS = 600  # … in each 10 minutes
 YISHEN_MAX_IMAGE_PIXELS = 25_000_000  # larger declared sizes are refused before decoding
 # The results API holds back events younger than this, so that an event of a transaction
 # still committing is never skipped by a cursor that has passed it.

@@ -12,6 +12,7 @@ from accounts.enums import CandidateStatus
 from materials.models import MaterialImage
 from tests import photos
 from tests.factories.accounts import PASSWORD
+from tests.factories.materials import MaterialCategoryFactory
 from tests.factories.review import candidate_with_photos
 from tests.materials.conftest import login_candidate
 
@@ -86,3 +87,23 @@ def test_redis_down_login_limit_still_holds_and_no_page_fails(redis_cache, clien
     )
     assert response.status_code == 429
     assert "登录已暂停" in response.content.decode()
+
+
+def test_redis_down_upload_rate_limit_fails_soft(redis_cache, client, settings):
+    """The rate counter lives in the cache: with Redis away it is not applied, and uploads
+    go on (a limit of 1 would refuse the second upload if it were)."""
+    settings.YISHEN_UPLOADS_PER_WINDOW = 1
+    candidate, _cats, _imgs = candidate_with_photos(status=CandidateStatus.DRAFT, photos=0)
+    category = MaterialCategoryFactory(
+        province=candidate.province, exam_year=candidate.exam_year, max_count=5
+    )
+    login_candidate(client, candidate)
+    redis_cache.stop()
+    for seed in range(2):
+        response = client.post(
+            f"/materials/category/{category.pk}/upload/",
+            {"photos": photos.upload(photos.make_jpeg(320, 240, seed=seed))},
+        )
+        assert response.status_code == 302
+    assert "上传过于频繁" not in client.get("/materials/").content.decode()
+    assert MaterialImage.objects.filter(candidate=candidate).count() == 2
