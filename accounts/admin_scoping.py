@@ -2,6 +2,7 @@
 Yishen mixes this in and names how its rows reach a province (`province_field`)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +113,17 @@ class ProvinceScopedAdmin(admin.ModelAdmin):
             if db_field.related_model is Province:
                 kwargs["queryset"] = Province.objects.filter(pk=province.pk)
                 kwargs.setdefault("initial", province.pk)
+                # Operators write into their province only: an empty province would make a
+                # national row, offered to every province; only national staff make those.
+                kwargs["required"] = True
+                kwargs["empty_label"] = None
             elif db_field.related_model is TestSite:
                 kwargs["queryset"] = TestSite.objects.filter(province=province)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The forms offer an operator nothing outside their province; this refuses whatever
+        # reaches the save anyway (a crafted post, a form field added later).
+        if not self._obj_in_scope(request, obj, for_change=True):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)

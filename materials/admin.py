@@ -231,14 +231,6 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
         (_("机器预审"), {"fields": ("precheck",)}),
     )
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "province" and not is_national(request):
-            # Operators write into their province only, never the national template.
-            field.required = True
-            field.empty_label = None
-        return field
-
     # Shown in place of the file fields on a page the user may only view (a national template
     # seen by an operator): Django would display a stored file through its storage URL, which
     # Yishen's files do not have; these link to the views that serve them.
