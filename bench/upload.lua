@@ -70,7 +70,7 @@ function request()
   local headers = {
     ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
     ["X-Forwarded-Proto"] = "https",
-    ["X-Forwarded-For"] = "10.1." .. (k % 250) .. ".7",
+    ["X-Real-IP"] = "10.1." .. (k % 250) .. ".7",
   }
   local fields, path
   if kind == "upload" then

@@ -82,7 +82,7 @@ def bench_environment(args) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_SECRET_KEY": "bench-upload-secret-key-not-for-any-deployment-0123456789",
-        "YISHEN_ENTRY_SECRET": "bench-upload-entry-secret",
+        "YISHEN_ENTRY_SECRET": "bench-upload-entry-secret-not-for-any-deployment",
         "YISHEN_REGISTRATION_URL": "https://registration.example.org/",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
         "DATABASE_URL": args.database_url,
@@ -90,7 +90,7 @@ def bench_environment(args) -> dict[str, str]:
         "REDIS_URL": f"{args.redis}/{args.cache_db}",
         "CELERY_BROKER_URL": f"{args.redis}/{args.broker_db}",
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "YISHEN_TRUST_X_FORWARDED_FOR": "true",
+        "YISHEN_CLIENT_IP_HEADER": "X-Real-IP",  # as behind nginx: upload.lua sets it
         "YISHEN_STORAGE": "filesystem",
         "YISHEN_MEDIA_ROOT": str(MEDIA),
         "YISHEN_LOG_LEVEL": "WARNING",

@@ -278,8 +278,21 @@ YISHEN_SMS_BACKEND = env.str(
 )
 # Demo mode shows the registration-system stand-in and the SMS codes on the page.
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
-# Behind nginx the client address is the first of X-Forwarded-For (for the audit trail).
-YISHEN_TRUST_X_FORWARDED_FOR = env.bool("YISHEN_TRUST_X_FORWARDED_FOR", default=False)
+# Where the client's address comes from (accounts/http.py): a header our own proxy sets
+# (nginx: X-Real-IP), or the number of our proxies that append to X-Forwarded-For; neither:
+# the connection's address. Never what the client sends.
+YISHEN_CLIENT_IP_HEADER = env.str("YISHEN_CLIENT_IP_HEADER", default="")
+YISHEN_TRUSTED_PROXY_HOPS = env.int("YISHEN_TRUSTED_PROXY_HOPS", default=0)
+if YISHEN_CLIENT_IP_HEADER and YISHEN_TRUSTED_PROXY_HOPS:
+    raise environ.ImproperlyConfigured(
+        "Set YISHEN_CLIENT_IP_HEADER or YISHEN_TRUSTED_PROXY_HOPS, not both."
+    )
+if "YISHEN_TRUST_X_FORWARDED_FOR" in env.ENVIRON:
+    # It took the first entry of X-Forwarded-For, which the client writes.
+    raise environ.ImproperlyConfigured(
+        "YISHEN_TRUST_X_FORWARDED_FOR is gone: set YISHEN_CLIENT_IP_HEADER=X-Real-IP behind "
+        "the nginx of docker/nginx.conf.template (or YISHEN_TRUSTED_PROXY_HOPS)."
+    )
 # Where the «上传相关材料» page of the registration system is, for the «go back» links.
 YISHEN_REGISTRATION_URL = env.str("YISHEN_REGISTRATION_URL", default="/demo/registration/")
 
