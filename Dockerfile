@@ -13,7 +13,8 @@ COPY scripts/opencv-headless.sh scripts/
 RUN pip install --upgrade pip && pip install ".[precheck]" && sh scripts/opencv-headless.sh python
 COPY . .
 # collectstatic needs the settings to import; the real secrets come from the environment.
-RUN DJANGO_SECRET_KEY=build-only YISHEN_ENTRY_SECRET=build-only DJANGO_ALLOWED_HOSTS=build \
+RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0123456789abcdef \
+    YISHEN_ENTRY_SECRET=build-only-not-a-secret-0123456789abcdef DJANGO_ALLOWED_HOSTS=build \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 1000 yishen && mkdir -p /app/var/media && chown -R yishen /app/var

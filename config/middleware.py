@@ -1,3 +1,5 @@
+from django.utils.cache import add_never_cache_headers
+
 # No inline script or style anywhere, so the policy can stay strict. blob: and data: are for
 # the in-browser preview and shrinking of photos before upload.
 _POLICY = "; ".join(
@@ -26,4 +28,20 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith("/admin/"):
             response.headers.setdefault("Content-Security-Policy", _POLICY)
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+class NoStoreMiddleware:
+    """Every page is personal or staff-only (a candidate's materials, a reviewer's queue, the
+    admin): no browser, proxy or shared computer keeps a copy. A response that says its own
+    Cache-Control keeps it (the photos say "private, no-store"; the public example pictures
+    and static files may be cached)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

@@ -2,11 +2,29 @@
 gunicorn behind nginx. Values that have no safe default must be given."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, environ
+
+# Secrets shorter than this stop the start: a short HMAC or signing key can be guessed.
+MIN_SECRET_BYTES = 32
+
+
+def secret(name: str) -> str:
+    """A required secret from the environment, refused at start if it is too short."""
+    value = env.str(name)
+    size = len(value.encode())
+    if size < MIN_SECRET_BYTES:
+        raise environ.ImproperlyConfigured(
+            f"{name} is {size} bytes long; production needs at least {MIN_SECRET_BYTES} "
+            "random bytes. Make one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'"
+        )
+    return value
+
 
 DEBUG = False
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
-YISHEN_ENTRY_SECRET = env.str("YISHEN_ENTRY_SECRET")
+SECRET_KEY = secret("DJANGO_SECRET_KEY")
+# Signs the entry links and the results API (review/api/signing.py).
+YISHEN_ENTRY_SECRET = secret("YISHEN_ENTRY_SECRET")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
 if YISHEN_DEMO:  # the demo app (registration stand-in, SMS banner, seed_demo)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from .cursor import decode_cursor, encode_cursor
@@ -19,6 +20,9 @@ DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
 
 
+# A signed machine-to-machine read: no cookie, no session, nothing for CSRF to protect. Exempt,
+# so that any other method is answered 405 by require_GET, not with the CSRF refusal page.
+@csrf_exempt
 @require_GET
 def results(request: HttpRequest) -> JsonResponse:
     refusal = check_signature(request)

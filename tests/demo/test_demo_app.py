@@ -29,7 +29,7 @@ def _probe(**env) -> str:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "a-test-secret-key-that-is-long-enough-for-the-deploy-checks",
-        "YISHEN_ENTRY_SECRET": "a-test-entry-secret",
+        "YISHEN_ENTRY_SECRET": "a-test-entry-secret-long-enough-for-production",
         "DJANGO_ALLOWED_HOSTS": "yishen.example.org",
         "YISHEN_REGISTRATION_URL": "https://registration.example.org/",
         **env,

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.enums import CandidateStatus
@@ -150,10 +151,16 @@ def test_results_signature_accepts_any_parameter_order_and_upper_hex(client):
     assert reg_nos(response) == [candidate.reg_no]
 
 
-def test_results_post_not_allowed(client):
-    response = client.post(PATH)
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_results_other_methods_not_allowed_not_a_csrf_page(method):
+    """As a browser or a client without a CSRF token meets it: 405 with Allow: GET (the test
+    client skips CSRF checks unless told to)."""
+    client = Client(enforce_csrf_checks=True)
+
+    response = getattr(client, method)(PATH)
 
     assert response.status_code == 405
+    assert response["Allow"] == "GET"
 
 
 EXAMPLE_SIGNATURE = "9b747729bc6e97eeb17237b40f9370d833a2679334678a908898801283be2820"
