@@ -1,4 +1,4 @@
-"""The error pages (400, 403, 404, 500 and a refused CSRF check), in Chinese and in the
+"""The error pages (400, 403, 404, 413, 500 and a refused CSRF check), in Chinese and in the
 site's style, each saying what to do next. Wired in config.urls (handler400 …) and
 settings.CSRF_FAILURE_VIEW; they show with DEBUG off, as deployed."""
 
@@ -43,6 +43,14 @@ def server_error(request):
         body = "系统暂时出现问题，请稍后刷新重试。"
         return HttpResponse(body, status=500, content_type="text/plain; charset=utf-8")
     return HttpResponse(body, status=500)
+
+
+def request_too_large(request):
+    """What nginx shows in place of its own page when a post is larger than its
+    client_max_body_size (error_page 413 in docker/nginx.conf.template): nginx refuses such
+    a post before Django sees it, then asks for this page (GET, no body)."""
+    context = {**_context(413), "materials_url": reverse("materials:page")}
+    return render(request, "errors/413.html", context, status=413)
 
 
 def csrf_failure(request, reason=""):

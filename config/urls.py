@@ -2,6 +2,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
+from config import errors
 from config.health import HealthView
 
 admin.site.site_header = "医审 · 考区管理"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("review.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("errors/too-large/", errors.request_too_large, name="too-large"),
 ]
 
 handler400 = "config.errors.bad_request"

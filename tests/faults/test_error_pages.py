@@ -67,3 +67,17 @@ def test_error_page_operator_sees_the_same_403_in_admin(client, org):
     client.force_login(operator(org.other_province))
     response = client.get("/admin/accounts/staffprofile/")
     assert response.status_code == 403
+
+
+def test_error_page_413_in_chinese_for_nginx(client):
+    """nginx refuses a post over its client_max_body_size and shows this page instead of its
+    own English one (error_page 413 → an internal location that asks Django for it)."""
+    from pathlib import Path
+
+    body = _assert_error_page(client.get("/errors/too-large/"), 413, "上传的文件太大")
+    assert "一次只选择一张照片上传" in body and reverse("materials:page") in body
+    conf = (Path(__file__).resolve().parents[2] / "docker" / "nginx.conf.template").read_text()
+    assert "error_page 413 /errors/too-large/;" in conf
+    location = conf[conf.index("location = /errors/too-large/ {") :]
+    location = location[: location.index("}")]
+    assert "internal;" in location and "proxy_method GET;" in location

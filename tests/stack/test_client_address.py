@@ -51,3 +51,17 @@ def test_stack_hostile_file_answered_with_its_message(place, name, data, message
     )
     assert response.status_code == 400
     assert message in response.text
+
+
+def test_stack_post_over_nginx_limit_gets_the_chinese_page(place):
+    """A 5 MB phone photo sent without JavaScript (the page's script would have shrunk it):
+    nginx refuses it and shows Django's page in Chinese, not its own."""
+    client = candidate_client(activated_candidate(place))
+    big = photos.make_jpeg(640, 480, seed=41) + b"\x00" * (5 * 1024 * 1024)
+    response = client.post_form(
+        f"/materials/category/{place.other.pk}/upload/",
+        files={"photos": ("IMG_0001.jpg", big, "image/jpeg")},
+    )
+    assert response.status_code == 413
+    assert "上传的文件太大" in response.text
+    assert "no-store" in response.headers.get("Cache-Control", "")
