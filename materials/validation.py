@@ -165,10 +165,11 @@ def _too_many_pixels(width: int, height: int) -> ValidationError:
 
 
 # A decompression bomb can be small on disk: 72 KB of PNG that declares 5000×5000 pixels
-# decodes to 100 MB. Real photos carry far more bytes per pixel (a phone JPEG about one byte
-# for every 4 to 10 pixels, a screenshot PNG rarely less than one for every 30), so above
-# RATIO_FREE_PIXELS a file must bring at least one byte for every MAX_PIXELS_PER_BYTE pixels
-# its header declares. Below that size a full decode costs at most 16 MB, whatever the file.
+# decodes to 100 MB. Photos carry far more bytes per pixel (a phone JPEG about one byte for
+# every 4 to 10 pixels); a big image with less than one byte for every MAX_PIXELS_PER_BYTE
+# pixels is nearly blank or a bomb, and is refused from its header above RATIO_FREE_PIXELS
+# (a page screenshot of a phone stays below that). Below it a full decode costs at most
+# 16 MB, whatever the file.
 RATIO_FREE_PIXELS = 4_000_000
 MAX_PIXELS_PER_BYTE = 64
 
