@@ -139,6 +139,10 @@ class MaterialImage(models.Model):
     )
     processing_error = models.CharField(_("处理错误"), max_length=200, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(default=0)
+    # The machine pre-check of the processed photo is due since then (set with READY, empty
+    # once its result is stored): the candidate's page keeps polling for the quality advice
+    # meanwhile, and the recovery sweep queues it again when its task was lost.
+    precheck_due_at = models.DateTimeField(null=True, blank=True)
     original = models.FileField(_("原图"), max_length=200, upload_to=image_upload_to)
     display = models.FileField(_("水印图"), max_length=200, blank=True)
     thumbnail = models.FileField(_("缩略图"), max_length=200, blank=True)
@@ -165,6 +169,12 @@ class MaterialImage(models.Model):
         ordering = ["uploaded_at", "id"]
         indexes = [
             models.Index(fields=["candidate", "category", "removed_at"], name="image_cand_cat"),
+            # The sweep's lookup: only the few photos whose pre-check is still due.
+            models.Index(
+                fields=["precheck_due_at"],
+                name="image_precheck_due",
+                condition=models.Q(precheck_due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

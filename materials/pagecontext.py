@@ -31,6 +31,8 @@ class PhotoView:
     returned: bool
     processing: bool
     failed: bool
+    # Processed, its machine pre-check still due: the advice below may still come.
+    prechecking: bool
     # Quality advice of the machine pre-check (照片可能模糊…): shown, never blocking.
     advice: list[str] = field(default_factory=list)
 
@@ -44,6 +46,8 @@ class CategoryBlock:
     free: int
     can_upload: bool
     short_by: int  # required photos still missing
+    # A photo is still being processed or pre-checked: the page polls the section until
+    # both are done, so the thumbnail and then the quality advice appear without a reload.
     processing: bool
     returned: bool = False  # unlocked by the current return: the candidate must act here
     errors: list[str] = field(default_factory=list)
@@ -90,6 +94,8 @@ def _photo_views(
                 returned=image.status == ImageStatus.RETURNED,
                 processing=image.processing == ProcessingState.PROCESSING,
                 failed=image.processing == ProcessingState.FAILED,
+                prechecking=image.processing == ProcessingState.READY
+                and image.precheck_due_at is not None,
                 advice=advice.get(image.pk, []),
             )
         )
@@ -135,7 +141,7 @@ def category_blocks(
                 free=free,
                 can_upload=state.can_add and free > 0,
                 short_by=short_by,
-                processing=any(p.processing for p in photos),
+                processing=any(p.processing or p.prechecking for p in photos),
                 returned=candidate.status == CandidateStatus.RETURNED
                 and category.pk in (candidate.returned_categories or [])
                 and not state.locked,

@@ -10,6 +10,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import F
+from django.utils import timezone
 
 from .enums import ProcessingState
 from .models import MaterialImage
@@ -83,6 +84,8 @@ def image_process(*, image_id: int) -> str:
             thumbnail=thumb,
             width=result.width,
             height=result.height,
+            # The task queues the pre-check next; until it is done the page keeps polling.
+            precheck_due_at=timezone.now(),
         )
     )
     if not updated:

@@ -59,6 +59,7 @@ UPLOAD_PHOTO_FIELDS = (
     "status",
     "return_reason",
     "processing",
+    "precheck_due_at",
     "sha256",
     "uploaded_at",
     "removed_at",

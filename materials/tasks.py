@@ -55,12 +55,14 @@ def image_process(self, *, image_id: int) -> str:
 )
 def image_precheck(self, *, image_id: int) -> str:
     """The machine pre-check of one processed photo, on its own queue `precheck`
-    (CELERY_TASK_ROUTES): OCR is slow and big, and must never hold up the pipeline."""
+    (CELERY_TASK_ROUTES): OCR is slow and big, and must never hold up the pipeline. A
+    duplicate (queued again by the sweep, or redelivered) finds the check done."""
     try:
-        return precheck_services.photo_precheck(image_id=image_id)
+        return precheck_services.photo_precheck(image_id=image_id, only_if_due=True)
     except Exception as exc:  # storage/database trouble: retry; the hints are only hints
         if self.request.retries >= self.max_retries:
             logger.exception("precheck of image %s: giving up", image_id)
+            precheck_services.photo_precheck_give_up(image_id=image_id)
             return "failed"
         raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
 
@@ -82,4 +84,20 @@ def image_retry_stuck(*, older_than_seconds: int | None = None) -> int:
         image_process.delay(image_id=image_id)
     if ids:
         logger.info("materials.retry_stuck_images: %s photo(s) queued again", len(ids))
+    return len(ids)
+
+
+@shared_task(name="materials.retry_stuck_prechecks", ignore_result=True)
+def image_retry_stuck_prechecks(*, older_than_seconds: int | None = None) -> int:
+    """Processed photos whose pre-check is still due a while after it was queued (a dispatch
+    lost while the broker was down, a precheck worker killed mid-task) are queued again,
+    oldest first. Each is queued again at most once per sweep, not once per sweep per waiting
+    photo: its due time moves to now. A duplicate finds the check done (see image_precheck)."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.YISHEN_STUCK_AFTER_SECONDS
+    ids = precheck_services.prechecks_overdue_take(older_than_seconds=older_than_seconds)
+    for image_id in ids:
+        image_precheck.delay(image_id=image_id)
+    if ids:
+        logger.info("materials.retry_stuck_prechecks: %s photo(s) queued again", len(ids))
     return len(ids)

@@ -26,7 +26,7 @@ import struct
 import zlib
 from functools import lru_cache
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 from PIL.PngImagePlugin import PngInfo
 
 RED = (220, 20, 20)
@@ -188,6 +188,15 @@ def make_phone_jpeg(*, exif_orientation: int | None = 6, gps: bool = True, seed:
 def make_typical_jpeg(*, seed: int = 0) -> bytes:
     """A valid upload: 1600×1200, about 110 KB."""
     return make_jpeg(1600, 1200, quality=85, noise=NOISE_SMALL, seed=seed)
+
+
+def make_blurred_jpeg(*, seed: int = 0) -> bytes:
+    """A 1200×800 photo out of focus (Gaussian blur, radius 6): the pre-check's quality
+    hint "blurred" (materials/precheck/quality.py), well under the upload limit."""
+    im = scene(1200, 800, seed=seed).filter(ImageFilter.GaussianBlur(6))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
 
 
 def make_bench_jpeg(*, seed: int = 0) -> bytes:

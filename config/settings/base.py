@@ -238,12 +238,17 @@ CELERY_TASK_ROUTES = {"materials.precheck_image": {"queue": "precheck"}}
 # threshold, one interval and the processing (20 + 30 + a few seconds). An entry expires after
 # its interval so that sweeps queued while no worker was up do not pile up.
 YISHEN_SWEEP_SECONDS = 30
-# A photo still processing this long after its upload, or a message still unsent this long
-# after it was due, has lost its task: the sweep queues it again (a duplicate finds the work
+# A photo still processing this long after its upload, a processed photo whose pre-check is
+# still due this long after it was queued, or a message still unsent this long after it was
+# due, has lost its task: the sweep queues it again (a duplicate finds the work
 # done). A worker that starts runs the recovery sweeps once this long after its start, so
 # work held by a worker that was killed is done within a minute of the restart.
 YISHEN_STUCK_AFTER_SECONDS = 20
-YISHEN_RECOVERY_SWEEPS = ("retry-stuck-images", "retry-stuck-notifications")
+YISHEN_RECOVERY_SWEEPS = (
+    "retry-stuck-images",
+    "retry-stuck-prechecks",
+    "retry-stuck-notifications",
+)
 CELERY_BEAT_SCHEDULE = {
     "close-upload-windows": {
         "task": "review.close_upload_windows",
@@ -260,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retry-stuck-images": {
         "task": "materials.retry_stuck_images",
+        "schedule": float(YISHEN_SWEEP_SECONDS),
+        "options": {"expires": YISHEN_SWEEP_SECONDS},
+    },
+    "retry-stuck-prechecks": {
+        "task": "materials.retry_stuck_prechecks",
         "schedule": float(YISHEN_SWEEP_SECONDS),
         "options": {"expires": YISHEN_SWEEP_SECONDS},
     },

@@ -1,12 +1,12 @@
 """Writes of the machine pre-check: its results and hints, and a reviewer's mark that a hint
 is wrong. Nothing here changes the state of a photo or a candidate: the machine gives hints,
-reviewers decide (tests/materials/test_precheck_service.py holds it to that)."""
+reviewers decide (tests/review/test_precheck.py holds it to that)."""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -58,10 +58,12 @@ def _wanted_hints(result) -> set[str]:
     return kinds
 
 
-def photo_precheck(*, image_id: int) -> str:
+def photo_precheck(*, image_id: int, only_if_due: bool = False) -> str:
     """Reads one processed photo (the Celery task on the `precheck` queue calls this),
-    stores what was read and its hints, and flags reuse on both photos. Idempotent: a second
-    run replaces the result; hints a reviewer marked wrong stay marked."""
+    stores what was read and its hints, flags reuse on both photos, and marks the check done
+    (MaterialImage.precheck_due_at emptied). Idempotent: a second run replaces the result;
+    hints a reviewer marked wrong stay marked. `only_if_due`: a photo whose check is done
+    already is left alone (the task's duplicates, from the sweep or the broker)."""
     image = (
         MaterialImage.objects.select_related("candidate", "category")
         .filter(pk=image_id, removed_at__isnull=True)
@@ -71,6 +73,8 @@ def photo_precheck(*, image_id: int) -> str:
         return "gone"
     if image.processing != ProcessingState.READY:
         return "not-ready"
+    if only_if_due and image.precheck_due_at is None:
+        return "done"
     from . import reading  # numpy and OCR: loaded by the precheck worker, not the web tier
 
     with image.original.open("rb") as fh:
@@ -111,6 +115,7 @@ def photo_precheck(*, image_id: int) -> str:
                 "seconds": result.seconds,
             },
         )
+        MaterialImage.objects.filter(pk=image_id).update(precheck_due_at=None)
         wanted = _wanted_hints(result)
         # A re-run drops the hints it no longer finds, except those a reviewer marked wrong
         # (their marks count on the dashboard). Reuse is kept: it is found from both sides.
@@ -133,6 +138,33 @@ def photo_precheck(*, image_id: int) -> str:
         )
     logger.info("precheck of image %s: %s in %.2fs", image_id, sorted(wanted), result.seconds)
     return "checked"
+
+
+def photo_precheck_give_up(*, image_id: int) -> None:
+    """After the task's last retry of a transient error: the check is no longer due, so the
+    page stops waiting for it and the sweep leaves it (the photo is reviewed without hints,
+    as any photo may be)."""
+    MaterialImage.objects.filter(pk=image_id).update(precheck_due_at=None)
+
+
+def prechecks_overdue_take(*, older_than_seconds: int, now: datetime | None = None) -> list[int]:
+    """For the recovery sweep: the processed photos whose pre-check has been due longer than
+    `older_than_seconds` (its task was lost), oldest first, at most 500; their due time
+    moves to now, so that the next sweep waits for the task queued now."""
+    now = now or timezone.now()
+    ids = list(
+        MaterialImage.objects.filter(
+            precheck_due_at__lt=now - timedelta(seconds=older_than_seconds),
+            processing=ProcessingState.READY,
+            removed_at__isnull=True,
+        )
+        .order_by("precheck_due_at", "pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    MaterialImage.objects.filter(pk__in=ids, precheck_due_at__isnull=False).update(
+        precheck_due_at=now
+    )
+    return ids
 
 
 def _flag_reuse(*, image_id: int, candidate_id: int, other_image_id: int) -> None:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from materials.enums import ProcessingState
-from materials.models import MaterialImage
+from materials.models import MaterialImage, PhotoCheck
 from notifications.enums import NotificationStatus
 from notifications.models import Notification
 from tests.factories.materials import MaterialImageFactory
@@ -67,6 +67,34 @@ def test_sweep_takes_up_a_lost_photo_and_a_lost_message(
     assert len(sms_outbox) == 1
 
 
+def test_sweep_takes_up_a_lost_precheck_and_leaves_one_on_its_way(
+    django_capture_on_commit_callbacks,
+):
+    lost = MaterialImageFactory(precheck_due_at=timezone.now() - timedelta(minutes=1))
+    fresh = MaterialImageFactory(precheck_due_at=timezone.now())  # its task is on its way
+    done = MaterialImageFactory()  # checked already (nothing due)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sweep")
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert PhotoCheck.objects.filter(image=lost).exists() and lost.precheck_due_at is None
+    assert not PhotoCheck.objects.filter(image__in=[fresh, done]).exists()
+    assert fresh.precheck_due_at is not None
+
+
+def test_precheck_sweep_queues_a_waiting_photo_once_per_sweep_and_a_duplicate_does_nothing(
+    django_capture_on_commit_callbacks,
+):
+    from materials.precheck.services import photo_precheck, prechecks_overdue_take
+
+    image = MaterialImageFactory(precheck_due_at=timezone.now() - timedelta(minutes=1))
+    assert prechecks_overdue_take(older_than_seconds=20) == [image.pk]
+    # The next sweep waits for the task queued now.
+    assert prechecks_overdue_take(older_than_seconds=20) == []
+    assert photo_precheck(image_id=image.pk, only_if_due=True) == "checked"
+    assert photo_precheck(image_id=image.pk, only_if_due=True) == "done"
+
+
 def test_recovery_sweeps_leave_lost_work_less_than_a_minute():
     # Worst case: the threshold, then one interval before the next sweep finds the work.
     for key in settings.YISHEN_RECOVERY_SWEEPS:
@@ -83,5 +111,9 @@ def test_a_starting_worker_queues_the_recovery_sweeps_after_the_threshold(monkey
     recover_after_start(sender=None)
     assert sent == [
         ("materials.retry_stuck_images", {"countdown": settings.YISHEN_STUCK_AFTER_SECONDS + 1}),
+        (
+            "materials.retry_stuck_prechecks",
+            {"countdown": settings.YISHEN_STUCK_AFTER_SECONDS + 1},
+        ),
         ("notifications.retry_stuck", {"countdown": settings.YISHEN_STUCK_AFTER_SECONDS + 1}),
     ]

@@ -413,6 +413,32 @@ def test_fragment_category_poll(candidate_client, candidate, category):
     assert candidate_client.get(f"/materials/category/{other.pk}/").status_code == 404
 
 
+def test_fragment_keeps_polling_after_processing_until_the_precheck_gives_its_advice(
+    candidate_client, candidate, category
+):
+    from materials import processing
+    from materials.precheck.services import photo_precheck
+
+    image = MaterialImageFactory(
+        candidate=candidate,
+        category=category,
+        processed=False,
+        original=ContentFile(photos.make_blurred_jpeg(), name="x.jpg"),
+    )
+    url = f"/materials/category/{category.pk}/"
+    # Processed (by the pipeline worker): the thumbnail shows, and the pre-check is due.
+    processing.image_process(image_id=image.pk)
+    body = html(candidate_client.get(url, HTTP_X_YISHEN_FRAGMENT="1"))
+    assert "处理中" not in body and f"/materials/image/{image.pk}/thumb/" in body
+    assert "data-processing" in body
+    assert "照片可能模糊" not in body
+    # Pre-checked (by the precheck worker, later): the advice shows, and polling stops.
+    photo_precheck(image_id=image.pk)
+    body = html(candidate_client.get(url, HTTP_X_YISHEN_FRAGMENT="1"))
+    assert "照片可能模糊，建议重新拍摄。" in body
+    assert "data-processing" not in body
+
+
 # --- auto-save provinces -------------------------------------------------------------------
 
 

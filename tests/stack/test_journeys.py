@@ -26,6 +26,7 @@ from tests.stack.conftest import (
     candidate_client,
     entry_payload,
     entry_url,
+    link_for,
     sms_lines,
     upload,
     wait_for,
@@ -257,6 +258,47 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
             assert "X-Amz-Signature=" in served and "X-Amz-Expires=" in served
         else:
             assert served == asked  # answered in place: nginx's internal redirect
+
+
+@pytest.mark.browser
+def test_stack_blurred_photo_shows_its_advice_after_the_precheck_without_a_reload(
+    place, stack_browser, services
+):
+    """The pipeline and the pre-check run on two workers: the page shows the thumbnail when
+    the first is done and keeps polling until the second has given its advice. The precheck
+    worker is held back until the thumbnail is there, so the advice comes strictly later."""
+    from materials.models import MaterialImage
+
+    candidate = activated_candidate(place)
+    page = stack_browser()
+    page.goto(link_for(candidate))
+    page.wait_for_url(re.compile(r"/materials/$"))
+    page.evaluate("window.sameDocument = true")
+    services.stop("precheck")
+    page.locator(f"#file-{place.diploma.pk}").set_input_files(
+        files=[
+            {
+                "name": "blurred.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": photos.make_blurred_jpeg(seed=31),
+            }
+        ]
+    )
+    section = page.locator(f"#cat-{place.diploma.pk}")
+    section.locator(".photos img").wait_for(timeout=90_000)
+    image = MaterialImage.objects.get(candidate=candidate)
+    assert image.precheck_due_at is not None  # processed, its pre-check still to come
+    assert section.get_attribute("data-processing") is not None  # so the page still polls
+    assert section.locator(".photo-advice").count() == 0
+    services.start("precheck")
+    section.locator(".photo-advice").get_by_text("照片可能模糊，建议重新拍摄。").wait_for(
+        timeout=150_000
+    )
+    page.wait_for_function(
+        "(id) => !document.getElementById(id).hasAttribute('data-processing')",
+        arg=f"cat-{place.diploma.pk}",
+    )
+    assert page.evaluate("window.sameDocument") is True  # no reload on the way
 
 
 def _photo_url(image, variant="display"):
