@@ -7,7 +7,7 @@ import random
 import pytest
 from PIL import Image, ImageFilter
 
-from materials.precheck import dhash, idno, names, quality
+from materials.precheck import dhash, idno, names, ocr, quality, reading
 from tests.idcards import card_front
 
 # The example of GB 11643-1999 itself, and a number ending in 0.
@@ -91,6 +91,87 @@ def test_different_names_differ():
 def test_appears_in_finds_the_name_even_without_its_dot():
     assert names.appears_in("阿依古丽·买买提", "毕业证书 学生 阿依古丽买买提 性别女")
     assert not names.appears_in("张三", "学生 李四 性别男")
+
+
+# --- the card compared with the registration (what OCR read, as lines) ----------------------
+
+
+def _card_lines(*texts: str) -> list[ocr.Line]:
+    """Lines as the OCR gives them, one under the other, each at the left of the card."""
+    return [
+        ocr.Line(
+            text,
+            0.99,
+            [[40, 40 + 60 * i], [400, 40 + 60 * i], [400, 80 + 60 * i], [40, 80 + 60 * i]],
+        )
+        for i, text in enumerate(texts)
+    ]
+
+
+def _compare(lines, *, name: str, id_no: str) -> reading.Result:
+    result = reading.Result(kind=reading.ID_CARD)
+    reading.compare_card(result, lines, name=name, id_no=id_no)
+    return result
+
+
+@pytest.mark.parametrize(
+    "registered",
+    [
+        EXAMPLE_X,
+        "11010519491231002x",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "110105 19491231 002X",
+    ],
+)
+def test_the_x_check_character_and_full_width_registered_numbers_match_the_card(registered):
+    lines = _card_lines("姓名张三", f"公民身份号码{EXAMPLE_X}")
+    result = _compare(lines, name="张三", id_no=registered)
+    assert (result.id_no, result.id_no_valid, result.id_no_match) == (EXAMPLE_X, True, True)
+
+
+def test_another_valid_number_on_the_card_is_a_mismatch():
+    result = _compare(
+        _card_lines("姓名张三", f"公民身份号码{EXAMPLE_0}"), name="张三", id_no=EXAMPLE_X
+    )
+    assert (result.id_no, result.id_no_match) == (EXAMPLE_0, False)
+
+
+def test_a_number_read_with_a_wrong_check_character_is_unreadable_not_a_mismatch():
+    misread = EXAMPLE_X[:17] + "1"
+    result = _compare(
+        _card_lines("姓名张三", f"公民身份号码{misread}"), name="张三", id_no=EXAMPLE_X
+    )
+    assert (result.id_no, result.id_no_valid, result.id_no_match) == (misread, False, None)
+
+
+def test_no_number_read_is_unreadable():
+    result = _compare(_card_lines("姓名张三", "公民身份号码"), name="张三", id_no=EXAMPLE_X)
+    assert (result.id_no, result.id_no_match) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("on_card", "registered"),
+    [
+        ("姓名阿依古丽•买买提", "阿依古丽·买买提"),
+        ("姓名：阿依古丽．买买提", "阿依古丽·买买提"),
+        ("姓名ＪＯＨＮ　ＳＭＩＴＨ", "john smith"),
+    ],
+)
+def test_the_name_on_the_card_matches_whatever_its_dot_or_width(on_card, registered):
+    result = _compare(
+        _card_lines(on_card, f"公民身份号码{EXAMPLE_X}"), name=registered, id_no=EXAMPLE_X
+    )
+    assert result.name_match is True
+
+
+def test_the_name_beside_its_label_is_read_and_another_name_is_a_mismatch():
+    lines = [
+        ocr.Line("姓名", 0.99, [[40, 40], [110, 40], [110, 80], [40, 80]]),
+        ocr.Line("李四", 0.99, [[130, 42], [230, 42], [230, 82], [130, 82]]),
+        ocr.Line(f"公民身份号码{EXAMPLE_X}", 0.99, [[40, 300], [600, 300], [600, 340], [40, 340]]),
+    ]
+    result = _compare(lines, name="张三", id_no=EXAMPLE_X)
+    assert (result.name, result.name_match) == ("李四", False)
 
 
 # --- the perceptual hash -------------------------------------------------------------------

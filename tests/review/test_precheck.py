@@ -211,6 +211,19 @@ def test_workbench_shows_the_mismatch_with_both_numbers_masked_and_the_filter_fi
     assert flagged.reg_no in queue.content.decode() and clean.reg_no in queue.content.decode()
 
 
+def test_reviewer_sees_the_quality_hint_beside_the_photo_and_none_before_the_check(client, org):
+    candidate, image = _candidate_with_card(blurred_photo(), site=org.site, read=PrecheckRead.NONE)
+    client.force_login(org.staff["site"])
+    url = reverse("review:candidate", kwargs={"pk": candidate.pk})
+    page = client.get(url).content.decode()
+    assert "机器预审提示" not in page and 'data-hint="blurred"' not in page
+    photo_precheck(image_id=image.pk)
+    page = client.get(url).content.decode()
+    hint = page[page.index('data-hint="blurred"') :]
+    hint = hint[: hint.index("</li>")]
+    assert "照片可能模糊" in hint and "提示有误" in hint
+
+
 def test_reviewer_marks_a_hint_wrong_and_the_dashboard_counts_it(client, org):
     candidate, image = _candidate_with_card(card(), site=org.site, id_no=OTHER_ID_NO)
     photo_precheck(image_id=image.pk)
