@@ -25,6 +25,8 @@ def broker_down(settings, monkeypatch):
         def back(self):
             monkeypatch.setattr(Producer, "publish", original)
             app.conf.task_always_eager = previous
+            # Celery 5.6 reads the Django setting over app.conf: restore both.
+            settings.CELERY_TASK_ALWAYS_EAGER = previous
 
     original = Producer.publish
     monkeypatch.setattr(Producer, "publish", refused)
