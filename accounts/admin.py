@@ -2,16 +2,19 @@
 sees and changes the rows of their own province only; national tables are read only to them."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from notifications.admin import NotificationAdmin as NotificationLogAdmin
 from notifications.models import Notification
 
 from .admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
 from .enums import StaffRole
+from .http import client_ip
 from .models import (
     Candidate,
     CandidateEvent,
@@ -22,7 +25,7 @@ from .models import (
     StaffProfile,
     TestSite,
 )
-from .services import staff_account_save
+from .services import staff_account_save, staff_second_factor_reset
 from .validators import staff_scope_validate
 
 
@@ -309,6 +312,35 @@ class StaffAccountForm(forms.ModelForm):
         return data
 
 
+# Second-factor devices leave only through the audited reset below, never by the device
+# pages django-otp's admin would add (keys, deletions without an audit row).
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.action(description=_("重置双因素认证（手机遗失）"))
+def reset_second_factor(modeladmin, request, queryset):
+    """Removes the authenticator and recovery codes of the chosen accounts; each enrols anew
+    at its next log-in. Superusers only (get_actions); each reset leaves an audit row."""
+    ip = client_ip(request)
+    names = []
+    for user in queryset:
+        if user.pk == request.user.pk:
+            modeladmin.message_user(
+                request, _("不能重置自己的双因素认证，请联系另一位超级管理员。"), messages.ERROR
+            )
+            continue
+        staff_second_factor_reset(user=user, by=request.user, ip=ip)
+        names.append(user.get_username())
+    if names:
+        modeladmin.message_user(
+            request,
+            _("已重置 %(names)s 的双因素认证，其下次登录时需重新绑定验证器。")
+            % {"names": "、".join(names)},
+            messages.SUCCESS,
+        )
+
+
 @admin.register(StaffAccount)
 class StaffAccountAdmin(ProvinceScopedAdmin):
     """Operators manage the reviewer accounts of their own province; national staff manage
@@ -321,6 +353,13 @@ class StaffAccountAdmin(ProvinceScopedAdmin):
     list_filter = ["staff_profile__role", "is_active"]
     search_fields = ["username", "first_name"]
     fields = ["username", "first_name", "role", "province", "site", "new_password", "is_active"]
+    actions = [reset_second_factor]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("reset_second_factor", None)
+        return actions
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).filter(is_superuser=False)

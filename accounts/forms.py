@@ -62,3 +62,29 @@ class AddressForm(forms.Form):
             "max_length": _("联系地址不能超过200个字。"),
         },
     )
+
+
+class StaffOtpForm(forms.Form):
+    """The code after the password: six digits from the authenticator, or a recovery code."""
+
+    token = forms.CharField(
+        label=_("验证码"),
+        max_length=32,
+        help_text=_("输入手机验证器当前显示的6位数字；手机不在身边时，可输入一个恢复码。"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+        error_messages={"required": _("请输入验证码。")},
+    )
+
+
+class StaffOtpSetupForm(forms.Form):
+    token = forms.CharField(
+        label=_("验证码"),
+        max_length=8,
+        help_text=_("扫码添加后，输入验证器显示的6位数字以完成绑定。"),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+        error_messages={"required": _("请输入验证码。")},
+    )

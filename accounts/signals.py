@@ -8,3 +8,8 @@ from django.dispatch import Signal
 # that apply to the candidate; the materials app answers it (materials.apps), and without an
 # answer the change notice stays generic.
 required_material_names = Signal()
+
+# Sent inside the transaction that removes a staff member's second-factor devices (kwargs:
+# user, by, ip, devices): the review app writes the audit row, so a reset is never
+# unrecorded.
+second_factor_reset = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "accounts"
 
@@ -22,4 +22,12 @@ urlpatterns = [
         name="registration_changes_dismiss",
     ),
     path("logout/", views.logout, name="logout"),
+    # The staff's second factor (accounts.staff_views).
+    path("staff/2fa/", staff_views.otp_verify, name="staff_otp_verify"),
+    path("staff/2fa/setup/", staff_views.otp_setup, name="staff_otp_setup"),
+    path(
+        "staff/2fa/recovery-codes/",
+        staff_views.otp_recovery_codes,
+        name="staff_otp_recovery_codes",
+    ),
 ]

@@ -25,3 +25,4 @@ class EventAction(models.TextChoices):
     REJECT = "reject", _("审核拒绝")
     NOTE = "note", _("内部备注")
     CLAIM = "claim", _("领取")
+    STAFF_2FA_RESET = "staff_2fa_reset", _("重置双因素认证")

@@ -32,9 +32,12 @@ class ReturnReason(models.Model):
 
 
 class ReviewEvent(models.Model):
-    """The audit trail: every state change and decision, who made it, from where."""
+    """The audit trail: every state change and decision, who made it, from where. Rows about
+    staff accounts rather than a candidate (a second factor reset) have no candidate."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="events")
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
     image = models.ForeignKey(
         MaterialImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )

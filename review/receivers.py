@@ -4,6 +4,8 @@ review. Connected by ReviewConfig.ready."""
 from django.dispatch import receiver
 
 from accounts.models import Candidate
+from accounts.selectors import staff_profile_of
+from accounts.signals import second_factor_reset
 from materials.models import MaterialImage
 from materials.signals import candidate_materials_changed, image_deleted, image_uploaded
 
@@ -44,3 +46,19 @@ def image_deleted_audit(sender, *, candidate, image, data=None, ip=None, **kwarg
 @receiver(candidate_materials_changed, sender=Candidate)
 def candidate_materials_autosubmit(sender, *, candidate, **kwargs) -> None:
     candidate_autosubmit(candidate=candidate)
+
+
+@receiver(second_factor_reset, dispatch_uid="review-second-factor-reset-audit")
+def second_factor_reset_audit(sender, *, user, by, ip=None, devices=0, **kwargs) -> None:
+    """The reset's audit row (no candidate), in the reset's transaction: who reset whose
+    second factor, from where."""
+    profile = staff_profile_of(by)
+    ReviewEvent.objects.create(
+        candidate=None,
+        actor_kind=ActorKind.STAFF,
+        actor=by,
+        role=profile.role if profile is not None else "",
+        action=EventAction.STAFF_2FA_RESET,
+        data={"user_id": user.pk, "username": user.get_username(), "devices": devices},
+        ip_address=ip,
+    )

@@ -28,6 +28,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_browser)
 
 
+@pytest.fixture
+def client():
+    """pytest-django's client, whose force_login also passes the staff's second factor
+    (tests/staff.py); `force_login(user, second_factor=False)` stops after the password."""
+    from tests.staff import StaffClient
+
+    return StaffClient()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     from django.core.cache import cache

@@ -1,6 +1,6 @@
 """Writes about candidates' and staff accounts, one module per job: the entry from the
 registration system (entry), the activation steps (activation), phone verification (phone),
-staff accounts (staff) and the candidate's account audit (events). Keyword-only; a refusal
+staff accounts (staff), the staff's second factor (staff_otp) and the candidate's account audit (events). Keyword-only; a refusal
 is a ValidationError with a Chinese message and a code."""
 
 from .activation import (
@@ -19,6 +19,13 @@ from .entry import (
 from .events import candidate_event_create
 from .phone import phone_code_send, phone_code_verify
 from .staff import staff_account_save
+from .staff_otp import (
+    staff_has_second_factor,
+    staff_second_factor_check,
+    staff_second_factor_reset,
+    staff_totp_confirm,
+    staff_totp_pending,
+)
 
 __all__ = [
     "CONSENT_VERSION",
@@ -34,4 +41,9 @@ __all__ = [
     "phone_code_send",
     "phone_code_verify",
     "staff_account_save",
+    "staff_has_second_factor",
+    "staff_second_factor_check",
+    "staff_second_factor_reset",
+    "staff_totp_confirm",
+    "staff_totp_pending",
 ]

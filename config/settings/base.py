@@ -26,6 +26,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    # TOTP second factor for staff, with recovery codes (static tokens); before accounts,
+    # whose admin takes their device pages away (a device is reset only by the audited
+    # action).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "materials",
     "review",
@@ -41,7 +47,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions: idle and absolute time-outs, then the second factor (accounts).
+    "accounts.middleware.StaffSessionTimeoutMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out log-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -101,6 +111,29 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "review.views.login.locked_out"
+
+# --- Staff: second factor and session time-outs (accounts.middleware) ----------------------
+# Every staff account (every Django user: candidates are not users) passes a TOTP code, or
+# one of its recovery codes, after the password, on the workbench and the admin alike; an
+# account without an authenticator enrols one at its first log-in. Until then only these
+# pages open (view names).
+YISHEN_STAFF_OTP_EXEMPT_VIEWS = (
+    "accounts:staff_otp_verify",
+    "accounts:staff_otp_setup",
+    "accounts:staff_otp_recovery_codes",
+    "review:login",
+    "review:logout",
+    "admin:login",
+    "admin:logout",
+)
+OTP_TOTP_ISSUER = "医审"
+# The admin's device pages are taken away (accounts.admin); this keeps keys out of any page.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+YISHEN_RECOVERY_CODES = 10  # recovery codes given at enrolment, each usable once
+# A staff session ends after this long without a request, and this long after its log-in
+# whatever happens (the session id itself changes at log-in and at the second factor).
+YISHEN_STAFF_IDLE_SECONDS = 30 * 60
+YISHEN_STAFF_SESSION_MAX_SECONDS = 10 * 3600
 
 # --- Language and time: the interface speaks Chinese; source strings are Chinese and marked
 LANGUAGE_CODE = "zh-hans"

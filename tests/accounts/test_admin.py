@@ -15,6 +15,7 @@ from tests.factories.accounts import (
     site_reviewer,
 )
 from tests.factories.notifications import NotificationFactory
+from tests.staff import login_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -231,11 +232,14 @@ def test_admin_notifications_scoped_and_code_hidden(tj_client, world):
 
 
 def test_admin_operator_login_with_password(client, world):
-    response = client.post(
-        "/admin/login/", {"username": "operator12", "password": PASSWORD, "next": "/admin/"}
+    page = login_with_code(
+        client,
+        User.objects.get(username="operator12"),
+        password=PASSWORD,
+        login_url="/admin/login/?next=/admin/",
     )
-    assert response.status_code == 302
-    assert client.get("/admin/").status_code == 200
+    assert page.status_code == 200
+    assert page.request["PATH_INFO"] == "/admin/"
 
 
 def test_admin_operator_province_reviewer_gets_own_province(tj_client, world):

@@ -11,6 +11,7 @@ from accounts.enums import StaffRole, SubmitMode
 from accounts.exam_categories import EXAM_CATEGORIES
 from accounts.models import Candidate, ExamCategory, ExamYear, Province, StaffProfile, TestSite
 from tests.factories.accounts import CandidateFactory
+from tests.staff import login_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_seed_demo_organisation_and_people():
 
 def test_seed_demo_admin_exports_every_province(client):
     call_command("seed_demo", stdout=StringIO())
-    client.post("/review/login/", {"username": "admin", "password": "yishen2026"})
+    login_with_code(client, get_user_model().objects.get(username="admin"), password="yishen2026")
 
     response = client.get("/api/v1/exports/results.csv")
 

@@ -16,6 +16,7 @@ from notifications.models import Notification
 from tests.factories.accounts import PASSWORD, province_reviewer, site_reviewer
 from tests.factories.review import candidate_with_photos
 from tests.photos import make_jpeg
+from tests.staff import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +31,7 @@ def _context(page, base: str):
 
 
 def _login(pg, base, user):
-    pg.goto(f"{base}/review/login/")
-    pg.locator("#id_username").fill(user.username)
-    pg.locator("#id_password").fill(PASSWORD)
-    pg.get_by_role("button", name="登录").click()
-    pg.wait_for_url(re.compile(r"/review/$"))
+    browser_login(pg, user, password=PASSWORD, base=base)
 
 
 def _open(pg, base, candidate):

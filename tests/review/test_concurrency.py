@@ -78,16 +78,16 @@ def test_same_decision_twice_at_once_sends_one_sms():
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_in_the_workbench_at_once_one_wins_the_other_reads_why():
     skip_unless_postgres()
-    from django.test import Client
     from django.urls import reverse
 
     from tests.concurrency import race_codes
+    from tests.staff import StaffClient
 
     candidate, cats, imgs = candidate_with_photos(
         status=CandidateStatus.SUBMITTED, image_status=ImageStatus.APPROVED
     )
     reviewers = [site_reviewer(candidate.site), site_reviewer(candidate.site)]
-    clients = [Client(), Client()]
+    clients = [StaffClient(), StaffClient()]
     for client, reviewer in zip(clients, reviewers, strict=True):
         client.force_login(reviewer)
     url = reverse("review:decide", kwargs={"pk": candidate.pk})

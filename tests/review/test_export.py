@@ -324,9 +324,10 @@ def test_export_query_count_constant(client, world, django_assert_num_queries, c
         status_change(candidate, CandidateStatus.RETURNED, reasons=[("身份证明", "缺少反面")])
     client.force_login(operator(world["p37"]))
 
-    # session, user, staff profile with its province, current year, the site and category
-    # names; then per batch the candidates and their reasons.
-    with django_assert_num_queries(6):
+    # session, user, the device that verified the session (the second factor), staff
+    # profile with its province, current year, the site and category names; then per batch
+    # the candidates and their reasons.
+    with django_assert_num_queries(7):
         _response, body = download_csv(client)
 
     assert len(csv_rows(body)) == 1 + 1 + 1 + count

@@ -307,9 +307,15 @@ def candidate_client(candidate) -> Client:
 
 
 def staff_client(user, password: str) -> Client:
+    """A reviewer logged in through nginx: the password, then the authenticator's code."""
+    from tests.staff import authenticator, totp_code  # they read the stack's database
+
+    device = authenticator(user)
     client = Client()
     client.get("/review/login/")
     response = client.post_form("/review/login/", {"username": user.username, "password": password})
+    assert response.status_code == 200 and "/staff/2fa/" in response.url, response.url
+    response = client.post_form(response.url, {"token": totp_code(device)})
     assert response.status_code == 200 and response.url.endswith("/review/"), response.url
     return client
 

@@ -80,11 +80,9 @@ class PhotoLoads:
 
 
 def _login(page, user, password):
-    page.goto("/review/login/")
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/review/$"))
+    from tests.staff import browser_login  # it reads the stack's database
+
+    browser_login(page, user, password=password)
 
 
 def _open(page, candidate):
