@@ -65,3 +65,31 @@ def test_stack_post_over_nginx_limit_gets_the_chinese_page(place):
     assert response.status_code == 413
     assert "上传的文件太大" in response.text
     assert "no-store" in response.headers.get("Cache-Control", "")
+
+
+def test_stack_pages_and_photos_through_nginx_are_no_store(place):
+    """What the browser finally gets, in either storage mode: the page from Django, the
+    photo from nginx's internal location (filesystem) or from the store through nginx (S3,
+    after the redirect to the signed URL)."""
+    from materials.enums import ProcessingState
+    from materials.models import MaterialImage
+    from tests.stack.conftest import wait_for
+
+    candidate = activated_candidate(place)
+    client = candidate_client(candidate)
+    response = client.post_form(
+        f"/materials/category/{place.other.pk}/upload/",
+        files={"photos": ("photo.jpg", photos.make_jpeg(640, 480, seed=51), "image/jpeg")},
+    )
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    image = MaterialImage.objects.get(candidate=candidate)
+    assert wait_for(
+        lambda: MaterialImage.objects.get(pk=image.pk).processing == ProcessingState.READY,
+        timeout=60,
+    )
+    for variant in ("display", "thumb"):
+        photo = client.get(f"/materials/image/{image.pk}/{variant}/")
+        assert photo.status_code == 200 and photo.content[:3] == b"\xff\xd8\xff"
+        assert "no-store" in photo.headers["Cache-Control"], photo.headers
+        assert photo.headers["Cache-Control"].count("no-store") == 1
