@@ -10,7 +10,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from notifications.admin import NotificationAdmin as NotificationLogAdmin
-from notifications.models import Notification
+from notifications.admin import SmsTemplateAdmin as SmsTemplateBaseAdmin
+from notifications.models import Notification, SmsTemplate
 
 from .admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
 from .enums import StaffRole
@@ -445,3 +446,36 @@ class NotificationAdmin(NotificationLogAdmin, ProvinceScopedAdmin):
     """The SMS delivery log (notifications.admin), each operator's province only."""
 
     province_field = "candidate__province"
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(SmsTemplateBaseAdmin, ProvinceScopedAdmin):
+    """The provider templates (notifications.admin), each operator's province only. A
+    template names its province by code (notifications imports no Province): the form offers
+    the provinces in scope, and the scope is checked on the code."""
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        if is_national(request):
+            return qs
+        province = admin_province_of(request)
+        return qs.filter(province_code=province.code) if province else qs.none()
+
+    def _obj_in_scope(self, request, obj, *, for_change: bool) -> bool:
+        if is_national(request):
+            return True
+        province = admin_province_of(request)
+        return province is not None and obj.province_code == province.code
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "province_code":
+            provinces = Province.objects.order_by("code")
+            province = None if is_national(request) else admin_province_of(request)
+            if province is not None:
+                provinces = provinces.filter(pk=province.pk)
+            return forms.TypedChoiceField(
+                label=db_field.verbose_name,
+                choices=[(p.code, f"{p.code} {p.name}") for p in provinces],
+                initial=province.code if province else None,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -1,12 +1,19 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .enums import NotificationPurpose, NotificationStatus
-from .models import Notification
-from .services import notification_requeue
+from .enums import (
+    SMS_KIND_PARAMS,
+    SMS_PARAM_LABELS,
+    NotificationPurpose,
+    NotificationStatus,
+    SmsKind,
+)
+from .models import Notification, SmsTemplate
+from .services import RESENDABLE, notification_requeue
 
 
 class NotificationAdmin(admin.ModelAdmin):
@@ -14,7 +21,15 @@ class NotificationAdmin(admin.ModelAdmin):
     accounts/admin.py, which limits it to the operator's province (notifications imports
     none of the apps that use it)."""
 
-    list_display = ["created_at", "purpose", "masked_recipient", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "purpose",
+        "masked_recipient",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["status", "purpose"]
     list_select_related = ["candidate"]
     search_fields = ["candidate__reg_no", "recipient"]
@@ -24,15 +39,20 @@ class NotificationAdmin(admin.ModelAdmin):
         "candidate",
         "recipient",
         "purpose",
+        "kind",
+        "province_code",
         "shown_text",
+        "template_code",
         "status",
-        "attempts",
-        "provider_id",
         "last_error",
+        "attempts",
+        "next_attempt_at",
+        "provider_id",
         "event_key",
         "created_at",
         "updated_at",
         "sent_at",
+        "delivered_at",
     ]
     readonly_fields = fields
 
@@ -55,10 +75,10 @@ class NotificationAdmin(admin.ModelAdmin):
             return str(_("（验证码短信，内容不显示）"))
         return obj.text
 
-    @admin.action(description=_("重新发送所选的发送失败短信"))
+    @admin.action(description=_("重新发送所选的发送失败或未送达短信"))
     def requeue_failed(self, request, queryset):
         count = 0
-        for notification in queryset.filter(status=NotificationStatus.FAILED).exclude(
+        for notification in queryset.filter(status__in=RESENDABLE).exclude(
             purpose=NotificationPurpose.VERIFICATION_CODE
         ):
             count += notification_requeue(notification=notification)
@@ -105,3 +125,37 @@ class NotificationAdmin(admin.ModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+
+class SmsTemplateAdmin(admin.ModelAdmin):
+    """A province's provider templates, one per kind of message. Registered by
+    accounts/admin.py, which offers the provinces in the operator's scope (notifications
+    imports none of the apps that use it). The model's clean refuses parameters that the
+    message does not provide."""
+
+    list_display = ["province_code", "kind", "template_code", "sign_name", "params", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["template_code", "province_code"]
+    fields = ["province_code", "kind", "template_code", "sign_name", "params", "text"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Which parameters each kind of message provides, under the field.
+        form.base_fields["params"].help_text = format_html(
+            "{}<ul>{}</ul>",
+            SmsTemplate._meta.get_field("params").help_text,
+            format_html_join(
+                "",
+                "<li>{}：{}</li>",
+                (
+                    (
+                        kind.label,
+                        "、".join(
+                            f"{name}（{SMS_PARAM_LABELS[name]}）" for name in SMS_KIND_PARAMS[kind]
+                        ),
+                    )
+                    for kind in SmsKind
+                ),
+            ),
+        )
+        return form

@@ -3,18 +3,36 @@ READY → SENDING → SENT or FAILED; the move to SENDING is a conditional updat
 handed to the provider at most once however many workers run the send task. A row left
 SENDING by a worker that died mid-send ends UNKNOWN (结果未知): it may have been delivered, so
 it is never sent again without an operator (unless the provider deduplicates, see
-backends.SmsBackend). Nothing here dispatches a task: tasks.py does (so no import circle)."""
+backends.SmsBackend); so does a send the provider did not answer in time. A delivery receipt
+(notifications_fetch_receipts) moves SENT, or UNKNOWN, to DELIVERED or UNDELIVERED.
+
+Before the provider is called, the recipient's per-phone limits are checked (a message over
+them waits, READY, until they allow it) and, for a provider that sends only approved
+templates, the province's template for the message's kind is found. Nothing here dispatches
+a task: tasks.py does (so no import circle)."""
 
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .backends import PermanentSmsError, TransientSmsError, get_sms_backend
-from .enums import NotificationPurpose, NotificationStatus
-from .models import Notification
+from .backends import (
+    AmbiguousSmsError,
+    OutgoingSms,
+    PermanentSmsError,
+    Receipt,
+    ReceiptQuery,
+    SmsBackend,
+    SmsError,
+    TransientSmsError,
+    get_sms_backend,
+)
+from .enums import HANDED_STATUSES, NotificationPurpose, NotificationStatus, SmsKind
+from .models import Notification, SmsTemplate, template_params_parse
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +47,11 @@ LOST_AFTER = timedelta(seconds=settings.YISHEN_STUCK_AFTER_SECONDS)
 SENDING_STALE_AFTER = timedelta(seconds=60)
 # A verification code not delivered by then is useless (the code expires in 5 minutes).
 CODE_USELESS_AFTER = timedelta(minutes=5)
+# Receipts are asked for messages sent this recently (providers keep them for days), each
+# message at most once per RECEIPT_RECHECK, at most RECEIPT_BATCH messages per run.
+RECEIPT_WINDOW = timedelta(days=3)
+RECEIPT_RECHECK = timedelta(minutes=4)
+RECEIPT_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -41,15 +64,103 @@ def backoff_seconds(attempts: int) -> int:
     return BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1]
 
 
+KEY_PREFIX = "yishen-sms-"
+
+
 def sms_key(notification: Notification) -> str:
     """The message's name for the provider: the same on every attempt."""
-    return f"yishen-sms-{notification.pk}"
+    return f"{KEY_PREFIX}{notification.pk}"
+
+
+def phone_limits() -> list[tuple[int, int, str]]:
+    """(window in seconds, messages allowed, how the window is said), from the settings."""
+    return [
+        (60, settings.YISHEN_SMS_LIMIT_PER_MINUTE, _("每分钟")),
+        (3600, settings.YISHEN_SMS_LIMIT_PER_HOUR, _("每小时")),
+        (86400, settings.YISHEN_SMS_LIMIT_PER_DAY, _("每天")),
+    ]
+
+
+def phone_limit_wait(notification: Notification, *, now) -> tuple[float, str] | None:
+    """How long the message must wait for its recipient's per-phone limits, and why; None
+    when it may go now. Counts the other messages handed to the provider for the same number
+    (claimed, sent, delivered or not, unknown). Checked after the claim, so two messages
+    claimed at once for one number each see the other: neither exceeds the limit."""
+    limits = [(window, allowed, label) for window, allowed, label in phone_limits() if allowed]
+    if not limits:
+        return None
+    longest = max(window for window, _allowed, _label in limits)
+    handed = sorted(
+        Notification.objects.filter(
+            recipient=notification.recipient,
+            status__in=HANDED_STATUSES,
+            sent_at__gt=now - timedelta(seconds=longest),
+        )
+        .exclude(pk=notification.pk)
+        .values_list("sent_at", flat=True)
+    )
+    worst: tuple[float, str] | None = None
+    for window, allowed, label in limits:
+        inside = [moment for moment in handed if moment > now - timedelta(seconds=window)]
+        if len(inside) < allowed:
+            continue
+        # Free once the oldest messages that fill the window have left it.
+        free_at = inside[len(inside) - allowed] + timedelta(seconds=window)
+        wait = max((free_at - now).total_seconds(), 1.0)
+        if worst is None or wait > worst[0]:
+            reason = _("同一号码%(window)s最多发送 %(allowed)d 条短信") % {
+                "window": label,
+                "allowed": allowed,
+            }
+            worst = (wait, reason)
+    return worst
+
+
+def outgoing_sms(notification: Notification, backend: SmsBackend) -> tuple[OutgoingSms, str]:
+    """The message as the backend sends it, and the template code used. For a provider that
+    sends only approved templates: the province's template for the kind, its variables
+    filled from the message's values; PermanentSmsError when there is none or a value is
+    missing (an operator fixes the mapping and sends it again)."""
+    key = sms_key(notification)
+    if not backend.uses_templates:
+        return OutgoingSms(recipient=notification.recipient, text=notification.text, key=key), ""
+    template = None
+    if notification.kind and notification.province_code:
+        template = SmsTemplate.objects.filter(
+            province_code=notification.province_code, kind=notification.kind
+        ).first()
+    if template is None:
+        kind = SmsKind(notification.kind).label if notification.kind else notification.purpose
+        raise PermanentSmsError(
+            _("考区 %(province)s 未配置“%(kind)s”短信模板，未发送")
+            % {"province": notification.province_code or "—", "kind": kind}
+        )
+    values = notification.params or {}
+    missing = [
+        field
+        for _var, field in template_params_parse(template.params)
+        if values.get(field) in (None, "")
+    ]
+    if missing:
+        raise PermanentSmsError(
+            _("短信缺少模板参数：%(fields)s，未发送") % {"fields": "、".join(missing)}
+        )
+    sms = OutgoingSms(
+        recipient=notification.recipient,
+        text=notification.text,
+        key=key,
+        template_code=template.template_code,
+        sign_name=template.sign_name,
+        template_params=template.template_params(values),
+    )
+    return sms, template.template_code
 
 
 def notification_deliver(*, notification: Notification) -> DeliveryOutcome | None:
     """Claims the message (READY → SENDING) and hands it to the provider. Returns None when
-    another worker has it or it is already done; otherwise what became
-    of it. On a transient error the row goes back to READY, due `retry_in` seconds later."""
+    another worker has it or it is already done; otherwise what became of it. On a
+    transient error the row goes back to READY, due `retry_in` seconds later; when the
+    recipient's per-phone limit is reached, back to READY, due when the limit allows."""
     backend = get_sms_backend()
     now = timezone.now()
     attempts = notification.attempts
@@ -60,19 +171,28 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
         pk=notification.pk,
         status=NotificationStatus.READY,
         attempts=attempts,
-    ).update(status=NotificationStatus.SENDING, attempts=attempts + 1, updated_at=now)
+    ).update(status=NotificationStatus.SENDING, attempts=attempts + 1, sent_at=now, updated_at=now)
     if claimed != 1:
         return None
     notification.status = NotificationStatus.SENDING
     notification.attempts = attempts + 1
+    notification.sent_at = now
+    waiting = phone_limit_wait(notification, now=now)
+    if waiting is not None:
+        return _wait_for_limit(notification, attempts=attempts, wait=waiting[0], why=waiting[1])
     try:
-        provider_id = backend.send(
-            notification.recipient, notification.text, key=sms_key(notification)
-        )
+        sms, template_code = outgoing_sms(notification, backend)
+        provider_id = backend.send(sms)
     except PermanentSmsError as exc:
         _finish(notification, NotificationStatus.FAILED, error=str(exc))
         logger.warning("notification %s failed permanently: %s", notification.pk, exc)
         return DeliveryOutcome(NotificationStatus.FAILED)
+    except AmbiguousSmsError as exc:
+        # It may have been delivered: never sent again without an operator, unless a
+        # delivery receipt names it (the key travels as OutId / SessionContext).
+        _finish(notification, NotificationStatus.UNKNOWN, error=str(exc))
+        logger.warning("notification %s: outcome unknown: %s", notification.pk, exc)
+        return DeliveryOutcome(NotificationStatus.UNKNOWN)
     except Exception as exc:  # transient, or a provider bug we cannot classify: retry
         if not isinstance(exc, TransientSmsError):
             logger.exception("notification %s: unexpected provider error", notification.pk)
@@ -94,8 +214,42 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
         )
         logger.info("notification %s will be retried in %ss: %s", notification.pk, retry_in, exc)
         return DeliveryOutcome(NotificationStatus.READY, retry_in=retry_in)
-    _finish(notification, NotificationStatus.SENT, provider_id=provider_id)
+    _finish(
+        notification, NotificationStatus.SENT, provider_id=provider_id, template_code=template_code
+    )
     return DeliveryOutcome(NotificationStatus.SENT)
+
+
+def _wait_for_limit(
+    notification: Notification, *, attempts: int, wait: float, why: str
+) -> DeliveryOutcome:
+    """Back to READY, due when the limit allows, the attempt not counted; the sweep sends
+    it then. A verification code that would wait past its use is given up instead."""
+    now = timezone.now()
+    due = now + timedelta(seconds=wait)
+    if (
+        notification.purpose == NotificationPurpose.VERIFICATION_CODE
+        and due > notification.created_at + CODE_USELESS_AFTER
+    ):
+        _finish(
+            notification,
+            NotificationStatus.FAILED,
+            error=_("%(why)s，验证码过期前无法发送，未发送") % {"why": why},
+        )
+        return DeliveryOutcome(NotificationStatus.FAILED)
+    reason = _("%(why)s，已推迟到 %(due)s 发送") % {
+        "why": why,
+        "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    _finish(notification, NotificationStatus.READY, error=reason, next_attempt_at=due)
+    Notification.objects.filter(pk=notification.pk, status=NotificationStatus.READY).update(
+        attempts=attempts
+    )
+    notification.attempts = attempts
+    logger.info("notification %s waits %ss: %s", notification.pk, int(wait), reason)
+    # No countdown: the sweep sends it once due (next_attempt_at). A task run in-process
+    # (eager) would otherwise call itself again at once, and again, while the limit holds.
+    return DeliveryOutcome(NotificationStatus.READY)
 
 
 def _finish(
@@ -104,12 +258,18 @@ def _finish(
     *,
     error: str = "",
     provider_id: str = "",
+    template_code: str = "",
     next_attempt_at=None,
 ) -> None:
     now = timezone.now()
     fields = {"status": status, "updated_at": now, "last_error": error[:300]}
     if status == NotificationStatus.SENT:
-        fields.update(provider_id=(provider_id or "")[:100], sent_at=now, last_error="")
+        fields.update(
+            provider_id=(provider_id or "")[:100], template_code=template_code, last_error=""
+        )
+    if status in (NotificationStatus.READY, NotificationStatus.FAILED):
+        # Not handed over (refused, or not sent yet): it does not count against the limits.
+        fields["sent_at"] = None
     if next_attempt_at is not None:
         fields["next_attempt_at"] = next_attempt_at
     Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(
@@ -145,13 +305,14 @@ def notifications_recover_stuck(*, now=None) -> Recovery:
         interrupted = stale_sending.update(
             status=NotificationStatus.READY,
             next_attempt_at=now,
+            sent_at=None,
             last_error="发送中断，服务商按消息标识去重，可安全重试",
             updated_at=now,
         )
     else:
         interrupted = stale_sending.update(
             status=NotificationStatus.UNKNOWN,
-            last_error="发送中断，结果未知：可能已送达，未自动重发",
+            last_error="发送中断，结果未知：可能已送达，未自动重发（服务商回执可更正）",
             updated_at=now,
         )
     overdue = Notification.objects.filter(
@@ -165,3 +326,82 @@ def notifications_recover_stuck(*, now=None) -> Recovery:
     if interrupted:
         logger.warning("notifications: %s send(s) interrupted by a dead worker", interrupted)
     return Recovery(lost=lost, dropped_codes=dropped_codes, interrupted=interrupted)
+
+
+@dataclass(frozen=True)
+class ReceiptRun:
+    checked: int = 0
+    delivered: int = 0
+    undelivered: int = 0
+    error: str = ""
+
+
+def notifications_fetch_receipts(*, now=None) -> ReceiptRun:
+    """Asks the provider for the delivery receipts of the messages sent (or of unknown
+    outcome) in the last RECEIPT_WINDOW and marks each DELIVERED or UNDELIVERED. A message of
+    unknown outcome (UNKNOWN) that a receipt names was handed over after all: the receipt
+    settles it. A provider error is logged and reported, never raised: the next run asks
+    again."""
+    now = now or timezone.now()
+    backend = get_sms_backend()
+    if not backend.receipts:
+        return ReceiptRun()
+    awaiting = list(
+        Notification.objects.filter(
+            status__in=(NotificationStatus.SENT, NotificationStatus.UNKNOWN),
+            sent_at__gte=now - RECEIPT_WINDOW,
+        )
+        .filter(
+            Q(receipt_checked_at__isnull=True) | Q(receipt_checked_at__lt=now - RECEIPT_RECHECK)
+        )
+        .order_by(F("receipt_checked_at").asc(nulls_first=True), "pk")[:RECEIPT_BATCH]
+    )
+    if not awaiting:
+        return ReceiptRun()
+    queries = [
+        ReceiptQuery(
+            key=sms_key(row),
+            recipient=row.recipient,
+            provider_id=row.provider_id,
+            sent_at=row.sent_at,
+        )
+        for row in awaiting
+    ]
+    try:
+        receipts = backend.fetch_receipts(queries)
+    except SmsError as exc:
+        logger.warning("notifications: delivery receipts not fetched: %s", exc)
+        return ReceiptRun(error=str(exc))
+    Notification.objects.filter(pk__in=[row.pk for row in awaiting]).update(receipt_checked_at=now)
+    delivered = undelivered = 0
+    for receipt in receipts:
+        if notification_apply_receipt(receipt=receipt, now=now):
+            if receipt.delivered:
+                delivered += 1
+            else:
+                undelivered += 1
+    return ReceiptRun(checked=len(awaiting), delivered=delivered, undelivered=undelivered)
+
+
+def notification_apply_receipt(*, receipt: Receipt, now=None) -> bool:
+    """Marks the message the receipt names (by its key) DELIVERED or UNDELIVERED, once: only
+    from SENT or UNKNOWN, by a conditional update. False when it names no such message."""
+    if not receipt.key.startswith(KEY_PREFIX) or not receipt.key[len(KEY_PREFIX) :].isdigit():
+        return False
+    now = now or timezone.now()
+    fields = {
+        "status": NotificationStatus.DELIVERED
+        if receipt.delivered
+        else NotificationStatus.UNDELIVERED,
+        "delivered_at": receipt.received_at or now,
+        "last_error": receipt.error[:300],
+        "updated_at": now,
+    }
+    if receipt.provider_id:
+        fields["provider_id"] = receipt.provider_id[:100]
+    return bool(
+        Notification.objects.filter(
+            pk=int(receipt.key[len(KEY_PREFIX) :]),
+            status__in=(NotificationStatus.SENT, NotificationStatus.UNKNOWN),
+        ).update(**fields)
+    )

@@ -20,6 +20,9 @@ def notification_create(
     purpose: str,
     candidate=None,
     event_key: str | None = None,
+    kind: str = "",
+    province_code: str = "",
+    params: dict | None = None,
 ) -> Notification:
     """Stores the message and sends it once the surrounding transaction commits. With an
     `event_key` the same event makes one message only: a second call returns the first row
@@ -40,6 +43,9 @@ def notification_create(
                 text=text,
                 purpose=purpose,
                 event_key=event_key or None,
+                kind=kind,
+                province_code=province_code,
+                params=params or {},
             )
     except IntegrityError:
         if not event_key:
@@ -55,23 +61,30 @@ def _enqueue(notification_id: int) -> None:
     notification_send.delay(notification_id=notification_id)
 
 
-# What an operator may send again: FAILED at any time; UNKNOWN only once they have
-# confirmed (with the provider's records) that it was not delivered.
-REQUEUEABLE = (NotificationStatus.FAILED, NotificationStatus.UNKNOWN)
+# What an operator may send again: FAILED or UNDELIVERED (the provider's receipt says it
+# did not arrive) at any time; UNKNOWN only once they have confirmed (with the provider's
+# records) that it was not delivered.
+RESENDABLE = (NotificationStatus.FAILED, NotificationStatus.UNDELIVERED)
+REQUEUEABLE = (*RESENDABLE, NotificationStatus.UNKNOWN)
 
 
 def notification_requeue(*, notification: Notification, unknown_confirmed: bool = False) -> bool:
     """An operator sends a FAILED message again (e.g. after fixing the provider account), or
     an UNKNOWN one after confirming that it did not arrive. Verification codes are never
     sent again (a new code is asked for instead)."""
-    statuses = REQUEUEABLE if unknown_confirmed else (NotificationStatus.FAILED,)
+    statuses = REQUEUEABLE if unknown_confirmed else RESENDABLE
     now = timezone.now()
     with transaction.atomic():
         moved = (
             Notification.objects.filter(pk=notification.pk, status__in=statuses)
             .exclude(purpose=NotificationPurpose.VERIFICATION_CODE)
             .update(
-                status=NotificationStatus.READY, attempts=0, next_attempt_at=now, updated_at=now
+                status=NotificationStatus.READY,
+                attempts=0,
+                next_attempt_at=now,
+                sent_at=None,
+                delivered_at=None,
+                updated_at=now,
             )
         )
         if moved:

@@ -8,21 +8,14 @@ texts an operator edits per province through the Province field each kind names.
 
 import re
 
-from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import NotificationPurpose
+from .enums import SMS_KIND_PARAMS, NotificationPurpose, SmsKind
 from .models import Notification
 from .services import notification_create
 
-
-class SmsKind(TextChoices):
-    CODE = "code", _("手机验证码")
-    RETURN = "return", _("退回通知")
-    APPROVED = "approved", _("审核通过")
-    REJECTED = "rejected", _("审核拒绝")
-    REMINDER = "reminder", _("修改截止提醒")
+__all__ = ["SmsKind", "sms_params", "sms_render", "sms_send", "sms_text"]
 
 
 # The verification code's text is ours; the others are the province's (Province fields that
@@ -55,13 +48,38 @@ def sms_render(template: str, **context) -> str:
         key = match.group(1)
         if key not in context or context[key] is None:
             return match.group(0)
-        value = context[key]
-        if hasattr(value, "strftime"):
-            value = timezone.localtime(value) if timezone.is_aware(value) else value
-            value = f"{value.year}年{value.month}月{value.day}日{value:%H:%M}"
-        return str(value)
+        return _as_text(context[key])
 
     return _PLACEHOLDER.sub(replace, template)
+
+
+def _as_text(value) -> str:
+    if hasattr(value, "strftime"):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = f"{value.year}年{value.month}月{value.day}日{value:%H:%M}"
+    return str(value)
+
+
+def _values(*, kind: str, candidate, **context) -> dict:
+    if kind == SmsKind.CODE:
+        return context
+    return {
+        "name": candidate.name,
+        "reg_no": candidate.reg_no,
+        "year": getattr(candidate.exam_year, "year", None),
+        **context,
+    }
+
+
+def sms_params(*, kind: str, candidate, **context) -> dict[str, str]:
+    """The values a message of `kind` gives a provider template (SMS_KIND_PARAMS), as the
+    text they read in the message."""
+    values = _values(kind=kind, candidate=candidate, **context)
+    return {
+        name: _as_text(values[name])
+        for name in SMS_KIND_PARAMS[kind]
+        if values.get(name) is not None
+    }
 
 
 def sms_text(*, kind: str, candidate, **context) -> str:
@@ -70,13 +88,7 @@ def sms_text(*, kind: str, candidate, **context) -> str:
     if kind == SmsKind.CODE:
         return sms_render(str(CODE_TEXT), **context)
     template = getattr(candidate.province, PROVINCE_TEXT_FIELDS[kind])
-    return sms_render(
-        template,
-        name=candidate.name,
-        reg_no=candidate.reg_no,
-        year=getattr(candidate.exam_year, "year", None),
-        **context,
-    )
+    return sms_render(template, **_values(kind=kind, candidate=candidate, **context))
 
 
 def sms_send(
@@ -88,8 +100,10 @@ def sms_send(
     **context,
 ) -> Notification | None:
     """Creates the message row in the caller's transaction; it is sent after commit. The
-    recipient is the candidate's phone unless given (a code goes to the number being
-    verified). None when there is no number: nothing was queued."""
+        recipient is the candidate's phone unless given (a code goes to the number being
+        verified). None when there is no number: nothing was queued. The row keeps the text (for
+    the log and the candidate's page) and, for a provider that sends approved templates only,
+    the kind, the province's code and the template's values."""
     recipient = recipient or candidate.phone
     if not recipient:
         return None
@@ -99,4 +113,7 @@ def sms_send(
         purpose=PURPOSES[kind],
         candidate=candidate,
         event_key=event_key,
+        kind=kind,
+        province_code=getattr(candidate.province, "code", "") or "",
+        params=sms_params(kind=kind, candidate=candidate, **context),
     )

@@ -6,7 +6,11 @@ from celery import shared_task
 from django.conf import settings
 
 from .models import Notification
-from .sending import notification_deliver, notifications_recover_stuck
+from .sending import (
+    notification_deliver,
+    notifications_fetch_receipts,
+    notifications_recover_stuck,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,4 +49,25 @@ def notification_retry_stuck() -> dict[str, int]:
     }
     if any(result.values()):
         logger.info("notifications.retry_stuck: %s", result)
+    return result
+
+
+# A provider's receipt API answers in seconds per call; a run asks at most RECEIPT_BATCH
+# messages (阿里云: one call each) or ten pages (腾讯云).
+@shared_task(
+    name="notifications.fetch_receipts", soft_time_limit=240, time_limit=270, ignore_result=True
+)
+def notification_fetch_receipts() -> dict[str, int | str]:
+    """The periodic receipt run: SENT (and UNKNOWN) messages become DELIVERED or UNDELIVERED
+    from the provider's delivery receipts; see sending.notifications_fetch_receipts."""
+    run = notifications_fetch_receipts()
+    result = {
+        "checked": run.checked,
+        "delivered": run.delivered,
+        "undelivered": run.undelivered,
+    }
+    if run.error:
+        result["error"] = run.error
+    if run.checked or run.error:
+        logger.info("notifications.fetch_receipts: %s", result)
     return result

@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from accounts.enums import CandidateStatus
 from materials.enums import ProcessingState
-from notifications.enums import NotificationStatus
+from notifications.enums import NotificationStatus, SmsKind
+from notifications.models import SmsTemplate
 from review.models import ReviewNote
 from tests import photos
 from tests.factories.accounts import (
@@ -68,6 +69,9 @@ def world(settings):
     ReturnReasonFactory(province=province, text="照片模糊")
     NotificationFactory(candidate=candidate, status=NotificationStatus.SENT)
     NotificationFactory(candidate=candidate, status=NotificationStatus.UNKNOWN)
+    SmsTemplate.objects.create(
+        province_code="12", kind=SmsKind.RETURN, template_code="SMS_1", params="hours"
+    )
     Group.objects.create(name="考区管理员")
     # django-axes' rows: a locked-out log-in, its failure log, a log-in (only the superuser
     # sees these; an operator is refused them).

@@ -311,15 +311,43 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(YISHEN_SWEEP_SECONDS),
         "options": {"expires": YISHEN_SWEEP_SECONDS},
     },
+    # Delivery receipts (阿里云 QuerySendDetails, 腾讯云 PullSmsSendStatus); nothing to do
+    # with the console backend.
+    "fetch-sms-receipts": {
+        "task": "notifications.fetch_receipts",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
 }
 
 # --- Yishen ------------------------------------------------------------------------------
 # Shared with the registration system: signs entry links and the results API.
 YISHEN_ENTRY_SECRET = env.str("YISHEN_ENTRY_SECRET", default="yishen-demo-entry-secret")
 YISHEN_ENTRY_TOKEN_SECONDS = env.int("YISHEN_ENTRY_TOKEN_SECONDS", default=600)
+# The SMS provider (docs/operations.md, 短信服务商): the console (the default), 阿里云
+# notifications.backends.aliyun.AliyunSmsBackend or 腾讯云
+# notifications.backends.tencent.TencentSmsBackend, each with its account below. The
+# endpoints are the providers' own unless set (a private endpoint, or a local stand-in).
 YISHEN_SMS_BACKEND = env.str(
     "YISHEN_SMS_BACKEND", default="notifications.backends.console.ConsoleSmsBackend"
 )
+YISHEN_SMS_SIGN_NAME = env.str("YISHEN_SMS_SIGN_NAME", default="")
+YISHEN_SMS_TIMEOUT_SECONDS = env.int("YISHEN_SMS_TIMEOUT_SECONDS", default=10)
+YISHEN_SMS_ALIYUN_ACCESS_KEY_ID = env.str("YISHEN_SMS_ALIYUN_ACCESS_KEY_ID", default="")
+YISHEN_SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("YISHEN_SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+YISHEN_SMS_ALIYUN_ENDPOINT = env.str("YISHEN_SMS_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com")
+YISHEN_SMS_TENCENT_SECRET_ID = env.str("YISHEN_SMS_TENCENT_SECRET_ID", default="")
+YISHEN_SMS_TENCENT_SECRET_KEY = env.str("YISHEN_SMS_TENCENT_SECRET_KEY", default="")
+YISHEN_SMS_TENCENT_SDK_APP_ID = env.str("YISHEN_SMS_TENCENT_SDK_APP_ID", default="")
+YISHEN_SMS_TENCENT_REGION = env.str("YISHEN_SMS_TENCENT_REGION", default="ap-guangzhou")
+YISHEN_SMS_TENCENT_ENDPOINT = env.str(
+    "YISHEN_SMS_TENCENT_ENDPOINT", default="sms.tencentcloudapi.com"
+)
+# Per-phone limits, checked before each send (0: no limit of that length). The defaults are
+# the providers' own default limits for one number, so their throttling never surprises us.
+YISHEN_SMS_LIMIT_PER_MINUTE = env.int("YISHEN_SMS_LIMIT_PER_MINUTE", default=1)
+YISHEN_SMS_LIMIT_PER_HOUR = env.int("YISHEN_SMS_LIMIT_PER_HOUR", default=5)
+YISHEN_SMS_LIMIT_PER_DAY = env.int("YISHEN_SMS_LIMIT_PER_DAY", default=10)
 # Demo mode shows the registration-system stand-in and the SMS codes on the page.
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
 # Where the client's address comes from (accounts/http.py): a header our own proxy sets

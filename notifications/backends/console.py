@@ -3,13 +3,13 @@
 import logging
 import uuid
 
-from . import SmsBackend
+from . import OutgoingSms, SmsBackend
 
 logger = logging.getLogger("notifications.sms")
 
 
 class ConsoleSmsBackend(SmsBackend):
-    def send(self, recipient: str, text: str, *, key: str) -> str:
+    def send(self, sms: OutgoingSms) -> str:
         provider_id = f"console-{uuid.uuid4().hex[:12]}"
-        logger.info("短信 → %s: %s (%s, %s)", recipient, text, provider_id, key)
+        logger.info("短信 → %s: %s (%s, %s)", sms.recipient, sms.text, provider_id, sms.key)
         return provider_id

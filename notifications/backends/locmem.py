@@ -3,9 +3,9 @@
 as a provider that deduplicates on the message key."""
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from . import SmsBackend
+from . import OutgoingSms, SmsBackend
 
 _ids = itertools.count(1)
 
@@ -16,6 +16,8 @@ class SentSms:
     text: str
     provider_id: str
     key: str = ""
+    template_code: str = ""
+    template_params: dict = field(default_factory=dict)
 
 
 outbox: list[SentSms] = []
@@ -30,13 +32,22 @@ def reset() -> None:
 class LocmemSmsBackend(SmsBackend):
     idempotent = False
 
-    def send(self, recipient: str, text: str, *, key: str) -> str:
+    def send(self, sms: OutgoingSms) -> str:
         if failures:
             raise failures.pop(0)
         if self.idempotent:
             for sent in outbox:
-                if sent.key == key:
+                if sent.key == sms.key:
                     return sent.provider_id
         provider_id = f"locmem-{next(_ids)}"
-        outbox.append(SentSms(recipient=recipient, text=text, provider_id=provider_id, key=key))
+        outbox.append(
+            SentSms(
+                recipient=sms.recipient,
+                text=sms.text,
+                provider_id=provider_id,
+                key=sms.key,
+                template_code=sms.template_code,
+                template_params=dict(sms.template_params),
+            )
+        )
         return provider_id

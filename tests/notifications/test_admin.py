@@ -69,3 +69,30 @@ def test_admin_unknown_resend_asks_for_confirmation_first(
     unknown.refresh_from_db()
     assert unknown.status == NotificationStatus.SENT
     assert len(sms_outbox) == 1
+
+
+def test_admin_operator_sees_the_reason_of_a_failed_message(tianjin_operator_client):
+    NotificationFactory(
+        candidate=tianjin_operator_client.candidate,
+        status=NotificationStatus.FAILED,
+        last_error="手机号码无效（阿里云 isv.MOBILE_NUMBER_ILLEGAL）",
+    )
+    body = tianjin_operator_client.get(CHANGELIST).content.decode()
+    assert "手机号码无效（阿里云 isv.MOBILE_NUMBER_ILLEGAL）" in body
+
+
+def test_admin_undelivered_message_sent_again(
+    tianjin_operator_client, sms_outbox, django_capture_on_commit_callbacks
+):
+    undelivered = NotificationFactory(
+        candidate=tianjin_operator_client.candidate,
+        status=NotificationStatus.UNDELIVERED,
+        last_error="未送达（腾讯云 UNDELIV）",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tianjin_operator_client.post(
+            CHANGELIST, {"action": "requeue_failed", "_selected_action": [undelivered.pk]}
+        )
+    undelivered.refresh_from_db()
+    assert undelivered.status == NotificationStatus.SENT
+    assert len(sms_outbox) == 1

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.backends import PermanentSmsError, TransientSmsError, locmem
+from notifications.backends import OutgoingSms, PermanentSmsError, TransientSmsError, locmem
 from notifications.enums import NotificationPurpose, NotificationStatus
 from notifications.models import Notification
 from notifications.sending import MAX_ATTEMPTS, notifications_recover_stuck
@@ -209,7 +209,11 @@ def test_notification_retry_stuck_interrupted_send_retried_when_provider_dedupli
     notification = NotificationFactory()
     # The provider got the message, then the worker died before recording the answer.
     locmem.LocmemSmsBackend().send(
-        notification.recipient, notification.text, key=f"yishen-sms-{notification.pk}"
+        OutgoingSms(
+            recipient=notification.recipient,
+            text=notification.text,
+            key=f"yishen-sms-{notification.pk}",
+        )
     )
     Notification.objects.filter(pk=notification.pk).update(
         status=NotificationStatus.SENDING, attempts=1
@@ -309,6 +313,8 @@ def test_console_backend_logs_message(settings, caplog):
     from notifications.backends.console import ConsoleSmsBackend
 
     with caplog.at_level("INFO", logger="notifications.sms"):
-        provider_id = ConsoleSmsBackend().send("13900000001", "验证码 123456", key="yishen-sms-1")
+        provider_id = ConsoleSmsBackend().send(
+            OutgoingSms(recipient="13900000001", text="验证码 123456", key="yishen-sms-1")
+        )
     assert provider_id.startswith("console-")
     assert "验证码 123456" in caplog.text
