@@ -10,12 +10,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.enums import CandidateStatus, StaffRole
-from accounts.models import Candidate, StaffProfile
+from accounts.models import Candidate, Province, StaffProfile
 from accounts.selectors import staff_scope_q, submitted_message  # noqa: F401  (re-exported)
 from materials.models import MaterialImage
 from materials.precheck.selectors import candidates_with_hints
 from materials.selectors import categories_for_candidate
 from notifications.models import Notification
+from notifications.selectors import sms_delivery_by_province
 
 from .enums import EventAction
 from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote, SiteStatusCount
@@ -245,6 +246,17 @@ def candidate_messages(candidate: Candidate):
     return list(Notification.objects.filter(candidate=candidate).order_by("-created_at", "-id"))
 
 
+def sms_delivery(profile: StaffProfile) -> list[dict]:
+    """SMS delivery per province, of the messages to the candidates the staff member sees
+    (notifications.selectors), with the province's name."""
+    rows = sms_delivery_by_province(
+        messages=Notification.objects.filter(staff_scope_q(profile, prefix="candidate__"))
+    )
+    # All the provinces' names (a few dozen rows): one query whatever the messages.
+    names = dict(Province.objects.values_list("code", "name"))
+    return [{**row, "name": names.get(row["province_code"], "")} for row in rows]
+
+
 def dashboard(profile: StaffProfile, *, now: dt.datetime | None = None, days: int = 14) -> dict:
     """Per site (or the site itself): candidates per status, decisions per day over the last
     `days` days, the oldest waiting at each level."""
@@ -310,6 +322,7 @@ def dashboard(profile: StaffProfile, *, now: dt.datetime | None = None, days: in
         )
     return {
         "sites": list(sites.values()),
+        "sms_delivery": sms_delivery(profile),
         "totals": totals,
         "days": list(reversed(day_rows)),
         "oldest_submitted": oldest[CandidateStatus.SUBMITTED],
