@@ -52,8 +52,8 @@ def notification_retry_stuck() -> dict[str, int]:
     return result
 
 
-# A provider's receipt API answers in seconds per call; a run asks at most RECEIPT_BATCH
-# messages (阿里云: one call each) or ten pages (腾讯云).
+# A run asks about at most RECEIPT_BATCH messages (阿里云: one call each, usually tens of
+# milliseconds, and the backend stops asking after 180 s) or ten pages (腾讯云).
 @shared_task(
     name="notifications.fetch_receipts", soft_time_limit=240, time_limit=270, ignore_result=True
 )

@@ -58,6 +58,7 @@ ERRORS: dict[str, tuple[bool, str]] = {
     "InternalError": (True, "服务商系统错误"),
     "ServerNetworkError": (True, "服务商暂不可用"),
     "InvalidParameterValue.IncorrectPhoneNumber": (False, "手机号码无效"),
+    "MissingParameter": (False, "请求缺少必填参数（如未配置短信签名）"),
     "FailedOperation.PhoneNumberParseFail": (False, "手机号码无效"),
     "FailedOperation.PhoneNumberInBlacklist": (False, "号码在服务商的黑名单中"),
     "FailedOperation.PhoneNumberOnBlacklist": (False, "号码在服务商的黑名单中"),
