@@ -58,7 +58,8 @@ RECEIPT_BATCH = 1000
 @dataclass(frozen=True)
 class DeliveryOutcome:
     status: str
-    retry_in: int | None = None
+    retry_in: int | None = None  # a transient error: try again this much later
+    held_for: int | None = None  # the per-phone limit: due this much later
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -224,8 +225,9 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
 def _wait_for_limit(
     notification: Notification, *, attempts: int, wait: float, why: str
 ) -> DeliveryOutcome:
-    """Back to READY, due when the limit allows, the attempt not counted; the sweep sends
-    it then. A verification code that would wait past its use is given up instead."""
+    """Back to READY, due when the limit allows, the attempt not counted (the send task
+    queues it for then, or the sweep sends it once due). A verification code that would
+    wait past its use is given up instead."""
     now = timezone.now()
     due = now + timedelta(seconds=wait)
     if (
@@ -248,9 +250,7 @@ def _wait_for_limit(
     )
     notification.attempts = attempts
     logger.info("notification %s waits %ss: %s", notification.pk, int(wait), reason)
-    # No countdown: the sweep sends it once due (next_attempt_at). A task run in-process
-    # (eager) would otherwise call itself again at once, and again, while the limit holds.
-    return DeliveryOutcome(NotificationStatus.READY)
+    return DeliveryOutcome(NotificationStatus.READY, held_for=int(wait) + 1)
 
 
 def _finish(

@@ -25,14 +25,15 @@ def notification_send(*, notification_id: int) -> None:
     outcome = notification_deliver(notification=notification)
     # A later retry than the broker may hold a message for is left to the sweep, which
     # sends the row once it is due (next_attempt_at).
-    if (
-        outcome is not None
-        and outcome.retry_in
-        and outcome.retry_in <= settings.YISHEN_MAX_COUNTDOWN_SECONDS
-    ):
-        notification_send.apply_async(
-            kwargs={"notification_id": notification_id}, countdown=outcome.retry_in
-        )
+    if outcome is None:
+        return
+    later = outcome.retry_in
+    # Held by the per-phone limit: the attempt was not counted, so a task run in-process
+    # (eager) would hold it again at once, and again; there the sweep sends it once due.
+    if outcome.held_for and not notification_send.request.is_eager:
+        later = outcome.held_for
+    if later and later <= settings.YISHEN_MAX_COUNTDOWN_SECONDS:
+        notification_send.apply_async(kwargs={"notification_id": notification_id}, countdown=later)
 
 
 @shared_task(name="notifications.retry_stuck", ignore_result=True)

@@ -139,3 +139,21 @@ def test_phone_limit_code_waits_when_it_can_still_go_in_time(sms_outbox):
         NotificationFactory(recipient=PHONE, purpose=NotificationPurpose.VERIFICATION_CODE)
     )
     assert code.status == NotificationStatus.READY
+
+
+def test_phone_limit_held_message_queued_for_when_the_limit_allows(sms_outbox, monkeypatch):
+    """On a worker the send task queues the held message with a countdown to its due time;
+    run in-process (eager) it leaves it to the sweep, or it would hold it again at once."""
+    from notifications.tasks import notification_send
+
+    queued = []
+    monkeypatch.setattr(notification_send, "apply_async", lambda **options: queued.append(options))
+    _deliver(NotificationFactory(recipient=PHONE))
+    held = NotificationFactory(recipient=PHONE)
+    notification_send.apply(kwargs={"notification_id": held.pk})  # in-process
+    assert queued == []
+    Notification.objects.filter(pk=held.pk).update(next_attempt_at=timezone.now())
+    notification_send(notification_id=held.pk)  # as a worker runs it
+    (options,) = queued
+    assert options["kwargs"] == {"notification_id": held.pk}
+    assert 55 <= options["countdown"] <= 61

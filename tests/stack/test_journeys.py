@@ -237,8 +237,10 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
     )
 
     # --- Every SMS row ends SENT, handed to the provider exactly once -------------------
+    # The per-phone limit (1 a minute) may hold the result up to a minute after the return
+    # notice, itself up to a minute after the code.
     rows = Notification.objects.filter(candidate=candidate).order_by("id")
-    assert wait_for(lambda: all(r.status == "sent" for r in rows.all()), timeout=60), list(
+    assert wait_for(lambda: all(r.status == "sent" for r in rows.all()), timeout=150), list(
         rows.values_list("purpose", "status")
     )
     assert list(rows.values_list("purpose", flat=True)) == ["code", "return", "result"]
