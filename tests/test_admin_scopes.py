@@ -21,7 +21,7 @@ from accounts.models import (
     TestSite,
 )
 from materials.models import MaterialCategory, MaterialImage
-from notifications.models import Notification
+from notifications.models import Notification, SmsTemplate
 from review.models import Feedback, ReturnReason, ReviewEvent, ReviewNote
 from tests.factories.accounts import (
     CandidateFactory,
@@ -81,6 +81,9 @@ OTHER_ROWS = {
         candidate=CandidateFactory(province=p), text="备注"
     ),
     Notification: lambda p: NotificationFactory(candidate=CandidateFactory(province=p)),
+    SmsTemplate: lambda p: SmsTemplate.objects.create(
+        province_code=p.code, kind="code", template_code="SMS_1", params="code"
+    ),
 }
 
 
