@@ -36,8 +36,8 @@ class StaffSessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # The session says whether anyone is logged in; the user row is not loaded for it.
-        if request.session.get("_auth_user_id") is None:
+        # Candidates are not users: their requests load no user row for this.
+        if not request.user.is_authenticated:
             return self.get_response(request)
         now = int(time.time())
         logged_in_at = request.session.setdefault(LOGGED_IN_AT, now)
@@ -71,8 +71,6 @@ class StaffSecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.session.get("_auth_user_id") is None:
-            return None
         if request.resolver_match.view_name in settings.YISHEN_STAFF_OTP_EXEMPT_VIEWS:
             return None
         user = request.user

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.enums import CandidateStatus
+from accounts.services import staff_second_factor_reset
 from materials.enums import ProcessingState
 from notifications.enums import NotificationStatus, SmsKind
 from notifications.models import SmsTemplate
@@ -81,11 +82,13 @@ def world(settings):
     )
     AccessFailureLog.objects.create(**seen, path_info="/review/login/", locked_out=True)
     AccessLog.objects.create(**seen, path_info="/review/login/")
+    # As the demo's `admin`: a superuser with national scope (photos are served to staff by
+    # their scope). The reset of a reviewer's second factor is an audit row with no candidate.
+    superuser = national_admin(username="admin", is_superuser=True)
+    staff_second_factor_reset(user=reviewer, by=superuser, ip="10.1.0.8")
     return {
         "operator": operator(province, username="operator12"),
-        # As the demo's `admin`: a superuser with national scope (photos are served to staff
-        # by their scope).
-        "superuser": national_admin(username="admin", is_superuser=True),
+        "superuser": superuser,
         "category": category,
         "national": national,
         "images": images,
