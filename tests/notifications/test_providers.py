@@ -4,12 +4,13 @@ each class of provider error ends in retry or give up with a Chinese reason, a t
 结果未知, and receipts mark messages 已送达 / 未送达."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from notifications.enums import NotificationStatus, SmsKind
-from notifications.models import SmsTemplate
+from notifications.models import Notification, SmsTemplate
 from notifications.sending import notification_deliver, notifications_fetch_receipts
 from notifications.sms import sms_send
 from notifications.tasks import notification_fetch_receipts
@@ -308,6 +309,31 @@ def test_provider_rate_limit_then_sent_on_the_retry(
     assert notification.status == NotificationStatus.SENT
     assert notification.attempts == 2
     assert len(provider.sent) == 1
+
+
+# --- per-phone limits ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, indirect=True)
+def test_provider_never_called_for_a_message_over_the_per_phone_limit(
+    provider, candidate, templates, django_capture_on_commit_callbacks
+):
+    """The return notice and the result a moment later to one number: the provider gets the
+    first; the second waits, READY, with the reason, and reaches it once the minute is over."""
+    first = _send_return(candidate, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = sms_send(kind=SmsKind.APPROVED, candidate=candidate, event_key="t:2")
+    second.refresh_from_db()
+    assert first.status == NotificationStatus.SENT
+    assert second.status == NotificationStatus.READY
+    assert second.last_error.startswith("同一号码每分钟最多发送 1 条短信，已推迟到")
+    assert provider.actions() == ["SendSms"]
+    # A minute later.
+    Notification.objects.filter(pk=first.pk).update(sent_at=timezone.now() - timedelta(seconds=61))
+    notification_deliver(notification=second)
+    second.refresh_from_db()
+    assert second.status == NotificationStatus.SENT
+    assert provider.actions() == ["SendSms", "SendSms"]
 
 
 # --- timeouts -----------------------------------------------------------------------------
