@@ -1,37 +1,37 @@
 """Operators (考区管理员) work in the admin on their own province only. Every admin class of
-Yishen mixes this in and names how its rows reach a province (`province_field`)."""
+Yishen mixes this in and names how its rows reach a province (`province_field`). Who counts
+as national staff and which province an operator has come from the one scope rule,
+accounts.selectors.staff_scope: national staff see everything, an operator their province."""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .enums import StaffRole
 from .models import Province, TestSite
-from .selectors import staff_profile_of
+from .selectors import StaffScope, staff_scope_of
+
+
+def _operator_scope(request) -> StaffScope | None:
+    """The scope of an operator with a province, else None."""
+    scope = staff_scope_of(request.user)
+    if scope.role != StaffRole.OPERATOR or scope.province_id is None:
+        return None
+    return scope
 
 
 def admin_province_of(request) -> Province | None:
-    profile = staff_profile_of(request.user)
-    if profile is None or profile.role != StaffRole.OPERATOR:
-        return None
-    return profile.province
+    scope = _operator_scope(request)
+    return scope.profile.province if scope is not None else None
 
 
 def is_national(request) -> bool:
-    if request.user.is_superuser:
-        return True
-    profile = staff_profile_of(request.user)
-    return profile is not None and profile.role == StaffRole.NATIONAL
+    return request.user.is_superuser or staff_scope_of(request.user).everything
 
 
 def is_operator(request) -> bool:
-    profile = staff_profile_of(request.user)
-    return (
-        profile is not None
-        and profile.role == StaffRole.OPERATOR
-        and profile.province_id is not None
-    )
+    return _operator_scope(request) is not None
 
 
 class ProvinceScopedAdmin(admin.ModelAdmin):
@@ -75,12 +75,12 @@ class ProvinceScopedAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if is_national(request):
             return qs
-        province = admin_province_of(request)
-        if province is None:
+        operator = _operator_scope(request)
+        if operator is None:
             return qs.none()
         if self.province_field is None:
             return qs
-        scoped = qs.filter(**{self.province_field: province})
+        scoped = qs.filter(**{self.province_field: operator.province_id})
         if self.national_rows_visible:
             scoped = scoped | qs.filter(**{f"{self.province_field}__isnull": True})
         return scoped
@@ -88,8 +88,8 @@ class ProvinceScopedAdmin(admin.ModelAdmin):
     def _obj_in_scope(self, request, obj, *, for_change: bool) -> bool:
         if is_national(request):
             return True
-        province = admin_province_of(request)
-        if province is None:
+        operator = _operator_scope(request)
+        if operator is None:
             return False
         if self.province_field is None:
             return not for_change
@@ -100,25 +100,44 @@ class ProvinceScopedAdmin(admin.ModelAdmin):
                 break
         if value is None:
             return self.national_rows_visible and not for_change
-        return value.pk == province.pk
+        return value.pk == operator.province_id
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Outside the operator's scope a row is answered as if it did not exist (Django's
-        # default is a redirect to the admin index).
-        raise Http404(_("没有找到该记录。"))
+    # Outside the operator's scope (absent from get_queryset) a row is answered as if it did
+    # not exist: 404, on each of the documented views that open one row (Django's own answer
+    # to a missing row is a redirect to the admin index with a message naming the id).
+
+    def _require_in_queryset(self, request, object_id) -> None:
+        try:
+            found = self.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, ValidationError):  # not a valid id for this model
+            found = False
+        if not found:
+            raise Http404(_("没有找到该记录。"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._require_in_queryset(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._require_in_queryset(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_queryset(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        province = None if is_national(request) else admin_province_of(request)
-        if province is not None:
+        operator = None if is_national(request) else _operator_scope(request)
+        if operator is not None:
             if db_field.related_model is Province:
-                kwargs["queryset"] = Province.objects.filter(pk=province.pk)
-                kwargs.setdefault("initial", province.pk)
+                kwargs["queryset"] = Province.objects.filter(pk=operator.province_id)
+                kwargs.setdefault("initial", operator.province_id)
                 # Operators write into their province only: an empty province would make a
                 # national row, offered to every province; only national staff make those.
                 kwargs["required"] = True
                 kwargs["empty_label"] = None
             elif db_field.related_model is TestSite:
-                kwargs["queryset"] = TestSite.objects.filter(province=province)
+                kwargs["queryset"] = TestSite.objects.filter(province_id=operator.province_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

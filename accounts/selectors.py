@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .enums import ActivationStep, IdType, StaffRole
-from .models import Candidate, PhoneVerification, StaffProfile
+from .models import Candidate, PhoneVerification, StaffProfile, TestSite
 
 # Phone verification limits (the phone service keeps them; the page shows them).
 CODE_TTL = timedelta(seconds=settings.YISHEN_PHONE_CODE_SECONDS)
@@ -36,47 +36,88 @@ def staff_profile_of(user) -> StaffProfile | None:
 
 # The scope rule, once: which candidates a staff member may see, as the one candidate field
 # and value that must match (site reviewers their site; province reviewers and operators
-# their province), ALL (national staff) or NONE (no profile, or a profile missing its site or
-# province). The filter and the yes/no check below both read it.
-ALL = "all"
-NONE = "none"
+# their province), everything (national staff) or nothing (no profile, or a profile missing
+# its site or province). The list filter (q), the yes/no check (allows), the admin's province
+# scoping (accounts.admin_scoping) and the workbench's doors (review.views.access,
+# review.exports.views) all read this one object; tests/accounts/test_scope.py keeps them
+# equal.
 
 
-def staff_scope(profile: StaffProfile | None) -> tuple[str, int] | str:
+@dataclass(frozen=True)
+class StaffScope:
+    profile: StaffProfile | None
+    everything: bool = False
+    field: str = ""  # "site_id" or "province_id" when the scope is one site or province
+    value: int | None = None
+
+    @property
+    def role(self) -> str | None:
+        return self.profile.role if self.profile is not None else None
+
+    @property
+    def province_id(self) -> int | None:
+        """The one province of a province-wide scope (province reviewers, operators)."""
+        return self.value if self.field == "province_id" else None
+
+    def q(self, *, prefix: str = "") -> Q:
+        """A filter selecting the candidates in scope. `prefix` lets other models filter
+        through their candidate relation (e.g. prefix="candidate__")."""
+        if self.everything:
+            return Q()
+        if not self.field:
+            return Q(pk__in=[])
+        return Q(**{f"{prefix}{self.field}": self.value})
+
+    def allows(self, candidate: Candidate) -> bool:
+        """The same rule as q(), answered for one candidate without a query."""
+        if self.everything:
+            return True
+        return bool(self.field) and getattr(candidate, self.field) == self.value
+
+
+def staff_scope(profile: StaffProfile | None) -> StaffScope:
     if profile is None:
-        return NONE
+        return StaffScope(profile)
     if profile.role == StaffRole.NATIONAL:
-        return ALL
+        return StaffScope(profile, everything=True)
     if profile.role == StaffRole.SITE_REVIEWER:
-        return ("site_id", profile.site_id) if profile.site_id is not None else NONE
-    return ("province_id", profile.province_id) if profile.province_id is not None else NONE
+        if profile.site_id is None:
+            return StaffScope(profile)
+        return StaffScope(profile, field="site_id", value=profile.site_id)
+    if profile.province_id is None:
+        return StaffScope(profile)
+    return StaffScope(profile, field="province_id", value=profile.province_id)
+
+
+def staff_scope_of(user) -> StaffScope:
+    """The scope of a user (an anonymous user, a candidate or a user without a staff profile
+    has the empty scope)."""
+    return staff_scope(staff_profile_of(user))
+
+
+def sites_in_scope(profile: StaffProfile | None) -> QuerySet[TestSite]:
+    """The test sites a staff member may choose in a filter, by code."""
+    scope = staff_scope(profile)
+    sites = TestSite.objects.order_by("code")
+    if scope.everything:
+        return sites
+    if scope.field == "province_id":
+        return sites.filter(province_id=scope.value)
+    if scope.field == "site_id":
+        return sites.filter(pk=scope.value)
+    return sites.none()
 
 
 def staff_scope_q(profile: StaffProfile | None, *, prefix: str = "") -> Q:
-    """A filter selecting the candidates a staff member may see. `prefix` lets other models
-    filter through their candidate relation (e.g. prefix="candidate__")."""
-    scope = staff_scope(profile)
-    if scope == ALL:
-        return Q()
-    if scope == NONE:
-        return Q(pk__in=[])
-    field, value = scope
-    return Q(**{f"{prefix}{field}": value})
+    return staff_scope(profile).q(prefix=prefix)
 
 
 def candidates_visible_to(user) -> QuerySet[Candidate]:
-    return Candidate.objects.filter(staff_scope_q(staff_profile_of(user)))
+    return Candidate.objects.filter(staff_scope_of(user).q())
 
 
 def staff_can_see_candidate(user, candidate: Candidate) -> bool:
-    """The same rule as staff_scope_q, answered for one candidate without a query."""
-    scope = staff_scope(staff_profile_of(user))
-    if scope == ALL:
-        return True
-    if scope == NONE:
-        return False
-    field, value = scope
-    return getattr(candidate, field) == value
+    return staff_scope_of(user).allows(candidate)
 
 
 # --- activation ---------------------------------------------------------------------------

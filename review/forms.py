@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import CandidateStatus, StaffRole
 from accounts.models import ExamCategory, ExamYear, TestSite
-from accounts.selectors import staff_profile_of
+from accounts.selectors import StaffScope, sites_in_scope, staff_scope_of
 
 from .models import ReturnReason
 
@@ -20,6 +20,21 @@ REVIEW_ROLES = (
 )
 
 
+def reviewer_scope(user) -> StaffScope | None:
+    """The scope of a user who may work in the reviewer workbench, else None (the login
+    form and the workbench's door both ask this)."""
+    scope = staff_scope_of(user)
+    return scope if scope.role in REVIEW_ROLES else None
+
+
+def _limit_sites(form: forms.Form, profile) -> None:
+    # A site reviewer has one site: no choice to offer.
+    if profile.role == StaffRole.SITE_REVIEWER:
+        del form.fields["site"]
+    else:
+        form.fields["site"].queryset = sites_in_scope(profile)
+
+
 class ReviewerLoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("用户名或密码错误。"),
@@ -29,8 +44,7 @@ class ReviewerLoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        profile = staff_profile_of(user)
-        if profile is None or profile.role not in REVIEW_ROLES:
+        if reviewer_scope(user) is None:
             raise ValidationError(self.error_messages["not_reviewer"], code="not_reviewer")
 
 
@@ -54,13 +68,7 @@ class QueueFilterForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("all", _("全部"))] + list(CandidateStatus.choices)
-        if profile.role == StaffRole.SITE_REVIEWER:
-            del self.fields["site"]
-        else:
-            sites = TestSite.objects.order_by("code")
-            if profile.role != StaffRole.NATIONAL:
-                sites = sites.filter(province_id=profile.province_id)
-            self.fields["site"].queryset = sites
+        _limit_sites(self, profile)
 
 
 class ImageReturnForm(forms.Form):
@@ -129,10 +137,4 @@ class ExportForm(forms.Form):
         current = next((y for y, is_current in years if is_current), None)
         if current is not None:
             self.fields["year"].initial = current
-        if profile.role == StaffRole.SITE_REVIEWER:
-            del self.fields["site"]
-        else:
-            sites = TestSite.objects.order_by("code")
-            if profile.role != StaffRole.NATIONAL:
-                sites = sites.filter(province_id=profile.province_id)
-            self.fields["site"].queryset = sites
+        _limit_sites(self, profile)

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Candidate
-from accounts.selectors import staff_profile_of, staff_scope_q
+from accounts.selectors import staff_scope_of
 
 from ..enums import QUALITY_ADVICE, HintKind, PrecheckRead
 from ..models import MaterialImage, PhotoCheck, PrecheckHint
@@ -125,7 +125,7 @@ def photo_hints(
     }
     visible = set(
         Candidate.objects.filter(
-            staff_scope_q(staff_profile_of(user)), pk__in={v[0] for v in others.values()}
+            staff_scope_of(user).q(), pk__in={v[0] for v in others.values()}
         ).values_list("pk", flat=True)
     )
     for hint in hints:
@@ -175,7 +175,7 @@ def hint_precision(*, user) -> list[Precision]:
     """Per kind of hint, among the candidates the reviewer may see: how many were given,
     how many reviewers marked wrong, and so the precision (right / given)."""
     rows = (
-        PrecheckHint.objects.filter(staff_scope_q(staff_profile_of(user), prefix="candidate__"))
+        PrecheckHint.objects.filter(staff_scope_of(user).q(prefix="candidate__"))
         .values("kind")
         .annotate(total=Count("pk"), wrong=Count("pk", filter=Q(wrong_at__isnull=False)))
     )

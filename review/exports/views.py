@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.enums import CandidateStatus
 from accounts.models import Candidate, ExamYear, TestSite
-from accounts.selectors import candidates_visible_to, staff_profile_of
+from accounts.selectors import candidates_visible_to, staff_profile_of, staff_scope_of
 
 from ..forms import ExportForm
 from .rows import export_rows
@@ -43,7 +43,7 @@ def staff_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), _login_url())
-        if staff_profile_of(request.user) is None:
+        if staff_scope_of(request.user).profile is None:
             raise PermissionDenied(_("只有审核人员与考区管理员可以导出审核结果。"))
         return view(request, *args, **kwargs)
 

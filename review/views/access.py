@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from accounts.auth import SESSION_KEY as CANDIDATE_SESSION_KEY
 from accounts.models import Candidate
-from accounts.selectors import staff_can_see_candidate, staff_profile_of
+from accounts.selectors import staff_scope_of
 
 from .. import services
-from ..forms import REVIEW_ROLES
+from ..forms import reviewer_scope
 
 QUEUE_PARAMS = ("status", "site", "category", "resubmitted", "overdue", "precheck", "q")
 
@@ -28,13 +28,13 @@ QUEUE_PARAMS = ("status", "site", "category", "resubmitted", "overdue", "prechec
 def reviewer_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        profile = staff_profile_of(request.user)
-        if profile is None or profile.role not in REVIEW_ROLES:
+        scope = reviewer_scope(request.user)
+        if scope is None:
             if request.user.is_authenticated or request.session.get(CANDIDATE_SESSION_KEY):
                 # A candidate session is not a reviewer; nor is a user without a profile.
                 raise PermissionDenied(_("仅限审核人员访问。"))
             return redirect_to_login(request.get_full_path(), reverse("review:login"))
-        request.staff_profile = profile
+        request.staff_profile = scope.profile
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -48,7 +48,7 @@ def visible_candidate(request, pk: int, *, related: bool = False) -> Candidate:
     if related:
         queryset = queryset.select_related("province", "site", "category", "exam_year")
     candidate = queryset.filter(pk=pk).first()
-    if candidate is None or not staff_can_see_candidate(request.user, candidate):
+    if candidate is None or not staff_scope_of(request.user).allows(candidate):
         raise Http404
     return candidate
 

@@ -64,6 +64,14 @@ def test_admin_operator_candidate_change_page_other_province_404(tj_client, worl
     assert tj_client.post(url, {}).status_code == 404
 
 
+@pytest.mark.parametrize("page", ["change", "history", "delete"])
+def test_admin_operator_pages_of_a_row_outside_the_province_are_404(tj_client, world, page):
+    url = f"/admin/accounts/candidate/{world['sd_candidate'].pk}/{page}/"
+    assert tj_client.get(url).status_code == 404
+    assert tj_client.get("/admin/accounts/candidate/999999999/change/").status_code == 404
+    assert tj_client.get("/admin/accounts/candidate/not-a-number/change/").status_code == 404
+
+
 def test_admin_candidate_change_page_shows_id_masked(tj_client, world):
     candidate = world["tj_candidate"]
     body = tj_client.get(f"/admin/accounts/candidate/{candidate.pk}/change/").content.decode()

@@ -3,11 +3,14 @@ filter for lists and as a yes/no check for one candidate. For every kind of staf
 every candidate, the two must agree."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 
 from accounts.enums import StaffRole
-from accounts.models import StaffProfile
+from accounts.models import Candidate, StaffProfile
 from accounts.selectors import candidates_visible_to, staff_can_see_candidate
+from review.views.access import visible_candidate
 from tests.factories.accounts import (
     CandidateFactory,
     ProvinceFactory,
@@ -73,3 +76,37 @@ def test_scope_filter_and_check_agree_for_every_candidate(world, who):
     for candidate, sees in zip(world["candidates"], expected, strict=True):
         assert staff_can_see_candidate(user, candidate) is sees
         assert (candidate.pk in visible) is sees
+
+
+# The admin (operators and national staff only) and the workbench's door read the same rule.
+ADMIN_USERS = {"operator", "national"}
+
+
+@pytest.mark.parametrize("who", list(STAFF))
+def test_admin_scope_agrees_with_the_filter_for_every_candidate(world, who, rf):
+    make, expected = STAFF[who]
+    user = make(world)
+    request = rf.get("/admin/")
+    request.user = user
+    model_admin = admin.site.get_model_admin(Candidate)
+    in_admin = set(model_admin.get_queryset(request).values_list("pk", flat=True))
+    for candidate, sees in zip(world["candidates"], expected, strict=True):
+        shown = sees and who in ADMIN_USERS
+        assert (candidate.pk in in_admin) is shown
+        assert bool(model_admin.has_view_permission(request, candidate)) is shown
+
+
+@pytest.mark.parametrize("who", list(STAFF))
+def test_workbench_door_agrees_with_the_filter_for_every_candidate(world, who, rf):
+    make, expected = STAFF[who]
+    user = make(world)
+    request = rf.get("/review/")
+    request.user = user
+    for candidate, sees in zip(world["candidates"], expected, strict=True):
+        try:
+            visible_candidate(request, candidate.pk)
+        except Http404:
+            opened = False
+        else:
+            opened = True
+        assert opened is sees
