@@ -203,29 +203,8 @@ class CandidateAdmin(ProvinceScopedAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "exam_year",
-        "reg_no",
-        "name",
-        "id_type",
-        "masked_id",
-        "province",
-        "site",
-        "category",
-        "tags",
-        "masked_phone_display",
-        "phone_verified_at",
-        "address",
-        "registration_confirmed_at",
-        "consent_at",
-        "activated_at",
-        "last_entry_at",
-        "status",
-        "submitted_at",
-        "returned_by",
-        "reply_deadline",
-        "status_changed_at",
-    ]
+    # Every field shown is read-only: a candidate changes through entry and review only.
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     def has_add_permission(self, request):
         # Candidates come from the registration system only.

@@ -146,3 +146,17 @@ class ProvinceScopedAdmin(admin.ModelAdmin):
         if not self._obj_in_scope(request, obj, for_change=True):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
+
+
+class ReadOnlyScopedAdmin(ProvinceScopedAdmin):
+    """Rows only the system writes (photos, the audit trail, feedback): shown within the
+    scope, never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

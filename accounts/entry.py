@@ -28,19 +28,10 @@ from .enums import IdType
 # An iat this far ahead of our clock is still accepted (the two systems' clocks drift).
 CLOCK_SKEW_SECONDS = 60
 
-REQUIRED_FIELDS = (
-    "reg_no",
-    "year",
-    "name",
-    "id_type",
-    "id_no",
-    "province",
-    "site",
-    "category",
-    "tags",
-    "iat",
-    "nonce",
-)
+# The registration data a link carries, named as the candidate's fields it sets (a later
+# entry updates exactly these: accounts.services.entry).
+REGISTRATION_FIELDS = ("name", "id_type", "id_no", "province", "site", "category", "tags")
+REQUIRED_FIELDS = ("reg_no", "year", *REGISTRATION_FIELDS, "iat", "nonce")
 
 _B64U = re.compile(r"^[A-Za-z0-9_-]+$")
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import ProvinceAdmin as AccountsProvinceAdmin
-from accounts.admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
+from accounts.admin_scoping import (
+    ProvinceScopedAdmin,
+    ReadOnlyScopedAdmin,
+    admin_province_of,
+    is_national,
+)
 from accounts.enums import KNOWN_TAGS
 from accounts.models import ExamYear, Province
 
@@ -327,7 +332,7 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
 
 
 @admin.register(MaterialImage)
-class MaterialImageAdmin(ProvinceScopedAdmin):
+class MaterialImageAdmin(ReadOnlyScopedAdmin):
     """Read-only: photos change through the candidate's page and the review workbench.
     Failed processing can be queued again here."""
 
@@ -381,15 +386,6 @@ class MaterialImageAdmin(ProvinceScopedAdmin):
     @admin.display(description=_("缩略图"))
     def thumbnail_link(self, obj: MaterialImage):
         return self._file_link(obj, "thumbnail", "thumb")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("重新处理（水印、缩略图）"))
     def reprocess(self, request, queryset):

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import CandidateAdmin as AccountsCandidateAdmin
-from accounts.admin_scoping import ProvinceScopedAdmin
+from accounts.admin_scoping import ProvinceScopedAdmin, ReadOnlyScopedAdmin
 from accounts.models import Candidate
 
 from .exports import export_results_action
@@ -29,17 +29,8 @@ class ReturnReasonAdmin(ProvinceScopedAdmin):
         return str(obj.province) if obj.province_id else str(_("全国（所有考区）"))
 
 
-class ReadOnlyAdmin(ProvinceScopedAdmin):
+class ReadOnlyAdmin(ReadOnlyScopedAdmin):
     province_field = "candidate__province"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReviewEvent)

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..entry import CLOCK_SKEW_SECONDS, EntryClaims, EntryRefusal
+from ..entry import CLOCK_SKEW_SECONDS, REGISTRATION_FIELDS, EntryClaims, EntryRefusal
 from ..enums import CandidateEventAction
 from ..models import Candidate, EntryNonce, ExamCategory, ExamYear, Province, TestSite, mask_id_no
 from ..signals import required_material_names
@@ -97,16 +97,7 @@ def candidate_enter(*, claims: EntryClaims, ip: str | None = None, now=None) -> 
             candidate.registration_changes = _merge_changes(
                 candidate.registration_changes, changes, now=now
             )
-            update_fields += [
-                "name",
-                "id_type",
-                "id_no",
-                "province",
-                "site",
-                "category",
-                "tags",
-                "registration_changes",
-            ]
+            update_fields += [*REGISTRATION_FIELDS, "registration_changes"]
             candidate_event_create(
                 candidate=candidate,
                 action=CandidateEventAction.REGISTRATION_CHANGED,

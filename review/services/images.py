@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -48,6 +50,56 @@ def _save_decision(image: MaterialImage) -> None:
     )
 
 
+def _image_decide(
+    *,
+    image: MaterialImage,
+    by,
+    ip: str | None,
+    expected_status: str | None,
+    status: str,
+    reason: Callable[[Candidate], str] | None = None,
+) -> MaterialImage:
+    """One reviewer decision on one photo, under the candidate's and the photo's row locks:
+    the scope and state check, the photo's new status, its audit row. `reason` composes the
+    return reason once the candidate is known (returns only)."""
+    now = timezone.now()
+    with transaction.atomic():
+        candidate = lock_candidate(image.candidate_id, only=PHOTO_DECISION_FIELDS)
+        actor = staff_check(
+            by=by, candidate=candidate, verb=None, expected_status=expected_status, now=now
+        )
+        return_reason = reason(candidate)[:1000] if reason is not None else ""
+        locked = _lock_image(image=image, candidate=candidate)
+        approve = status == ImageStatus.APPROVED
+        if approve and locked.processing != ProcessingState.READY:
+            # Nobody approves a photo they could not look at.
+            raise ValidationError(_("图片尚在处理中或处理失败，不能审核通过。"), code="processing")
+        # Approving an approved photo changes nothing; a return is recorded with its reason.
+        if not (approve and locked.status == ImageStatus.APPROVED):
+            before = locked.status
+            locked.status = status
+            locked.return_reason = return_reason
+            locked.decided_by = by
+            locked.decided_at = now
+            _save_decision(locked)
+            data = {"level": actor.level, "before": before}
+            if not approve:
+                data["reason"] = locked.return_reason
+            data["category"] = locked.category.name
+            event_create(
+                candidate=candidate,
+                image=locked,
+                action=EventAction.IMAGE_APPROVE if approve else EventAction.IMAGE_RETURN,
+                actor=by,
+                role=actor.role,
+                data=data,
+                ip=ip,
+            )
+    for name in ("status", "return_reason", "decided_by_id", "decided_at"):
+        setattr(image, name, getattr(locked, name))
+    return image
+
+
 def image_approve(
     *,
     image: MaterialImage,
@@ -56,35 +108,9 @@ def image_approve(
     expected_status: str | None = None,
 ) -> MaterialImage:
     """A reviewer approves a photo: it locks and shows ✓ to the candidate. No SMS."""
-    now = timezone.now()
-    with transaction.atomic():
-        candidate = lock_candidate(image.candidate_id, only=PHOTO_DECISION_FIELDS)
-        actor = staff_check(
-            by=by, candidate=candidate, verb=None, expected_status=expected_status, now=now
-        )
-        locked = _lock_image(image=image, candidate=candidate)
-        if locked.processing != ProcessingState.READY:
-            # Nobody approves a photo they could not look at.
-            raise ValidationError(_("图片尚在处理中或处理失败，不能审核通过。"), code="processing")
-        if locked.status != ImageStatus.APPROVED:
-            before = locked.status
-            locked.status = ImageStatus.APPROVED
-            locked.return_reason = ""
-            locked.decided_by = by
-            locked.decided_at = now
-            _save_decision(locked)
-            event_create(
-                candidate=candidate,
-                image=locked,
-                action=EventAction.IMAGE_APPROVE,
-                actor=by,
-                role=actor.role,
-                data={"level": actor.level, "before": before, "category": locked.category.name},
-                ip=ip,
-            )
-    for name in ("status", "return_reason", "decided_by_id", "decided_at"):
-        setattr(image, name, getattr(locked, name))
-    return image
+    return _image_decide(
+        image=image, by=by, ip=ip, expected_status=expected_status, status=ImageStatus.APPROVED
+    )
 
 
 def _compose_reason(*, reason: ReturnReason | str | None, text: str, province_id: int) -> str:
@@ -115,37 +141,16 @@ def image_return(
 ) -> MaterialImage:
     """A reviewer returns a photo with a reason (a standard reason plus optional free text).
     It is unlocked for the candidate once the candidate is returned. No SMS."""
-    now = timezone.now()
-    with transaction.atomic():
-        candidate = lock_candidate(image.candidate_id, only=PHOTO_DECISION_FIELDS)
-        actor = staff_check(
-            by=by, candidate=candidate, verb=None, expected_status=expected_status, now=now
-        )
-        full = _compose_reason(reason=reason, text=text, province_id=candidate.province_id)
-        locked = _lock_image(image=image, candidate=candidate)
-        before = locked.status
-        locked.status = ImageStatus.RETURNED
-        locked.return_reason = full[:1000]
-        locked.decided_by = by
-        locked.decided_at = now
-        _save_decision(locked)
-        event_create(
-            candidate=candidate,
-            image=locked,
-            action=EventAction.IMAGE_RETURN,
-            actor=by,
-            role=actor.role,
-            data={
-                "level": actor.level,
-                "before": before,
-                "reason": locked.return_reason,
-                "category": locked.category.name,
-            },
-            ip=ip,
-        )
-    for name in ("status", "return_reason", "decided_by_id", "decided_at"):
-        setattr(image, name, getattr(locked, name))
-    return image
+    return _image_decide(
+        image=image,
+        by=by,
+        ip=ip,
+        expected_status=expected_status,
+        status=ImageStatus.RETURNED,
+        reason=lambda candidate: _compose_reason(
+            reason=reason, text=text, province_id=candidate.province_id
+        ),
+    )
 
 
 def images_approve_remaining(

@@ -382,23 +382,14 @@ def _write_feedback(
 ) -> None:
     """The 审核意见 the candidate reads (returns, rejections), or the site's internal note
     (the province's return to the site)."""
-    if row.verb == "return":
+    if row.verb in ("return", "reject"):
         Feedback.objects.create(
             candidate=locked,
             level=actor.level,
             author=by,
             action=row.action,
             message=message,
-            items=data["items"],
-        )
-    elif row.verb == "reject":
-        Feedback.objects.create(
-            candidate=locked,
-            level=actor.level,
-            author=by,
-            action=row.action,
-            message=message,
-            items=[],
+            items=data["items"] if row.verb == "return" else [],
         )
     elif row.verb == "return_to_site":
         ReviewNote.objects.create(candidate=locked, author=by, text=_("【考区退回考点】") + message)
