@@ -36,7 +36,14 @@ def broker_down(settings, monkeypatch):
     app.conf.task_always_eager = previous
 
 
-REDIS_PORT = 6382  # this suite's own redis-server (never the machine's on 6379)
+def free_port():
+    """A loopback port nobody listens on now: a fixed one clashed when two test runs on the
+    machine each started their own redis-server on it (the second then pinged the first)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -52,11 +59,12 @@ def own_redis(tmp_path):
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("needs redis-server (apt-get install -y redis-server)")
+    port = free_port()
     process = subprocess.Popen(
         [
             binary,
             "--port",
-            str(REDIS_PORT),
+            str(port),
             "--bind",
             "127.0.0.1",
             "--save",
@@ -68,20 +76,22 @@ def own_redis(tmp_path):
         ],
         stdout=subprocess.DEVNULL,
     )
-    client = redis.Redis(port=REDIS_PORT)
+    client = redis.Redis(port=port)
     deadline = time.monotonic() + 10
     while True:
         try:
             client.ping()
-            break
+            if process.poll() is None:  # ours answered, not a server that held the port
+                break
+            raise redis.ConnectionError
         except redis.ConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"redis-server did not start on port {REDIS_PORT}") from None
+                raise RuntimeError(f"redis-server did not start on port {port}") from None
             time.sleep(0.05)
 
     class OwnRedis:
-        url = f"redis://127.0.0.1:{REDIS_PORT}/0"
+        url = f"redis://127.0.0.1:{port}/0"
 
         def stop(self):
             process.terminate()

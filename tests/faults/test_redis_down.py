@@ -1,6 +1,6 @@
 """Redis stopped: sessions (in the database) and the cache (django-redis, ignoring and
 logging its errors) fail soft, so every page keeps working. The suite starts its own
-redis-server on port 6382 and stops it; the machine's Redis is never touched."""
+redis-server on a free port and stops it; the machine's Redis is never touched."""
 
 import logging
 
