@@ -3,6 +3,8 @@ the feedback, notes, messages and history; and «下一位»."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +19,7 @@ from materials.precheck.selectors import photo_hints
 from .. import selectors, services, transitions
 from ..forms import NoteForm
 from .access import (
+    back_qs,
     candidate_url,
     queue_querystring,
     reviewer_required,
@@ -25,12 +28,25 @@ from .access import (
 )
 from .queue import queue_filter
 
+# Where a message is shown on the candidate page: beside the photo it is about
+# ("photo-<pk>"), beside the candidate's decisions ("decision"), or at the top (no tag).
+DECISION_TAG = "decision"
+
+
+def photo_tag(image_pk: int) -> str:
+    return f"photo-{image_pk}"
+
 
 @require_GET
 @reviewer_required
 def candidate(request, pk: int):
+    return candidate_page(request, visible_candidate(request, pk, related=True))
+
+
+def candidate_page(request, candidate, *, return_error=None, status: int = 200):
+    """The page. `return_error`: (photo, bound ImageReturnForm) of a return that was refused
+    for its input, shown in that photo's controls with what the reviewer had entered."""
     profile = request.staff_profile
-    candidate = visible_candidate(request, pk, related=True)
     now = timezone.now()
     claim = services.claim_take(candidate=candidate, by=request.user, now=now)
     held_by = (
@@ -40,14 +56,32 @@ def candidate(request, pk: int):
     )
     level = transitions.acting_level(profile, candidate.status)
     blocks = selectors.candidate_material_blocks(candidate)
-    hints = photo_hints(
-        images=[img for block in blocks for img in block.images],
-        candidate=candidate,
-        user=request.user,
-    )
-    for block in blocks:
-        for img in block.images:
-            img.hints = hints.get(img.pk)
+    images = [img for block in blocks for img in block.images]
+    hints = photo_hints(images=images, candidate=candidate, user=request.user)
+    placed = defaultdict(list)
+    general = []
+    for message in messages.get_messages(request):
+        if message.extra_tags:
+            placed[message.extra_tags].append(message)
+        else:
+            general.append(message)
+    for number, img in enumerate(images, start=1):
+        img.hints = hints.get(img.pk)
+        img.number = number
+        img.messages = placed.pop(photo_tag(img.pk), [])
+        img.return_error = ""
+        img.return_values = {}
+        if return_error is not None and return_error[0].pk == img.pk:
+            form = return_error[1]
+            img.return_error = " ".join(form.non_field_errors()) or _("请选择退回原因。")
+            img.return_values = {
+                "reason": form.data.get("reason", ""),
+                "text": form.data.get("text", ""),
+            }
+    decision_messages = placed.pop(DECISION_TAG, [])
+    # A photo that is gone since the message was written: its message goes to the top.
+    for rest in placed.values():
+        general.extend(rest)
     return render(
         request,
         "review/candidate.html",
@@ -64,22 +98,25 @@ def candidate(request, pk: int):
                 and transitions.can_take(profile, candidate, "reject")
             ),
             "blocks": blocks,
+            "photo_count": len(images),
             "reasons": selectors.return_reasons(candidate.province),
             "pending": sum(
                 1
-                for block in blocks
-                for img in block.images
+                for img in images
                 if img.status == ImageStatus.PENDING and img.processing == ProcessingState.READY
             ),
+            "general_messages": general,
+            "decision_messages": decision_messages,
             "feedback": list(selectors.feedback_for_candidate(candidate).select_related("author")),
             "notes": selectors.candidate_notes(candidate),
             "sms": selectors.candidate_messages(candidate),
             "events": selectors.candidate_history(candidate),
             "submitted_message": selectors.submitted_message(candidate),
-            "qs": queue_querystring(request),
+            "qs": back_qs(request) if request.method == "POST" else queue_querystring(request),
             "note_form": NoteForm(),
             "now": now,
         },
+        status=status,
     )
 
 

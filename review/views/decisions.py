@@ -26,6 +26,7 @@ from .access import (
     visible_candidate,
     with_qs,
 )
+from .candidate import DECISION_TAG, candidate_page, photo_tag
 
 # What the reviewer is told after a decision; the SMS is mentioned only when one was queued.
 DONE_MESSAGES = {
@@ -42,9 +43,11 @@ DONE_WITH_SMS_MESSAGES = {
 }
 
 
-def _fail(request, exc: ValidationError) -> None:
+def _fail(request, exc: ValidationError, *, where: str = "") -> None:
+    """Tells the reviewer why nothing changed; `where`: beside which control (a photo's,
+    the candidate's decisions), else at the top of the page."""
     for message in exc.messages:
-        messages.error(request, message)
+        messages.error(request, message, extra_tags=where)
 
 
 @require_POST
@@ -62,7 +65,9 @@ def image_approve(request, pk: int, image_pk: int):
                 expected_status=request.POST.get("expected_status") or None,
             )
         except ValidationError as exc:
-            _fail(request, exc)
+            _fail(request, exc, where=photo_tag(image_pk))
+            # Back at the photo's controls, where the message is.
+            return redirect(candidate_url(pk, back_qs(request), f"panel-{image_pk}"))
     return redirect(candidate_url(pk, back_qs(request), f"photo-{image_pk}"))
 
 
@@ -76,20 +81,26 @@ def image_return(request, pk: int, image_pk: int):
     )
     form = ImageReturnForm(request.POST, province=candidate.province_id)
     if not form.is_valid():
-        for error in form.errors.get("__all__", []) or [_("请选择退回原因。")]:
-            messages.error(request, error)
-    else:
-        try:
-            services.image_return(
-                image=image,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-                ip=client_ip(request),
-                expected_status=form.cleaned_data["expected_status"] or None,
-            )
-        except ValidationError as exc:
-            _fail(request, exc)
+        # The page again, with the message at this photo's reason and what was entered
+        # kept; nothing changed.
+        return candidate_page(
+            request,
+            visible_candidate(request, pk, related=True),
+            return_error=(image, form),
+            status=400,
+        )
+    try:
+        services.image_return(
+            image=image,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            text=form.cleaned_data["text"],
+            ip=client_ip(request),
+            expected_status=form.cleaned_data["expected_status"] or None,
+        )
+    except ValidationError as exc:
+        _fail(request, exc, where=photo_tag(image.pk))
+        return redirect(candidate_url(candidate.pk, back_qs(request), f"panel-{image.pk}"))
     return redirect(candidate_url(candidate.pk, back_qs(request), f"photo-{image.pk}"))
 
 
@@ -105,10 +116,10 @@ def approve_remaining(request, pk: int):
             expected_status=request.POST.get("expected_status") or None,
         )
     except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("已通过 %(n)s 张待审核图片。") % {"n": n})
-    return redirect(candidate_url(candidate.pk, back_qs(request)))
+        _fail(request, exc, where=DECISION_TAG)
+        return redirect(candidate_url(candidate.pk, back_qs(request), "decisions"))
+    messages.success(request, _("已通过 %(n)s 张待审核图片。") % {"n": n}, extra_tags=DECISION_TAG)
+    return redirect(candidate_url(candidate.pk, back_qs(request), "decisions"))
 
 
 @require_POST
@@ -118,8 +129,8 @@ def decide(request, pk: int):
     qs = back_qs(request)
     if not form.is_valid():
         visible_candidate(request, pk)  # 404 outside the scope
-        messages.error(request, _("请选择操作。"))
-        return redirect(candidate_url(pk, qs))
+        messages.error(request, _("请选择操作。"), extra_tags=DECISION_TAG)
+        return redirect(candidate_url(pk, qs, "decisions"))
     data = form.cleaned_data
     action = data["action"]
     # The transition locks and reads the row and checks the scope (NotInScope: 404); a
@@ -146,8 +157,8 @@ def decide(request, pk: int):
                 category_items=items,
             )
         except ValidationError as exc:
-            _fail(request, exc)
-            return redirect(candidate_url(pk, qs))
+            _fail(request, exc, where=DECISION_TAG)
+            return redirect(candidate_url(pk, qs, "decisions"))
     told = DONE_WITH_SMS_MESSAGES[action] if done.sms_queued else DONE_MESSAGES[action]
     messages.success(request, f"{candidate.reg_no} {candidate.name}：{told}")
     if data.get("next"):

@@ -1,101 +1,403 @@
-// Reviewer candidate page: zoom and rotate (CSS classes, no inline style), keyboard shortcuts,
-// confirmation before a final refusal. Everything works without it; this only speeds it up.
+// Reviewer candidate page (templates/review/candidate.html). Without this file the page is a
+// plain list of photos and forms that post and reload. With it:
+// - one photo at a time, fitted into its box at every rotation; zoom by wheel or keys, pan
+//   by dragging or arrow keys; the replaced version beside it;
+// - the photo's controls beside it; the next photos loaded ahead, so a switch only shows;
+// - the photo decisions and 其余全部通过 post in the background and the page's parts are
+//   replaced from the answer (no reload); an error is shown at its control, which keeps
+//   the focus;
+// - keyboard shortcuts (listed on the page).
+// No inline style is written into the HTML: sizes and transforms are set through the CSSOM.
 (function () {
   "use strict";
-  var photos = Array.prototype.slice.call(document.querySelectorAll("[data-photo]"));
-  var ZOOMS = ["", "zoom-150", "zoom-200", "zoom-300"];
+  var bench = document.getElementById("workbench");
+  if (!bench) return;
+  var photos = Array.prototype.slice.call(bench.querySelectorAll("[data-photo]"));
+  var index = -1;
+  var PRELOAD = 2;
+  var ZOOM_MAX = 8;
+  var views = new WeakMap(); // viewer figure → {rot, zoom, x, y}
 
-  function state(img) {
-    return {
-      rot: parseInt(img.getAttribute("data-rot") || "0", 10),
-      zoom: parseInt(img.getAttribute("data-zoom") || "0", 10),
-    };
+  // --- the viewer -------------------------------------------------------------------------
+
+  function viewOf(viewer) {
+    var v = views.get(viewer);
+    if (!v) { v = { rot: 0, zoom: 1, x: 0, y: 0 }; views.set(viewer, v); }
+    return v;
   }
 
-  function apply(img, s) {
-    img.classList.remove("rot-90", "rot-180", "rot-270");
-    ZOOMS.forEach(function (z) { if (z) img.classList.remove(z); });
-    if (s.rot) img.classList.add("rot-" + s.rot);
-    if (ZOOMS[s.zoom]) img.classList.add(ZOOMS[s.zoom]);
-    img.setAttribute("data-rot", String(s.rot));
-    img.setAttribute("data-zoom", String(s.zoom));
+  // Fits the image into its box at its rotation (the rotated bounding box inside the box),
+  // then applies zoom and pan; the pan is kept so that the photo cannot leave the box.
+  function fit(viewer) {
+    var img = viewer.querySelector(".photo-img");
+    if (!img || !img.naturalWidth || !viewer.clientWidth) return;
+    var v = viewOf(viewer);
+    var boxW = viewer.clientWidth, boxH = viewer.clientHeight;
+    var turned = v.rot % 180 !== 0;
+    var w = img.naturalWidth, h = img.naturalHeight;
+    var scale = Math.min(boxW / (turned ? h : w), boxH / (turned ? w : h));
+    var shownW = (turned ? h : w) * scale * v.zoom, shownH = (turned ? w : h) * scale * v.zoom;
+    var maxX = Math.max(0, (shownW - boxW) / 2), maxY = Math.max(0, (shownH - boxH) / 2);
+    v.x = Math.max(-maxX, Math.min(maxX, v.x));
+    v.y = Math.max(-maxY, Math.min(maxY, v.y));
+    viewer.classList.add("fitted");
+    viewer.classList.toggle("zoomed", v.zoom > 1);
+    img.style.width = w * scale + "px";
+    img.style.height = h * scale + "px";
+    img.style.transform = "translate(-50%, -50%) translate(" + v.x + "px, " + v.y + "px) rotate(" +
+      v.rot + "deg) scale(" + v.zoom + ")";
+    img.setAttribute("data-rot", String(v.rot));
+    img.setAttribute("data-zoom", v.zoom.toFixed(2));
   }
 
-  function view(photo, what) {
-    var img = photo.querySelector(".photo-img");
-    if (!img) return;
-    var s = state(img);
-    if (what === "rotate-right") s.rot = (s.rot + 90) % 360;
-    else if (what === "rotate-left") s.rot = (s.rot + 270) % 360;
-    else if (what === "zoom-in") s.zoom = Math.min(s.zoom + 1, ZOOMS.length - 1);
-    else if (what === "zoom-out") s.zoom = Math.max(s.zoom - 1, 0);
-    else if (what === "reset") s = { rot: 0, zoom: 0 };
-    apply(img, s);
+  function zoomAt(viewer, factor, px, py) {
+    var v = viewOf(viewer);
+    var zoom = Math.max(1, Math.min(ZOOM_MAX, v.zoom * factor));
+    // Keep the point under the pointer (px, py from the box's centre) where it is.
+    var k = zoom / v.zoom;
+    v.x = px - (px - v.x) * k;
+    v.y = py - (py - v.y) * k;
+    v.zoom = zoom;
+    fit(viewer);
   }
 
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-view]");
-    if (!button) return;
-    var photo = button.closest("[data-photo]");
-    if (photo) view(photo, button.getAttribute("data-view"));
+  function view(viewer, what) {
+    var v = viewOf(viewer);
+    if (what === "rotate-right") v.rot = (v.rot + 90) % 360;
+    else if (what === "rotate-left") v.rot = (v.rot + 270) % 360;
+    else if (what === "zoom-in") return zoomAt(viewer, 1.5, 0, 0);
+    else if (what === "zoom-out") return zoomAt(viewer, 1 / 1.5, 0, 0);
+    else if (what === "reset") { v.rot = 0; v.zoom = 1; v.x = 0; v.y = 0; }
+    fit(viewer);
+  }
+
+  function mainViewer(photo) {
+    return photo ? photo.querySelector("[data-viewer]") : null;
+  }
+
+  function fitAll(photo) {
+    Array.prototype.forEach.call(photo.querySelectorAll("[data-viewer]"), fit);
+  }
+
+  photos.forEach(function (photo) {
+    Array.prototype.forEach.call(photo.querySelectorAll("[data-viewer]"), function (viewer) {
+      var img = viewer.querySelector(".photo-img");
+      if (!img) return;
+      img.addEventListener("load", function () { fit(viewer); });
+      if (img.complete) fit(viewer);
+      viewer.addEventListener("wheel", function (event) {
+        event.preventDefault();
+        var box = viewer.getBoundingClientRect();
+        zoomAt(viewer, Math.pow(1.0015, -event.deltaY),
+          event.clientX - box.left - box.width / 2, event.clientY - box.top - box.height / 2);
+      }, { passive: false });
+      var drag = null;
+      viewer.addEventListener("pointerdown", function (event) {
+        if (event.button !== 0 || viewOf(viewer).zoom <= 1) return;
+        drag = { id: event.pointerId, x: event.clientX, y: event.clientY };
+        viewer.setPointerCapture(event.pointerId);
+        viewer.classList.add("dragging");
+        event.preventDefault();
+      });
+      viewer.addEventListener("pointermove", function (event) {
+        if (!drag || drag.id !== event.pointerId) return;
+        var v = viewOf(viewer);
+        v.x += event.clientX - drag.x;
+        v.y += event.clientY - drag.y;
+        drag.x = event.clientX;
+        drag.y = event.clientY;
+        fit(viewer);
+      });
+      function stop() { drag = null; viewer.classList.remove("dragging"); }
+      viewer.addEventListener("pointerup", stop);
+      viewer.addEventListener("pointercancel", stop);
+      viewer.addEventListener("dblclick", function () { view(viewer, "reset"); });
+    });
   });
+
+  var resizing = 0;
+  window.addEventListener("resize", function () {
+    window.cancelAnimationFrame(resizing);
+    resizing = window.requestAnimationFrame(function () {
+      if (photos[index]) fitAll(photos[index]);
+    });
+  });
+
+  // --- one photo at a time ------------------------------------------------------------------
+
+  function load(photo) {
+    Array.prototype.forEach.call(photo.querySelectorAll(".photo-img"), function (img) {
+      if (img.loading === "lazy") img.loading = "eager";
+      if (img.decode) img.decode().catch(function () {});
+    });
+  }
+
+  function pkOf(photo) {
+    return photo.getAttribute("data-photo");
+  }
+
+  function show(i, focus) {
+    if (!photos.length) return;
+    index = Math.max(0, Math.min(photos.length - 1, i));
+    var current = photos[index];
+    var pk = pkOf(current);
+    photos.forEach(function (photo) { photo.classList.toggle("current", photo === current); });
+    Array.prototype.forEach.call(bench.querySelectorAll("[data-panel]"), function (panel) {
+      panel.classList.toggle("current", panel.getAttribute("data-panel") === pk);
+    });
+    Array.prototype.forEach.call(bench.querySelectorAll("[data-goto]"), function (chip) {
+      if (chip.getAttribute("data-goto") === pk) chip.setAttribute("aria-current", "true");
+      else chip.removeAttribute("aria-current");
+    });
+    load(current);
+    fitAll(current);
+    for (var k = 1; k <= PRELOAD; k++) {
+      if (photos[index + k]) load(photos[index + k]);
+    }
+    if (photos[index - 1]) load(photos[index - 1]);
+    if (focus !== false) current.focus({ preventScroll: true });
+    // A reload comes back to this photo.
+    if (window.history.replaceState && window.location.hash !== "#view-" + pk) {
+      window.history.replaceState(null, "", "#view-" + pk);
+    }
+  }
+
+  function photoIndex(pk) {
+    for (var i = 0; i < photos.length; i++) if (pkOf(photos[i]) === String(pk)) return i;
+    return -1;
+  }
+
+  // The next photo still to decide after i (else the next one, else i).
+  function nextPending(i) {
+    for (var k = i + 1; k < photos.length; k++) {
+      if (photos[k].classList.contains("photo-pending")) return k;
+    }
+    return Math.min(i + 1, photos.length - 1);
+  }
+
+  // --- posting in the background ------------------------------------------------------------
+
+  // Replaces every part of the page marked data-swap by the same part of `html`.
+  function swap(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-swap][id]"), function (old) {
+      var fresh = doc.getElementById(old.id);
+      if (fresh) old.replaceWith(document.importNode(fresh, true));
+    });
+    // The photo's frame follows its state (approved, returned, pending).
+    photos.forEach(function (photo) {
+      var fresh = doc.getElementById(photo.id);
+      if (fresh) photo.className = fresh.className;
+    });
+    return doc;
+  }
+
+  // The control to put the focus on when a panel or the decisions show an error.
+  function errorTarget(scope) {
+    if (!scope) return null;
+    var invalid = scope.querySelector("[aria-invalid='true']");
+    if (invalid) return invalid;
+    var message = scope.querySelector("[data-error]");
+    if (!message) return null;
+    var approve = scope.querySelector(".approve-form button");
+    return approve || message;
+  }
+
+  function showErrors() {
+    var panel = bench.querySelector(".photo-panel.has-error");
+    if (panel) {
+      show(photoIndex(panel.getAttribute("data-panel")), false);
+      var target = errorTarget(panel);
+      if (target) target.focus();
+      return true;
+    }
+    var decisions = document.getElementById("decision-area");
+    var target2 = errorTarget(decisions);
+    if (target2) { target2.focus(); return true; }
+    return false;
+  }
+
+  // Posts go one after another, so that each answer shows a later state than the one before.
+  var queue = Promise.resolve();
+  var waiting = 0;
+
+  function post(form, submitter, after) {
+    waiting += 1;
+    queue = queue.then(function () {
+      return send(form, submitter, after);
+    }).then(function () { waiting -= 1; });
+    return queue;
+  }
+
+  function send(form, submitter, after) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    form.setAttribute("aria-busy", "true");
+    return window.fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("text/html") !== 0) throw new Error("not a page");
+      return response.text().then(function (html) {
+        var keep = index;
+        swap(html);
+        show(keep, false);
+        if (!showErrors() && after) after();
+      });
+    }).catch(function () {
+      // Nothing was shown: let the browser post the form as without JavaScript.
+      form.removeAttribute("data-async");
+      if (submitter) form.requestSubmit(submitter);
+      else form.requestSubmit();
+    });
+  }
+
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    var submitter = event.submitter;
+    if (waiting && !form.hasAttribute("data-async")) {
+      // A decision on the candidate waits for the photo decisions still on their way.
+      // The answers replace the page's parts: the same form and button are found again.
+      event.preventDefault();
+      var buttons = Array.prototype.slice.call(form.querySelectorAll("button[type=submit]"));
+      var which = buttons.indexOf(submitter);
+      queue.then(function () {
+        var again = document.getElementById(form.id) || form;
+        var button = again.querySelectorAll("button[type=submit]")[which];
+        if (button) again.requestSubmit(button); else again.requestSubmit();
+      });
+      return;
+    }
     var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
+    if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    if (!form.hasAttribute("data-async") || !window.fetch) return;
+    event.preventDefault();
+    var panel = form.closest("[data-panel]");
+    var from = panel ? photoIndex(panel.getAttribute("data-panel")) : -1;
+    if (form.classList.contains("approve-form") && from === index) {
+      // The photo is approved in the background while the next one is shown at once.
+      show(nextPending(index));
+      post(form, event.submitter);
+    } else if (form.classList.contains("return-form")) {
+      post(form, event.submitter, function () { if (from === index) show(nextPending(index)); });
+    } else {
+      post(form, event.submitter, function () {
+        var status = document.querySelector("#decision-area [role=status]");
+        var first = document.querySelector("#decisions [data-key=p]") ||
+          document.querySelector("#decisions button[type=submit]");
+        if (first) first.focus();
+        else if (status) status.focus();
+      });
+    }
   });
 
-  function current() {
-    var active = document.activeElement;
-    var photo = active && active.closest ? active.closest("[data-photo]") : null;
-    return photo;
+  // --- clicks and keys ----------------------------------------------------------------------
+
+  document.addEventListener("click", function (event) {
+    var chip = event.target.closest("[data-goto]");
+    if (chip && bench.classList.contains("one-photo")) {
+      event.preventDefault();
+      show(photoIndex(chip.getAttribute("data-goto")));
+      return;
+    }
+    var button = event.target.closest("[data-view]");
+    if (!button) return;
+    var photo = button.closest("[data-photo]");
+    if (!photo) return;
+    var what = button.getAttribute("data-view");
+    if (what === "compare") return compare(photo);
+    view(mainViewer(photo), what);
+  });
+
+  function compare(photo) {
+    var viewers = photo.querySelector(".viewers");
+    var button = photo.querySelector("[data-view=compare]");
+    if (!button) return;
+    var on = viewers.classList.toggle("comparing");
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    load(photo);
+    fitAll(photo);
   }
 
-  function move(step) {
-    if (!photos.length) return;
-    var index = photos.indexOf(current());
-    index = index === -1 ? (step > 0 ? 0 : photos.length - 1) : index + step;
-    index = Math.max(0, Math.min(photos.length - 1, index));
-    photos[index].focus();
-    photos[index].scrollIntoView({ block: "start" });
+  function press(selector) {
+    var el = document.querySelector(selector);
+    if (!el) return false;
+    el.click();
+    return true;
   }
 
+  var PAN = 60;
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var tag = (event.target.tagName || "").toLowerCase();
-    if (tag === "input" || tag === "textarea" || tag === "select") return;
+    if (tag === "input" || tag === "textarea" || tag === "select") {
+      if (event.key === "Escape" && photos[index]) { photos[index].focus({ preventScroll: true }); }
+      return;
+    }
+    if (event.target.isContentEditable) return;
+    var photo = photos[index];
+    var panel = photo ? bench.querySelector("[data-panel='" + pkOf(photo) + "']") : null;
+    var viewer = mainViewer(photo);
     var key = event.key;
-    var photo = current();
-    if (key === "j" || key === "J") { move(1); event.preventDefault(); }
-    else if (key === "k" || key === "K") { move(-1); event.preventDefault(); }
+    var done = true;
+    if (key === "j" || key === "J") show(index + 1);
+    else if (key === "k" || key === "K") show(index - 1);
+    else if (key === "A" && event.shiftKey) done = press("#approve-all button[type=submit]");
+    else if (key === "a") {
+      var approve = panel && panel.querySelector(".approve-form button");
+      if (approve) approve.click(); else done = false;
+    } else if (key === "r" || key === "R") {
+      var select = panel && panel.querySelector(".return-form select");
+      if (select) { select.focus(); select.scrollIntoView({ block: "nearest" }); } else done = false;
+    } else if (key === "p" || key === "P") done = press("#decisions [data-key=p]");
     else if (key === "n" || key === "N") {
       var next = document.getElementById("next-link");
-      if (next) window.location.href = next.href;
+      if (next) window.location.href = next.href; else done = false;
     } else if (key === "d" || key === "D") {
       var first = document.querySelector("#decisions button[type=submit]");
-      if (first) { event.preventDefault(); first.scrollIntoView({ block: "center" }); first.focus(); }
-    } else if (photo && (key === "a" || key === "A")) {
-      var approve = photo.querySelector(".approve-form");
-      if (approve) { event.preventDefault(); approve.requestSubmit ? approve.requestSubmit() : approve.submit(); }
-    } else if (photo && (key === "r" || key === "R")) {
-      var select = photo.querySelector(".return-form select");
-      if (select) { event.preventDefault(); select.focus(); }
-    } else if (photo && (key === "+" || key === "=")) view(photo, "zoom-in");
-    else if (photo && key === "-") view(photo, "zoom-out");
-    else if (photo && key === "]") view(photo, "rotate-right");
-    else if (photo && key === "[") view(photo, "rotate-left");
+      if (first) { first.scrollIntoView({ block: "nearest" }); first.focus(); } else done = false;
+    } else if (key === "Escape" && photo) photo.focus({ preventScroll: true });
+    else if (!viewer) done = false;
+    else if (key === "+" || key === "=") view(viewer, "zoom-in");
+    else if (key === "-") view(viewer, "zoom-out");
+    else if (key === "0") view(viewer, "reset");
+    else if (key === "]") view(viewer, "rotate-right");
+    else if (key === "[") view(viewer, "rotate-left");
+    else if (key === "c" || key === "C") compare(photo);
+    else if (key.indexOf("Arrow") === 0 && viewOf(viewer).zoom > 1 && tag !== "button" && tag !== "a") {
+      var v = viewOf(viewer);
+      if (key === "ArrowLeft") v.x += PAN;
+      else if (key === "ArrowRight") v.x -= PAN;
+      else if (key === "ArrowUp") v.y += PAN;
+      else if (key === "ArrowDown") v.y -= PAN;
+      fit(viewer);
+    } else done = false;
+    if (done) event.preventDefault();
   });
 
-  // After an action the page comes back on the photo acted on (#photo-N): the next photo
-  // gets the focus, so that A/R go on down the list. After load, so that the browser's own
-  // scroll-to-anchor does not take the focus back.
-  function focusAfterAction() {
-    if (!window.location.hash || window.location.hash.indexOf("#photo-") !== 0) return;
-    var target = document.getElementById(window.location.hash.slice(1));
-    if (!target) return;
-    var following = photos[photos.indexOf(target) + 1] || target;
-    following.focus();
+  // --- start ----------------------------------------------------------------------------
+
+  if (!photos.length) return;
+  bench.classList.add("one-photo");
+  // The page comes back from a post without JavaScript at #photo-N (after an action on
+  // photo N: the next photo to decide is shown) or #panel-N (an error at photo N).
+  var hash = window.location.hash;
+  var start = 0;
+  var errorShown = false;
+  if (hash.indexOf("#photo-") === 0 && photoIndex(hash.slice(7)) !== -1) {
+    start = nextPending(photoIndex(hash.slice(7)));
+  } else if (hash.indexOf("#view-") === 0 && photoIndex(hash.slice(6)) !== -1) {
+    start = photoIndex(hash.slice(6));
+  } else {
+    for (var i = 0; i < photos.length; i++) {
+      if (photos[i].classList.contains("photo-pending")) { start = i; break; }
+    }
   }
-  window.addEventListener("load", function () { window.setTimeout(focusAfterAction, 0); });
+  show(start, false);
+  errorShown = showErrors();
+  if (!errorShown && hash !== "#decisions") photos[index].focus({ preventScroll: true });
 })();

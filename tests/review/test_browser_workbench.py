@@ -1,0 +1,254 @@
+"""The reviewer's candidate page in Chromium, laid out for throughput: the keyboard journey
+through a clean 8-photo candidate, the photo fitted into its box at every rotation, zoom and
+pan, the replaced version beside its replacement, an error at the control that caused it
+(with and without JavaScript), and phone widths without sideways scrolling.
+
+Times are printed (bench/workbench.py prints them against a baseline), never asserted."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from accounts.enums import CandidateStatus
+from demo.seed.review import seed_return_reasons
+from materials.enums import ImageStatus
+from materials.models import MaterialImage
+from tests.factories.accounts import PASSWORD, site_reviewer
+from tests.factories.materials import MaterialImageFactory
+from tests.factories.review import candidate_with_photos
+from tests.photos import make_jpeg
+from tests.review.workbench_journey import clear_candidate_by_keyboard
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+S = CandidateStatus
+
+
+def _desk(page, base: str, *, width: int = 1366, height: int = 768, js: bool = True):
+    ctx = page.context.browser.new_context(
+        base_url=base,
+        viewport={"width": width, "height": height},
+        locale="zh-CN",
+        java_script_enabled=js,
+    )
+    ctx.set_default_timeout(15_000)
+    return ctx.new_page()
+
+
+def _login(pg, base, user):
+    pg.goto(f"{base}/review/login/")
+    pg.locator("#id_username").fill(user.username)
+    pg.locator("#id_password").fill(PASSWORD)
+    pg.get_by_role("button", name="登录").click()
+    pg.wait_for_url(re.compile(r"/review/$"))
+
+
+def _display(width: int, height: int) -> ContentFile:
+    return ContentFile(make_jpeg(width, height, quality=80), name="display.jpg")
+
+
+def test_keyboard_reviewer_clears_a_clean_8_photo_candidate_in_10_keys(page, live_server):
+    base = live_server.url
+    first, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=4)
+    second, _c, _i = candidate_with_photos(
+        status=S.SUBMITTED, site=first.site, photos=2, categories=cats
+    )
+    second.submitted_at = first.submitted_at + dt.timedelta(seconds=1)
+    second.save(update_fields=["submitted_at"])
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(first.site))
+    desk.goto(f"/review/c/{first.pk}/")
+
+    journey = clear_candidate_by_keyboard(desk, photos=8)
+
+    # One key per photo to look at it (the first is shown on arrival), ⇧A and P: at most 10.
+    assert len(journey.keys) <= 10, journey.keys
+    assert journey.shown == [f"photo-{img.pk}" for img in imgs[1:]]
+    assert re.search(rf"/review/c/{second.pk}/", desk.url), desk.url
+    first.refresh_from_db()
+    assert first.status == S.SITE_PASSED
+    assert MaterialImage.objects.filter(candidate=first, status=ImageStatus.APPROVED).count() == 8
+    assert "已考点通过" in desk.content()
+    print(
+        "\nworkbench keyboard journey:",
+        f"{len(journey.keys)} keys;",
+        "switch ms",
+        [round(t, 1) for t in journey.switch_ms],
+        f"; next candidate ready {journey.next_ready_ms:.0f} ms",
+    )
+    desk.context.close()
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1920, 1080), (768, 1024)])
+def test_rotated_photo_stays_inside_its_box(page, live_server, width, height):
+    base = live_server.url
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=0)
+    MaterialImageFactory(candidate=candidate, category=cats[0], display=_display(1600, 1000))
+    desk = _desk(page, base, width=width, height=height)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    img = desk.locator(".photo.current .viewer .photo-img")
+    img.wait_for()
+    desk.wait_for_function(
+        "() => { const i = document.querySelector('.photo.current .photo-img');"
+        " return i.complete && i.naturalWidth && i.style.width; }"
+    )
+    for rotation in (0, 90, 180, 270):
+        assert img.get_attribute("data-rot") == str(rotation)
+        box, frame = desk.evaluate(
+            "() => { const i = document.querySelector('.photo.current .viewer .photo-img');"
+            " const b = i.getBoundingClientRect(), f = i.closest('.viewer').getBoundingClientRect();"
+            " return [[b.left, b.top, b.right, b.bottom], [f.left, f.top, f.right, f.bottom]]; }"
+        )
+        assert box[0] >= frame[0] - 1 and box[1] >= frame[1] - 1, (rotation, box, frame)
+        assert box[2] <= frame[2] + 1 and box[3] <= frame[3] + 1, (rotation, box, frame)
+        # Fitted: it fills the box in one direction.
+        assert (box[2] - box[0]) >= (frame[2] - frame[0]) - 2 or (box[3] - box[1]) >= (
+            frame[3] - frame[1]
+        ) - 2, (rotation, box, frame)
+        desk.keyboard.press("]")
+    desk.context.close()
+
+
+def test_zoom_by_wheel_and_pan_by_drag(page, live_server):
+    base = live_server.url
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=0)
+    MaterialImageFactory(candidate=candidate, category=cats[0], display=_display(1600, 1200))
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    img = desk.locator(".photo.current .viewer .photo-img")
+    desk.wait_for_function("() => document.querySelector('.photo.current .viewer.fitted')")
+    viewer = desk.locator(".photo.current .viewer").bounding_box()
+    cx, cy = viewer["x"] + viewer["width"] / 2, viewer["y"] + viewer["height"] / 2
+    desk.mouse.move(cx, cy)
+    desk.mouse.wheel(0, -600)
+    desk.wait_for_function(
+        "() => Number(document.querySelector('.photo.current .viewer .photo-img').dataset.zoom) > 1.5"
+    )
+    before = img.bounding_box()
+    desk.mouse.down()
+    desk.mouse.move(cx + 120, cy + 80, steps=4)
+    desk.mouse.up()
+    after = img.bounding_box()
+    assert after["x"] > before["x"] + 50 and after["y"] > before["y"] + 30, (before, after)
+    desk.keyboard.press("0")
+    assert img.get_attribute("data-zoom") == "1.00"
+    desk.context.close()
+
+
+def test_replacement_shown_side_by_side_with_the_version_it_replaced(page, live_server):
+    base = live_server.url
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=1)
+    old = imgs[0]
+    old.status = ImageStatus.RETURNED
+    old.return_reason = "图片不清晰"
+    old.removed_at = timezone.now()
+    old.save()
+    new = MaterialImageFactory(candidate=candidate, category=cats[0], replaces=old)
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    viewers = desk.locator(f"#photo-{new.pk} .viewer")
+    assert viewers.count() == 2
+    desk.wait_for_function(
+        f"() => document.querySelectorAll('#photo-{new.pk} .viewer.fitted').length === 2"
+    )
+    left, right = viewers.nth(0).bounding_box(), viewers.nth(1).bounding_box()
+    assert abs(left["y"] - right["y"]) < 1 and left["x"] + left["width"] <= right["x"] + 1
+    assert "图片不清晰" in viewers.nth(1).inner_text()
+    desk.keyboard.press("c")  # the comparison off and on again
+    assert not viewers.nth(1).is_visible()
+    desk.keyboard.press("c")
+    assert viewers.nth(1).is_visible()
+    desk.context.close()
+
+
+def test_return_without_reason_error_beside_the_reason_with_focus_there(page, live_server):
+    base = live_server.url
+    seed_return_reasons()
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2)
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.evaluate("window.__samePage = true")
+    desk.keyboard.press("r")
+    assert desk.evaluate("document.activeElement.id") == f"reason-{imgs[0].pk}"
+    desk.locator(f"#panel-{imgs[0].pk}").get_by_role("button", name="退回此图").click()
+    error = desk.locator(f"#reason-error-{imgs[0].pk}")
+    error.wait_for()
+    assert error.inner_text() == "请选择退回原因。"
+    assert desk.evaluate("window.__samePage === true")  # no reload
+    assert desk.evaluate("document.activeElement.id") == f"reason-{imgs[0].pk}"
+    _assert_beside(desk, f"#reason-{imgs[0].pk}", f"#reason-error-{imgs[0].pk}")
+    # The photo stays shown; nothing changed.
+    assert desk.evaluate("document.querySelector('.photo.current').id") == f"photo-{imgs[0].pk}"
+    imgs[0].refresh_from_db()
+    assert imgs[0].status == ImageStatus.PENDING
+    # With a reason it goes through and the next photo is shown.
+    desk.locator(f"#reason-{imgs[0].pk}").select_option(label="图片不清晰")
+    desk.locator(f"#panel-{imgs[0].pk}").get_by_role("button", name="退回此图").click()
+    desk.wait_for_function(
+        f"() => document.querySelector('.photo.current').id === 'photo-{imgs[1].pk}'"
+    )
+    desk.locator(f"#photo-{imgs[0].pk} .returned").wait_for(state="attached")
+    desk.context.close()
+
+
+def test_return_without_reason_without_javascript_error_beside_the_reason(page, live_server):
+    base = live_server.url
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=3)
+    desk = _desk(page, base, js=False)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.locator(f"#panel-{imgs[2].pk} input[name=text]").fill("")
+    desk.locator(f"#panel-{imgs[2].pk}").get_by_role("button", name="退回此图").click()
+    error = desk.locator(f"#reason-error-{imgs[2].pk}")
+    error.wait_for()
+    assert error.inner_text() == "请选择退回原因。"
+    assert desk.evaluate("document.activeElement.id") == f"reason-{imgs[2].pk}"
+    _assert_beside(desk, f"#reason-{imgs[2].pk}", f"#reason-error-{imgs[2].pk}")
+    imgs[2].refresh_from_db()
+    assert imgs[2].status == ImageStatus.PENDING
+    desk.context.close()
+
+
+def _assert_beside(desk, control: str, message: str) -> None:
+    """The message is within the view and right under its control."""
+    c = desk.locator(control).bounding_box()
+    m = desk.locator(message).bounding_box()
+    height = desk.viewport_size["height"]
+    assert c["y"] >= 0 and m["y"] + m["height"] <= height, (c, m, height)
+    assert 0 <= m["y"] - (c["y"] + c["height"]) < 40, (c, m)
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_phone_queue_headers_on_one_line_and_candidate_page_without_sideways_scroll(
+    page, live_server, width
+):
+    base = live_server.url
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=3)
+    desk = _desk(page, base, width=width, height=800)
+    _login(desk, base, site_reviewer(candidate.site))
+    headers = desk.evaluate(
+        "Array.from(document.querySelectorAll('table.queue th'), th =>"
+        " [th.textContent.trim(), th.getBoundingClientRect().height,"
+        "  parseFloat(getComputedStyle(th).lineHeight) || 24,"
+        "  parseFloat(getComputedStyle(th).paddingTop) + parseFloat(getComputedStyle(th).paddingBottom)])"
+    )
+    assert headers
+    for text, h, line, padding in headers:
+        assert h - padding < 1.5 * line, (text, h, line)
+    assert desk.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_function("() => document.querySelector('.photo.current .viewer.fitted')")
+    wide = desk.evaluate(
+        "Array.from(document.querySelectorAll('body *')).filter(e =>"
+        " e.getBoundingClientRect().right > window.innerWidth + 1"
+        " && !e.closest('.table-scroll, .history-card, .viewer')).map(e => e.outerHTML.slice(0, 80))"
+    )
+    assert desk.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+    desk.context.close()
