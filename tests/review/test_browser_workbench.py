@@ -21,6 +21,7 @@ from tests.factories.materials import MaterialImageFactory
 from tests.factories.review import candidate_with_photos
 from tests.photos import make_jpeg
 from tests.review.workbench_journey import clear_candidate_by_keyboard
+from tests.staff import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +40,7 @@ def _desk(page, base: str, *, width: int = 1366, height: int = 768, js: bool = T
 
 
 def _login(pg, base, user):
-    pg.goto(f"{base}/review/login/")
-    pg.locator("#id_username").fill(user.username)
-    pg.locator("#id_password").fill(PASSWORD)
-    pg.get_by_role("button", name="登录").click()
-    pg.wait_for_url(re.compile(r"/review/$"))
+    browser_login(pg, user, password=PASSWORD, base=base)
 
 
 def _display(width: int, height: int) -> ContentFile:
