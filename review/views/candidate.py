@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import messages
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -124,12 +125,16 @@ def candidate_page(request, candidate, *, return_error=None, status: int = 200):
 @reviewer_required
 def next_candidate(request, pk: int):
     """«下一位»: the next candidate of the same queue (filters in the query string)."""
+    return redirect(next_url(request, visible_candidate(request, pk), queue_querystring(request)))
+
+
+def next_url(request, current, qs: str) -> str:
+    """Where «下一位» leads from `current`: the next candidate of the queue that `qs` (the
+    queue's filters) describes, or the queue when none is left (with a message)."""
     profile = request.staff_profile
-    current = visible_candidate(request, pk)
-    _form, flt = queue_filter(request, profile)
+    _form, flt = queue_filter(request, profile, QueryDict(qs))
     following = selectors.next_in_queue(profile, flt, after=current)
-    qs = queue_querystring(request)
     if following is None:
         messages.info(request, _("当前队列已全部处理完。"))
-        return redirect(with_qs(reverse("review:queue"), qs))
-    return redirect(candidate_url(following.pk, qs))
+        return with_qs(reverse("review:queue"), qs)
+    return candidate_url(following.pk, qs)

@@ -26,7 +26,7 @@ from .access import (
     visible_candidate,
     with_qs,
 )
-from .candidate import DECISION_TAG, candidate_page, photo_tag
+from .candidate import DECISION_TAG, candidate_page, next_url, photo_tag
 
 # What the reviewer is told after a decision; the SMS is mentioned only when one was queued.
 DONE_MESSAGES = {
@@ -162,7 +162,8 @@ def decide(request, pk: int):
     told = DONE_WITH_SMS_MESSAGES[action] if done.sms_queued else DONE_MESSAGES[action]
     messages.success(request, f"{candidate.reg_no} {candidate.name}：{told}")
     if data.get("next"):
-        return redirect(with_qs(reverse("review:next", kwargs={"pk": pk}), qs))
+        # Straight to the next candidate (one redirect, not two through «下一位»).
+        return redirect(next_url(request, visible_candidate(request, pk), qs))
     return redirect(candidate_url(pk, qs))
 
 

@@ -13,14 +13,16 @@ from ..forms import QueueFilterForm
 from .access import QUEUE_PARAMS, queue_querystring, reviewer_required
 
 
-def queue_filter(request, profile) -> tuple[QueueFilterForm, selectors.QueueFilter]:
-    """The filter form (bound to the query string, or showing the default status) and the
-    filter it stands for (the default one when the form is not valid)."""
+def queue_filter(request, profile, params=None) -> tuple[QueueFilterForm, selectors.QueueFilter]:
+    """The filter form (bound to the query string, or to `params`, a QueryDict, or showing
+    the default status) and the filter it stands for (the default one when the form is not
+    valid)."""
+    params = request.GET if params is None else params
     status = selectors.default_queue_status(profile)
-    if not any(k in request.GET for k in QUEUE_PARAMS):
+    if not any(k in params for k in QUEUE_PARAMS):
         form = QueueFilterForm(initial={"status": status}, profile=profile)
         return form, selectors.QueueFilter(status=status)
-    form = QueueFilterForm(request.GET, profile=profile)
+    form = QueueFilterForm(params, profile=profile)
     if not form.is_valid():
         return form, selectors.QueueFilter(status=status)
     chosen = form.cleaned_data.get("status") or status
