@@ -15,6 +15,7 @@ COPY . .
 # collectstatic needs the settings to import; the real secrets come from the environment.
 RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0123456789abcdef \
     YISHEN_ENTRY_SECRET=build-only-not-a-secret-0123456789abcdef DJANGO_ALLOWED_HOSTS=build \
+    YISHEN_ID_KEYS=build:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= YISHEN_ID_HASH_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 1000 yishen && mkdir -p /app/var/media && chown -R yishen /app/var

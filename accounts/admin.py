@@ -213,6 +213,13 @@ class CandidateAdmin(ProvinceScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def get_search_results(self, request, queryset, search_term):
+        # A whole ID number finds its candidate through the keyed hash (never a LIKE on it).
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found |= queryset.with_id_no(search_term)
+        return found, may_have_duplicates
+
     @admin.display(description=_("证件号码"))
     def masked_id(self, obj: Candidate) -> str:
         return obj.masked_id_no

@@ -11,6 +11,7 @@ from .enums import (
     StaffRole,
     SubmitMode,
 )
+from .idcrypt import id_no_decrypt, id_no_digest, id_no_encrypt
 from .validators import staff_scope_validate
 
 DEFAULT_WATERMARK = "仅供{year}年医师资格考试审核使用 {reg_no}"
@@ -108,6 +109,13 @@ class ExamCategory(models.Model):
         return f"{self.code} {self.name}"
 
 
+class CandidateQuerySet(models.QuerySet):
+    def with_id_no(self, value: str) -> "CandidateQuerySet":
+        """Candidates holding this ID number, found by its keyed hash (accounts/idcrypt.py)."""
+        digest = id_no_digest(value)
+        return self.filter(id_no_hash=digest) if digest else self.none()
+
+
 class Candidate(models.Model):
     exam_year = models.ForeignKey(ExamYear, on_delete=models.PROTECT, verbose_name=_("考试年度"))
     reg_no = models.CharField(_("报名号"), max_length=32)
@@ -115,7 +123,12 @@ class Candidate(models.Model):
     id_type = models.CharField(
         _("证件类型"), max_length=32, choices=IdType.choices, default=IdType.ID_CARD
     )
-    id_no = models.CharField(_("证件号码"), max_length=32)
+    # The ID number, encrypted (read and written through the `id_no` property) and its
+    # keyed hash for lookups; both "" once the exam year is purged.
+    id_no_cipher = models.CharField(
+        _("证件号码（密文）"), max_length=200, blank=True, editable=False
+    )
+    id_no_hash = models.CharField(_("证件号码摘要"), max_length=64, blank=True, editable=False)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, verbose_name=_("考区"))
     site = models.ForeignKey(TestSite, on_delete=models.PROTECT, verbose_name=_("考点"))
     category = models.ForeignKey(ExamCategory, on_delete=models.PROTECT, verbose_name=_("报考类别"))
@@ -149,6 +162,8 @@ class Candidate(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = CandidateQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("考生")
         verbose_name_plural = _("考生")
@@ -165,10 +180,20 @@ class Candidate(models.Model):
                 name="candidate_province_queue",
             ),
             models.Index(fields=["province", "status_changed_at"], name="candidate_prov_changed"),
+            models.Index(fields=["id_no_hash"], name="candidate_id_no_hash"),
         ]
 
     def __str__(self) -> str:
         return f"{self.reg_no} {self.name}"
+
+    @property
+    def id_no(self) -> str:
+        return id_no_decrypt(self.id_no_cipher)
+
+    @id_no.setter
+    def id_no(self, value: str) -> None:
+        self.id_no_cipher = id_no_encrypt(value)
+        self.id_no_hash = id_no_digest(value)
 
     @property
     def masked_id_no(self) -> str:
@@ -184,7 +209,7 @@ class Candidate(models.Model):
 
 
 def mask_id_no(id_no: str) -> str:
-    """ID numbers are stored whole but never shown whole: keep the first 3 and last 4."""
+    """ID numbers are never shown whole: keep the first 3 and last 4."""
     if len(id_no) <= 7:
         return "*" * len(id_no)
     return f"{id_no[:3]}{'*' * (len(id_no) - 7)}{id_no[-4:]}"

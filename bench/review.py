@@ -149,6 +149,22 @@ def insert_select(model, exprs: dict[str, str], tail: str) -> int:
         return cursor.rowcount
 
 
+def id_no_columns(g: str, *, pool: int = 1000) -> dict[str, str]:
+    """SQL for a seeded candidate's ID number columns (its number is encrypted at rest, which
+    SQL cannot do): `pool` numbers encrypted and hashed here (accounts/idcrypt.py), taken in
+    turn by the row number `g`. Real rows, that the pages decrypt and mask as any other."""
+    from accounts.idcrypt import id_no_digest, id_no_encrypt
+
+    numbers = [f"370102199001{n:06d}" for n in range(pool)]
+    ciphers = ",".join(f"'{id_no_encrypt(number)}'" for number in numbers)
+    hashes = ",".join(f"'{id_no_digest(number)}'" for number in numbers)
+    index = f"1 + ({g}) % {pool}"
+    return {
+        "id_no_cipher": f"(ARRAY[{ciphers}]::text[])[{index}]",
+        "id_no_hash": f"(ARRAY[{hashes}]::text[])[{index}]",
+    }
+
+
 def seeded(candidates: int) -> bool:
     from django.db import connection
 
@@ -279,7 +295,7 @@ def seed(*, candidates: int) -> None:
                 "reg_no": f"'{YEAR}' || lpad(s.g::text, 8, '0')",
                 "name": "'考生' || s.g",
                 "id_type": "'id_card'",
-                "id_no": "'370102199001' || lpad((s.g % 1000000)::text, 6, '0')",
+                **id_no_columns("s.g"),
                 "province": str(province.pk),
                 # Blocks of 20 (one of each status mix) per site in turn: every site gets every status.
                 "site": f"({site_array})[1 + (s.g / 20) % {SITE_COUNT}]",

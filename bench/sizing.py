@@ -26,7 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.review import check_local, ensure_database, insert_select, setup_django  # noqa: E402
+from bench.review import (  # noqa: E402
+    check_local,
+    ensure_database,
+    id_no_columns,
+    insert_select,
+    setup_django,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yishen_upload_sizing"
 PHOTOS = 10
@@ -69,7 +75,7 @@ def seed(candidates: int) -> None:
                 "reg_no": "'2026' || lpad(g::text, 8, '0')",
                 "name": "'考生' || g",
                 "id_type": "'id_card'",
-                "id_no": "'370102199001' || lpad((g % 1000000)::text, 6, '0')",
+                **id_no_columns("g"),
                 "province": str(province.pk),
                 "site": str(site.pk),
                 "category": str(exam_category.pk),

@@ -83,6 +83,9 @@ def bench_environment(args) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_SECRET_KEY": "bench-upload-secret-key-not-for-any-deployment-0123456789",
         "YISHEN_ENTRY_SECRET": "bench-upload-entry-secret-not-for-any-deployment",
+        # 32 bytes each, base64 (config/idkeys.py); not for any deployment.
+        "YISHEN_ID_KEYS": "bench:YmVuY2gtdXBsb2FkLWlkLWtleS0zMi1ieXRlcy0hISE=",
+        "YISHEN_ID_HASH_KEY": "YmVuY2gtdXBsb2FkLWlkLWhhc2gta2V5LTMyYnl0ZXM=",
         "YISHEN_REGISTRATION_URL": "https://registration.example.org/",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
         "DATABASE_URL": args.database_url,

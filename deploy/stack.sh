@@ -53,6 +53,8 @@ write_app_env() {
   local m=$1
   DJANGO_SECRET_KEY=$(cat "$STATE/secrets/django") \
   YISHEN_ENTRY_SECRET=$(cat "$STATE/secrets/entry") \
+  YISHEN_ID_KEYS="stack:$(cat "$STATE/secrets/idkey")" \
+  YISHEN_ID_HASH_KEY=$(cat "$STATE/secrets/idhash") \
   MINIO_ROOT_USER=stack \
   MINIO_ROOT_PASSWORD=$(cat "$STATE/secrets/s3") \
   POSTGRES_PASSWORD=unused-the-stack-uses-the-machine-postgresql \
@@ -300,6 +302,10 @@ up() {
   echo "$m" >"$STATE/mode"
   for secret in django entry s3; do
     "$PY" -c 'import secrets; print(secrets.token_urlsafe(40))' >"$STATE/secrets/$secret"
+  done
+  for secret in idkey idhash; do  # 32 random bytes, base64 (config/idkeys.py)
+    "$PY" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' \
+      >"$STATE/secrets/$secret"
   done
   chmod 700 "$STATE/secrets"
   write_app_env "$m"

@@ -62,7 +62,7 @@ class QueueFilterForm(forms.Form):
     resubmitted = forms.BooleanField(label=_("退回后重新提交"), required=False)
     overdue = forms.BooleanField(label=_("已过修改截止时间"), required=False)
     precheck = forms.BooleanField(label=_("机器预审提示"), required=False)
-    q = forms.CharField(label=_("报名号或姓名"), required=False, max_length=64)
+    q = forms.CharField(label=_("报名号、姓名或证件号码"), required=False, max_length=64)
 
     def __init__(self, *args, profile, **kwargs):
         kwargs.setdefault("label_suffix", "")

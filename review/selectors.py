@@ -10,6 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.enums import CandidateStatus, StaffRole
+from accounts.idcrypt import id_no_digest
 from accounts.models import Candidate, Province, StaffProfile
 from accounts.selectors import staff_scope_q, submitted_message  # noqa: F401  (re-exported)
 from materials.models import MaterialImage
@@ -99,7 +100,8 @@ def _queue_base(profile: StaffProfile, flt: QueueFilter, *, now: dt.datetime):
         qs = qs.filter(candidates_with_hints())
     q = flt.q.strip()
     if q:
-        qs = qs.filter(Q(reg_no=q) | Q(name__startswith=q))
+        # A whole ID number is found by its keyed hash (accounts/idcrypt.py).
+        qs = qs.filter(Q(reg_no=q) | Q(name__startswith=q) | Q(id_no_hash=id_no_digest(q)))
     return qs
 
 

@@ -20,6 +20,14 @@ from .events import candidate_event_create
 
 logger = logging.getLogger(__name__)
 
+# The columns of the token's registration fields: its "id_no" is stored encrypted and hashed
+# (Candidate.id_no, accounts/idcrypt.py).
+REGISTRATION_COLUMNS = tuple(
+    column
+    for name in REGISTRATION_FIELDS
+    for column in (("id_no_cipher", "id_no_hash") if name == "id_no" else (name,))
+)
+
 
 @dataclass(frozen=True)
 class EntryResult:
@@ -97,7 +105,7 @@ def candidate_enter(*, claims: EntryClaims, ip: str | None = None, now=None) -> 
             candidate.registration_changes = _merge_changes(
                 candidate.registration_changes, changes, now=now
             )
-            update_fields += [*REGISTRATION_FIELDS, "registration_changes"]
+            update_fields += [*REGISTRATION_COLUMNS, "registration_changes"]
             candidate_event_create(
                 candidate=candidate,
                 action=CandidateEventAction.REGISTRATION_CHANGED,

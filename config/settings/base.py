@@ -7,6 +7,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config.idkeys import derived_key, hash_key_parse, keyring_parse
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -324,6 +326,19 @@ CELERY_BEAT_SCHEDULE = {
 # Shared with the registration system: signs entry links and the results API.
 YISHEN_ENTRY_SECRET = env.str("YISHEN_ENTRY_SECRET", default="yishen-demo-entry-secret")
 YISHEN_ENTRY_TOKEN_SECONDS = env.int("YISHEN_ENTRY_TOKEN_SECONDS", default=600)
+# ID numbers at rest (accounts/idcrypt.py): AES-256-GCM under a keyring, found by an HMAC.
+# YISHEN_ID_KEYS is "KEY_ID:BASE64_KEY" entries, newest first (the first encrypts, every one
+# decrypts: docs/operations.md says how to rotate); YISHEN_ID_HASH_KEY is base64, 32+ bytes.
+# Where none is given (embedded default, tests) both are derived from SECRET_KEY; production
+# requires its own (production.py).
+_id_keys = env.list("YISHEN_ID_KEYS", default=[])
+YISHEN_ID_KEYRING = (
+    keyring_parse(_id_keys) if _id_keys else {"local": derived_key(SECRET_KEY, "id-encryption")}
+)
+_id_hash_key = env.str("YISHEN_ID_HASH_KEY", default="")
+YISHEN_ID_HASH_KEY = (
+    hash_key_parse(_id_hash_key) if _id_hash_key else derived_key(SECRET_KEY, "id-hash")
+)
 # The SMS provider (docs/operations.md, 短信服务商): the console (the default), 阿里云
 # notifications.backends.aliyun.AliyunSmsBackend or 腾讯云
 # notifications.backends.tencent.TencentSmsBackend, each with its account below. The

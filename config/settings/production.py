@@ -1,6 +1,8 @@
 """Production (docker-compose.yml): PostgreSQL, Redis, Celery workers and beat, S3 storage,
 gunicorn behind nginx. Values that have no safe default must be given."""
 
+from config.idkeys import hash_key_parse, keyring_parse
+
 from .base import *  # noqa: F403
 from .base import env, environ
 
@@ -25,6 +27,9 @@ DEBUG = False
 SECRET_KEY = secret("DJANGO_SECRET_KEY")
 # Signs the entry links and the results API (review/api/signing.py).
 YISHEN_ENTRY_SECRET = secret("YISHEN_ENTRY_SECRET")
+# ID numbers: no derived keys here; a missing, malformed or short key stops start-up.
+YISHEN_ID_KEYRING = keyring_parse(env.list("YISHEN_ID_KEYS", default=[]))
+YISHEN_ID_HASH_KEY = hash_key_parse(env.str("YISHEN_ID_HASH_KEY", default=""))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 YISHEN_DEMO = env.bool("YISHEN_DEMO", default=False)
 if YISHEN_DEMO:  # the demo app (registration stand-in, SMS banner, seed_demo)

@@ -32,6 +32,8 @@ def _probe(**env) -> str:
         "YISHEN_ENTRY_SECRET": "a-test-entry-secret-long-enough-for-production",
         "DJANGO_ALLOWED_HOSTS": "yishen.example.org",
         "YISHEN_REGISTRATION_URL": "https://registration.example.org/",
+        "YISHEN_ID_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "YISHEN_ID_HASH_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
         **env,
     }
     if "YISHEN_DEMO" not in env:

@@ -36,6 +36,8 @@ def _given() -> dict[str, str]:
         "POSTGRES_PASSWORD": "p",
         "YISHEN_ENTRY_SECRET": "e",
         "MINIO_ROOT_PASSWORD": "m",
+        "YISHEN_ID_KEYS": "k",
+        "YISHEN_ID_HASH_KEY": "h",
     }
 
 
