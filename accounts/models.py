@@ -31,6 +31,8 @@ DEFAULT_SMS_REMINDER = (
 class ExamYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     is_current = models.BooleanField(_("当前年度"), default=False)
+    # Set by manage.py purge_exam_year: the year's photos and personal data are gone.
+    purged_at = models.DateTimeField(_("个人信息清除时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("考试年度")

@@ -99,9 +99,20 @@ class MaterialCategory(models.Model):
         return self.name
 
 
+# A photo and its derivatives are stored in a folder per exam year, e.g. "display/2026/…":
+# the purge of a year (manage.py purge_exam_year) removes those folders whole, including a
+# file that no row names any more. Rows written before this layout name files without the
+# year; the purge removes those by their rows.
+IMAGE_FOLDERS = ("originals", "display", "thumbs")
+
+
+def image_file_name(folder: str, *, year: int, key: str | None = None, suffix: str = "") -> str:
+    """A generated stored name (never the user's) in the year's folder."""
+    return f"{folder}/{year}/{key or uuid.uuid4().hex}{suffix}"
+
+
 def image_upload_to(instance, filename: str) -> str:
-    # Stored names are generated, never the user's.
-    return f"originals/{uuid.uuid4().hex}"
+    return image_file_name("originals", year=instance.candidate.exam_year.year)
 
 
 class MaterialImage(models.Model):

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .enums import ProcessingState
-from .models import MaterialImage
+from .models import MaterialImage, image_file_name
 from .pipeline import BIG_SOURCE_PIXELS, PipelineError, process, release_memory
 from .validation import max_pixels
 from .watermark import watermark_text
@@ -67,10 +67,15 @@ def image_process(*, image_id: int) -> str:
     del data
     if result.source_pixels > BIG_SOURCE_PIXELS:
         release_memory()
-    key = uuid.uuid4().hex
-    display = default_storage.save(f"display/{key}.jpg", ContentFile(result.display))
+    key, year = uuid.uuid4().hex, candidate.exam_year.year
+    display = default_storage.save(
+        image_file_name("display", year=year, key=key, suffix=".jpg"), ContentFile(result.display)
+    )
     try:
-        thumb = default_storage.save(f"thumbs/{key}.jpg", ContentFile(result.thumbnail))
+        thumb = default_storage.save(
+            image_file_name("thumbs", year=year, key=key, suffix=".jpg"),
+            ContentFile(result.thumbnail),
+        )
     except BaseException:
         stored_files_delete([display])
         raise

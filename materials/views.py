@@ -148,8 +148,9 @@ def _category_or_404(candidate, category_id: int) -> MaterialCategory:
 
 
 @require_POST
-# The lock rule reads the province; nothing here shows the rest of the registration.
-@candidate_required(related=("province",))
+# The lock rule reads the province, the stored name the year; nothing here shows the rest of
+# the registration.
+@candidate_required(related=("province", "exam_year"))
 def category_upload(request, category_id: int):
     candidate = request.candidate
     categories = categories_for_candidate(candidate)

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from materials.enums import DEFAULT_MAX_BYTES, ImageStatus, ProcessingState
-from materials.models import MaterialCategory, MaterialImage
+from materials.models import MaterialCategory, MaterialImage, image_file_name
 from tests.factories.accounts import CandidateFactory, ExamYearFactory, ProvinceFactory
 from tests.photos import make_jpeg
 
@@ -82,11 +82,13 @@ class MaterialImageFactory(factory.django.DjangoModelFactory):
     def files(obj, create, extracted, **kwargs):
         if not create or obj.processing != ProcessingState.READY or obj.display:
             return
-        key = uuid.uuid4().hex
+        key, year = uuid.uuid4().hex, obj.candidate.exam_year.year
         obj.display.name = default_storage.save(
-            f"display/{key}.jpg", ContentFile(_small_jpeg((640, 480)))
+            image_file_name("display", year=year, key=key, suffix=".jpg"),
+            ContentFile(_small_jpeg((640, 480))),
         )
         obj.thumbnail.name = default_storage.save(
-            f"thumbs/{key}.jpg", ContentFile(_small_jpeg((320, 320)))
+            image_file_name("thumbs", year=year, key=key, suffix=".jpg"),
+            ContentFile(_small_jpeg((320, 320))),
         )
         obj.save(update_fields=["display", "thumbnail"])
