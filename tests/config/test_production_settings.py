@@ -24,6 +24,9 @@ def _run(args: list[str], **env) -> subprocess.CompletedProcess:
         YISHEN_ENTRY_SECRET="an-entry-secret-of-at-least-32-bytes-0123456789",
         DJANGO_ALLOWED_HOSTS="yishen.example.org",
         YISHEN_REGISTRATION_URL="https://registration.example.org/",
+        # ID-number keys: 32 bytes each, base64 (config/idkeys.py).
+        YISHEN_ID_KEYS="k1:" + "A" * 43 + "=",
+        YISHEN_ID_HASH_KEY="A" * 43 + "=",
     )
     environment.update(env)
     return subprocess.run(
