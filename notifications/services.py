@@ -4,7 +4,8 @@
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Value
+from django.db.models.functions import Concat, Left, Right
 from django.utils import timezone
 
 from .enums import NotificationPurpose, NotificationStatus
@@ -93,19 +94,17 @@ def notification_requeue(*, notification: Notification, unknown_confirmed: bool 
     return bool(moved)
 
 
-def _masked(number: str) -> str:
-    return f"{number[:3]}****{number[-4:]}" if len(number) >= 7 else "*" * len(number)
-
-
-def notification_recipients_mask(*, recipients: set[str], since, until, batch: int = 500) -> int:
-    """An exam year's purge: the SMS log keeps its rows (counts, delivery) but the numbers
-    sent to between `since` and `until` are masked (first 3 and last 4 digits). Returns
-    how many rows were masked."""
-    masked = 0
-    numbers = sorted(r for r in recipients if r)
-    for start in range(0, len(numbers), batch):
-        chunk = numbers[start : start + batch]
-        masked += Notification.objects.filter(
-            recipient__in=chunk, created_at__gte=since, created_at__lte=until
-        ).update(recipient=Case(*(When(recipient=n, then=Value(_masked(n))) for n in chunk)))
-    return masked
+def notifications_anonymise(*, candidates) -> int:
+    """An exam year's purge: the SMS log of these candidates (a queryset of their ids) keeps
+    its rows (kind, status, dates: the delivery counts) but the number is masked (first 3
+    and last 4 digits, as staff see it) and the text and template values, which may hold a
+    name or a registration number, are emptied. Idempotent; returns the rows changed."""
+    return (
+        Notification.objects.filter(candidate__in=candidates)
+        .exclude(recipient__contains="*", text="", params={})
+        .update(
+            recipient=Concat(Left("recipient", 3), Value("****"), Right("recipient", 4)),
+            text="",
+            params={},
+        )
+    )

@@ -6,11 +6,11 @@ dates (the anonymous counts), and the audit trail, which is neither updated nor 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from accounts.services.purge import candidates_personal_data_clear
 from materials.models import MaterialImage, PhotoCheck
 from materials.purge import YearFiles, year_files, year_files_delete, year_photo_data_clear
 from notifications.models import Notification
-from notifications.services import notification_recipients_mask
+from notifications.services import notifications_anonymise
 
 
 @dataclass
@@ -64,18 +64,6 @@ def exam_year_purge_refusal(*, exam_year: ExamYear, now: datetime) -> str | None
     return None
 
 
-def _sms_window(exam_year: ExamYear):
-    """The time the year's SMS were sent in: from its first candidate's entry to a day
-    after its last change or reply deadline (a reminder comes before the deadline)."""
-    span = Candidate.objects.filter(exam_year=exam_year).aggregate(
-        since=Min("created_at"), changed=Max("updated_at"), deadline=Max("reply_deadline")
-    )
-    if span["since"] is None:
-        return None, None
-    until = max(d for d in (span["changed"], span["deadline"]) if d is not None)
-    return span["since"], until + timedelta(days=1)
-
-
 def exam_year_purge(*, year: int, dry_run: bool = False, now=None) -> PurgeReport:
     """Purges the year (see the module), or with dry_run only reports what a purge would
     remove. Refused (ValidationError, nothing changed) for an unknown year or one whose
@@ -98,8 +86,6 @@ def exam_year_purge(*, year: int, dry_run: bool = False, now=None) -> PurgeRepor
         .annotate(n=Count("id"))
         .order_by("province__code", "site__code", "category__code", "status")
     ]
-    phones = set(candidates.exclude(phone="").values_list("phone", flat=True))
-    since, until = _sms_window(exam_year)
     if dry_run:
         report.candidates = candidates.count()
         report.images = MaterialImage.objects.filter(candidate__exam_year=exam_year).count()
@@ -107,23 +93,14 @@ def exam_year_purge(*, year: int, dry_run: bool = False, now=None) -> PurgeRepor
         report.phone_verifications = PhoneVerification.objects.filter(
             candidate__exam_year=exam_year
         ).count()
-        report.notifications = (
-            Notification.objects.filter(
-                recipient__in=phones, created_at__gte=since, created_at__lte=until
-            ).count()
-            if phones
-            else 0
-        )
+        report.notifications = Notification.objects.filter(candidate__exam_year=exam_year).count()
         return report
 
     year_files_delete(report.files)
     with transaction.atomic():
         photos = year_photo_data_clear(exam_year=exam_year)
         people = candidates_personal_data_clear(exam_year=exam_year)
-        if phones:
-            report.notifications = notification_recipients_mask(
-                recipients=phones, since=since, until=until
-            )
+        report.notifications = notifications_anonymise(candidates=candidates.values("pk"))
         ExamYear.objects.filter(pk=exam_year.pk).update(purged_at=now)
     report.images = photos["images"]
     report.photo_checks = photos["photo_checks"]

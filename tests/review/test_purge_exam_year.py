@@ -91,7 +91,7 @@ def _cycle(year: int, *, current: bool, photos: int = 2):
     PhoneVerification.objects.create(
         candidate=approved, phone=PHONE, code_hash="x", expires_at=timezone.now()
     )
-    NotificationFactory(recipient=PHONE)
+    NotificationFactory(candidate=approved, recipient=PHONE, text="张三，您的材料已审核通过。")
     ReviewEventFactory(candidate=approved, data={"note": "audit"})
     CandidateEvent.objects.create(candidate=approved, action=CandidateEventAction.ENTRY_FIRST)
     orphan = default_storage.save(f"originals/{year}/left-behind", ContentFile(b"orphan"))
@@ -143,7 +143,7 @@ def test_purge_removes_every_photo_and_derivative_of_the_year_and_keeps_other_ye
 def test_purge_clears_personal_fields_and_keeps_counts_and_the_audit_trail(two_years):
     (_year, (approved, _rejected), _images, _orphan), (_y, (other, _r), _i, _o) = two_years
     counts, audit = _counts(2025), _audit()
-    other_sms = NotificationFactory(recipient="13800000000")
+    other_sms = NotificationFactory(recipient="13800000000")  # of no candidate of the year
 
     call_command("purge_exam_year", "2025", stdout=StringIO())
 
@@ -160,10 +160,12 @@ def test_purge_clears_personal_fields_and_keeps_counts_and_the_audit_trail(two_y
     assert approved.reg_no == "202500000001"
     assert not Candidate.objects.with_id_no(NUMBER).filter(exam_year__year=2025).exists()
     assert not PhoneVerification.objects.filter(candidate=approved).exists()
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {
-        "139****5678",
-        "13800000000",
-    }
+    assert list(
+        Notification.objects.filter(candidate=approved).values_list("recipient", "text")
+    ) == [("139****5678", "")]
+    assert list(Notification.objects.filter(candidate=other).values_list("recipient", "text")) == [
+        (PHONE, "张三，您的材料已审核通过。")
+    ]
     other_sms.refresh_from_db()
     assert other_sms.recipient == "13800000000"
     assert _counts(2025) == counts
