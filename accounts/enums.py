@@ -56,6 +56,9 @@ class CandidateEventAction(models.TextChoices):
     PHONE_VERIFIED = "phone_verified", _("手机号码验证")
     ADDRESS_SET = "address_set", _("填写联系地址")
     ACTIVATED = "activated", _("激活")
+    HANDOFF_CREATED = "handoff_created", _("生成手机继续二维码")
+    HANDOFF_USED = "handoff_used", _("在手机上继续")
+    HANDOFF_REFUSED = "handoff_refused", _("手机继续链接被拒绝")
 
 
 class ActivationStep:

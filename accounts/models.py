@@ -238,6 +238,29 @@ class EntryNonce(models.Model):
         return self.nonce
 
 
+class HandoffToken(models.Model):
+    """A single-use link that opens a logged-in candidate's page on another device (the QR
+    code on the material page). Only the SHA-256 of the token is stored: whoever reads the
+    database cannot log in with it."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="handoff_tokens", verbose_name=_("考生")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    used_ip = models.GenericIPAddressField(_("使用的 IP 地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("手机继续链接")
+        verbose_name_plural = _("手机继续链接")
+        indexes = [models.Index(fields=["candidate", "created_at"], name="handoff_cand_created")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class PhoneVerification(models.Model):
     candidate = models.ForeignKey(
         Candidate, on_delete=models.CASCADE, related_name="phone_verifications"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .enums import ActivationStep, IdType, StaffRole
-from .models import Candidate, PhoneVerification, StaffProfile, TestSite
+from .models import Candidate, HandoffToken, PhoneVerification, StaffProfile, TestSite
 
 # Phone verification limits (the phone service keeps them; the page shows them).
 CODE_TTL = timedelta(seconds=settings.YISHEN_PHONE_CODE_SECONDS)
@@ -272,3 +272,19 @@ def registration_changes_text(candidate: Candidate) -> list[str]:
                 )
             )
     return lines
+
+
+def handoff_state(*, candidate, pk: int, now=None) -> str | None:
+    """What the desktop shows about its QR link: "used", "expired" or "pending"; None when
+    the link is not this candidate's (another candidate's link is never reported)."""
+    now = now or timezone.now()
+    token = (
+        HandoffToken.objects.filter(candidate=candidate, pk=pk)
+        .only("used_at", "expires_at")
+        .first()
+    )
+    if token is None:
+        return None
+    if token.used_at is not None:
+        return "used"
+    return "expired" if token.expires_at <= now else "pending"

@@ -22,6 +22,9 @@ urlpatterns = [
         name="registration_changes_dismiss",
     ),
     path("logout/", views.logout, name="logout"),
+    path("handoff/", views.handoff_new, name="handoff_new"),
+    path("handoff/<int:pk>/status/", views.handoff_status, name="handoff_status"),
+    path("m/<str:token>/", views.handoff_open, name="handoff_open"),
     # The staff's second factor (accounts.staff_views).
     path("staff/2fa/", staff_views.otp_verify, name="staff_otp_verify"),
     path("staff/2fa/setup/", staff_views.otp_setup, name="staff_otp_setup"),

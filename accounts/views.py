@@ -1,8 +1,10 @@
 import logging
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -33,15 +35,20 @@ from .selectors import (
     CODE_TTL,
     CODES_PER_HOUR,
     activation_step,
+    handoff_state,
     phone_code_state,
     registration_changes_text,
 )
 from .services import (
+    HANDOFF_LIFETIME,
+    HandoffRefusal,
     candidate_confirm_registration,
     candidate_enter,
     candidate_give_consent,
     candidate_registration_changes_dismiss,
     candidate_set_address,
+    handoff_consume,
+    handoff_create,
     phone_code_send,
     phone_code_verify,
 )
@@ -141,6 +148,84 @@ def logout(request):
     candidate_logout(request)
     messages.info(request, _("您已退出。"))
     return redirect("accounts:home")
+
+
+# --- continue on the phone (QR hand-off) ---------------------------------------------------
+
+
+def _handoff_status_texts() -> dict[str, str]:
+    return {
+        "pending": _("请用手机扫描二维码，10 分钟内有效，只能使用一次。"),
+        "used": _("已在手机上打开。此二维码已失效；如需再次使用，请重新生成。"),
+        "expired": _("二维码已失效，请重新生成。"),
+    }
+
+
+@never_cache
+@require_POST
+@candidate_required
+def handoff_new(request):
+    """A new single-use link for this candidate's phone, shown as a QR code and as text. The
+    material page's script asks for the fragment; without script the whole page comes."""
+    token, raw = handoff_create(candidate=request.candidate, ip=client_ip(request))
+    url = request.build_absolute_uri(reverse("accounts:handoff_open", args=[raw]))
+    qr = segno.make(url, error="m")
+    context = {
+        "handoff": token,
+        "handoff_url": url,
+        # segno writes plain SVG (no script, no style attribute), drawn here: nothing fetched.
+        "qr_svg": qr.svg_inline(scale=5, border=2, title=_("在手机上继续的二维码")),
+        "minutes": int(HANDOFF_LIFETIME.total_seconds() // 60),
+        "status_text": _handoff_status_texts()["pending"],
+        "material_url": material_page_url(),
+    }
+    template = "accounts/_handoff.html" if _wants_fragment(request) else "accounts/handoff.html"
+    return render(request, template, context)
+
+
+def _wants_fragment(request) -> bool:
+    return request.headers.get("X-Yishen-Fragment") == "1"
+
+
+@never_cache
+@require_GET
+@candidate_required
+def handoff_status(request, pk: int):
+    """The desktop's poll: has the phone opened the link? Only the candidate's own links."""
+    state = handoff_state(candidate=request.candidate, pk=pk)
+    if state is None:
+        raise Http404
+    return JsonResponse({"state": state, "text": _handoff_status_texts()[state]})
+
+
+@never_cache
+@require_GET
+def handoff_open(request, token: str):
+    """The phone opens the QR link: logged in as the candidate who made it, like an entry."""
+    ip = client_ip(request)
+    try:
+        candidate = handoff_consume(raw=token, ip=ip)
+    except ValidationError as exc:
+        logger.warning("handoff refused: %s ip=%s", exc.code, ip)
+        return render(
+            request,
+            "accounts/handoff_refused.html",
+            {
+                "message": _first_message(exc),
+                "code": exc.code,
+                "minutes": int(HANDOFF_LIFETIME.total_seconds() // 60),
+                "registration_url": settings.YISHEN_REGISTRATION_URL,
+            },
+            status=404 if exc.code == HandoffRefusal.INVALID else 410,
+        )
+    candidate_login(request, candidate)
+    logger.info("handoff accepted: candidate %s ip=%s", candidate.pk, ip)
+    messages.success(
+        request, _("已在本机登录，可以继续上传材料。电脑上的页面已显示此二维码已使用。")
+    )
+    if not candidate.is_activated:
+        return redirect("accounts:activate")
+    return redirect(material_page_url())
 
 
 # --- activation ----------------------------------------------------------------------------

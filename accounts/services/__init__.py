@@ -1,5 +1,6 @@
 """Writes about candidates' and staff accounts, one module per job: the entry from the
 registration system (entry), the activation steps (activation), phone verification (phone),
+the QR hand-off to a phone (handoff),
 staff accounts (staff), the staff's second factor (staff_otp) and the candidate's account audit (events). Keyword-only; a refusal
 is a ValidationError with a Chinese message and a code."""
 
@@ -17,6 +18,7 @@ from .entry import (
     entry_nonces_purge,
 )
 from .events import candidate_event_create
+from .handoff import HANDOFF_LIFETIME, HandoffRefusal, handoff_consume, handoff_create
 from .phone import phone_code_send, phone_code_verify
 from .staff import staff_account_save
 from .staff_otp import (
@@ -30,6 +32,8 @@ from .staff_otp import (
 __all__ = [
     "CONSENT_VERSION",
     "EntryResult",
+    "HANDOFF_LIFETIME",
+    "HandoffRefusal",
     "activation_step_require",
     "candidate_confirm_registration",
     "candidate_enter",
@@ -38,6 +42,8 @@ __all__ = [
     "candidate_registration_changes_dismiss",
     "candidate_set_address",
     "entry_nonces_purge",
+    "handoff_consume",
+    "handoff_create",
     "phone_code_send",
     "phone_code_verify",
     "staff_account_save",
