@@ -6,6 +6,7 @@ app_name = "materials"
 
 urlpatterns = [
     path("", views.material_page, name="page"),
+    path("help/", views.help_page, name="help"),
     path("category/<int:category_id>/", views.category_fragment, name="category"),
     path("category/<int:category_id>/upload/", views.category_upload, name="upload"),
     path("photo/<int:pk>/delete/", views.photo_delete, name="delete"),

@@ -23,12 +23,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.auth import candidate_required, current_candidate
+from accounts.enums import CandidateStatus
 from accounts.http import client_ip
 from accounts.selectors import registration_changes_text, staff_can_see_candidate
 
+from .enums import DEFAULT_MAX_BYTES, ImageStatus
 from .forms import UploadForm
 from .models import MaterialCategory, MaterialImage
 from .pagecontext import category_blocks, page_panel
@@ -390,3 +393,58 @@ def attachment(request, category_id: int):
 def _ext(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:] if dot != -1 else ""
+
+
+# --- the candidates' help page (常见问题) ----------------------------------------------------
+
+# What each review state means to the candidate and what to do in it; the names shown are
+# the enums' own labels, so the page says what the status panel says.
+CANDIDATE_STATE_HELP = {
+    CandidateStatus.DRAFT: gettext_lazy(
+        "材料尚未提交。审核人员审核之前，您可以随时上传、删除或更换图片。"
+        "需要点击「提交审核」的考区，材料齐全后请点击该按钮；自动保存的考区，"
+        "必传材料上传齐全后自动进入审核。"
+    ),
+    CandidateStatus.SUBMITTED: gettext_lazy(
+        "材料已进入审核，等待考点审核。需要点击提交的考区，提交后图片即锁定；"
+        "自动保存的考区，审核人员审核之前未锁定的图片仍可修改。"
+    ),
+    CandidateStatus.RETURNED: gettext_lazy(
+        "审核人员退回了部分材料。请在材料页面最上方查看审核意见，按意见更换标有「退回」的图片，"
+        "然后点击「重新提交」。请在短信和页面所示的时限内完成。"
+    ),
+    CandidateStatus.SITE_PASSED: gettext_lazy("考点已审核通过，等待考区审核，无需操作。"),
+    CandidateStatus.APPROVED: gettext_lazy(
+        "考区审核通过，报名材料审核已完成，无需再进行任何操作。"
+    ),
+    CandidateStatus.REJECTED: gettext_lazy(
+        "审核未通过，原因见材料页面的审核意见。如有疑问，请联系您报考的考点。"
+    ),
+}
+
+# What each photo's mark means.
+IMAGE_STATE_HELP = {
+    ImageStatus.PENDING: gettext_lazy("图片已上传，尚未审核。图片未锁定时，您可以删除后重新上传。"),
+    ImageStatus.APPROVED: gettext_lazy("审核人员已确认这张图片，图片已锁定，无法再修改。"),
+    ImageStatus.RETURNED: gettext_lazy(
+        "这张图片不符合要求，退回原因写在图片下方。上传新图片会替换它，也可以先删除再上传。"
+    ),
+}
+
+
+@require_GET
+def help_page(request):
+    """常见问题: open to everyone, before and after entry (the entry and error pages link
+    here); it shows no personal data."""
+    return render(
+        request,
+        "materials/help.html",
+        {
+            "candidate": current_candidate(request),
+            "candidate_states": [
+                (status.label, CANDIDATE_STATE_HELP[status]) for status in CandidateStatus
+            ],
+            "image_states": [(status.label, IMAGE_STATE_HELP[status]) for status in ImageStatus],
+            "max_kb": DEFAULT_MAX_BYTES // 1024,
+        },
+    )
