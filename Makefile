@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review bench-upload \
-	stack stack-up stack-down stack-status stack-test
+	guide-screenshots stack stack-up stack-down stack-status stack-test
 
 $(STAMP): pyproject.toml scripts/opencv-headless.sh
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: migrate
 
 test: install
 	$(PY) -m pytest
+
+# Retakes the pictures of docs/operator-guide.md (a normal test run checks the same pages
+# but writes its pictures to a temporary directory, leaving the work tree clean).
+guide-screenshots: install
+	YISHEN_GUIDE_SCREENSHOTS=1 $(PY) -m pytest tests/docs/test_operator_guide_screenshots.py
 
 fmt: install
 	$(VENV)/bin/ruff format .
