@@ -20,8 +20,8 @@ class ConsentForm(forms.Form):
 class PhoneForm(forms.Form):
     phone = forms.CharField(
         label=_("手机号码"),
-        max_length=11,
-        min_length=11,
+        # validate_mobile alone checks the length too: a min/max length validator beside it
+        # would say the same sentence twice.
         validators=[validate_mobile],
         help_text=_("用于本次报考过程中接收考区、考点的短信通知。"),
         widget=forms.TextInput(
@@ -29,8 +29,6 @@ class PhoneForm(forms.Form):
         ),
         error_messages={
             "required": _("请输入手机号码。"),
-            "min_length": _("请输入正确的11位手机号码。"),
-            "max_length": _("请输入正确的11位手机号码。"),
         },
     )
 

@@ -114,7 +114,7 @@ def test_activation_invalid_mobile_refused(client, fresh, sms_outbox, phone):
     _to_phone_step(client)
     response = client.post("/activate/phone/", {"action": "send", "phone": phone})
     assert response.status_code == 400
-    assert "请输入正确的11位手机号码。" in response.content.decode()
+    assert response.content.decode().count("请输入正确的11位手机号码。") == 1
     assert sms_outbox == []
 
 
