@@ -251,7 +251,7 @@ def test_return_sets_categories_deadline_feedback_and_one_sms(org):
     assert sms.event_key == f"review:{event.pk}"
     assert sms.recipient == candidate.phone
     assert sms.text == (
-        "您的医师资格考试报名材料照片，有新的审核通知，请在48小时之内登陆报名网站，"
+        "您的医师资格考试报名材料照片，有新的审核通知，请在48小时之内登录报名网站，"
         "访问报名材料上传页面，查看消息并按要求处理。"
     )
 
