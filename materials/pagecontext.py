@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,10 +73,6 @@ class CategoryBlock:
     @property
     def max_size_label(self) -> str:
         return human_size(self.category.max_bytes)
-
-    @property
-    def lock_label(self) -> str:
-        return _("未锁定") if not self.state.locked else _("已锁定")
 
 
 def _photo_views(
@@ -164,6 +161,18 @@ class PagePanel:
     autosave_note: bool
     missing: list[MaterialCategory]
     submitted_message: str
+    # The reason several sections are closed for (已提交审核，内容已锁定。): said once, in the
+    # panel when nothing there says it already, and not under each of them.
+    shared_lock_reason: str = ""
+    show_lock_reason: bool = False
+
+
+def _shared_lock_reason(blocks: list[CategoryBlock]) -> str:
+    reasons = Counter(b.state.reason for b in blocks if b.state.locked and b.state.reason)
+    if not reasons:
+        return ""
+    reason, count = reasons.most_common(1)[0]
+    return reason if count > 1 or len(blocks) == 1 else ""
 
 
 def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -> PagePanel:
@@ -187,6 +196,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
     if status not in (CandidateStatus.DRAFT, CandidateStatus.RETURNED) and candidate.submitted_at:
         submitted = submitted_message(candidate)
     reply_open = candidate.reply_deadline is None or now < candidate.reply_deadline
+    shared = _shared_lock_reason(blocks)
     return PagePanel(
         status=status,
         status_label=CandidateStatus(status).label,
@@ -200,4 +210,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         autosave_note=not explicit and status == CandidateStatus.DRAFT,
         missing=missing,
         submitted_message=submitted,
+        shared_lock_reason=shared,
+        # A submitted message says 内容已锁定 already; a return says 未退回的材料已锁定.
+        show_lock_reason=bool(shared) and not submitted and status != CandidateStatus.RETURNED,
     )

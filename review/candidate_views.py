@@ -27,7 +27,7 @@ def submit(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("已提交审核，内容已锁定。请留意短信通知。"))
+        messages.success(request, _("已提交审核，请留意短信通知。"))
     return redirect(_status_panel_url())
 
 

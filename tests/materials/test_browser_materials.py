@@ -178,8 +178,7 @@ def test_browser_upload_shrink_delete_submit(page, live_server):
     assert candidate.status == CandidateStatus.SUBMITTED
     assert page.locator(".upload-form").count() == 0
     assert page.locator("a.delete").count() == 0
-    assert page.locator(".badge-locked").count() == 4
-    assert page.locator(".badge-open").count() == 0
+    assert page.locator("text=内容已锁定").count() == 1
 
 
 def test_browser_heic_gets_clear_message(page, live_server):

@@ -76,7 +76,7 @@ def test_page_shows_categories_status_deadline_personal_info(
     assert candidate.address in page
     assert 'href="/profile/"' in page and "修改" in page
     assert "提交审核" in page
-    assert "未锁定" in page
+    assert "未锁定" not in page
     assert 'enctype="multipart/form-data"' in page
     assert "static/materials/page.js" in page
     assert "<script>" not in page and "style=" not in page and "onclick" not in page
@@ -103,9 +103,31 @@ def test_page_locked_after_submit_shows_message(candidate_client, candidate, cat
     candidate.save()
     page = html(candidate_client.get(PAGE))
     assert "上报完成，内容已锁定。" in page
-    assert "已锁定" in page
     assert "upload-form" not in page and "data-delete" not in page
     assert "提交审核</button>" not in page
+
+
+def test_page_says_the_lock_once_not_under_every_category(
+    candidate_client, candidate, category, diploma
+):
+    MaterialImageFactory(candidate=candidate, category=category)
+    MaterialImageFactory(candidate=candidate, category=diploma)
+    candidate.status = CandidateStatus.SUBMITTED
+    candidate.submitted_at = timezone.now()
+    candidate.save()
+    page = html(candidate_client.get(PAGE))
+    assert page.count("内容已锁定") == 1
+    assert "未锁定" not in page and page.count("已锁定") == 1
+
+
+def test_page_closed_window_said_once_for_all_categories(
+    candidate_client, candidate, category, diploma
+):
+    province = candidate.province
+    province.closes_at = timezone.now() - timedelta(hours=1)
+    province.save()
+    page = html(candidate_client.get(PAGE))
+    assert page.count("内容已锁定") == 1
 
 
 def test_page_approved_and_returned_photos(candidate_client, candidate, category):
