@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.auth import SESSION_KEY
 from accounts.enums import CandidateStatus, ReviewLevel
 from materials.enums import ImageStatus
+from materials.services import image_delete
 from notifications.models import Notification
 from review import selectors
 from review.models import Feedback, ReturnReason, ReviewClaim, ReviewNote
@@ -680,3 +681,14 @@ def test_decision_message_mentions_the_sms_only_when_one_was_queued(client, org,
     assert "已退回考生" in body
     assert ("并已发送短信通知" in body) is told
     assert Notification.objects.filter(candidate=candidate).exists() is told
+
+
+def test_candidate_history_names_the_category_of_a_deleted_photo(client, org):
+    candidate, cats, imgs = candidate_with_photos(status=S.DRAFT, site=org.site, photos=2)
+    image_delete(candidate=candidate, image=imgs[0])
+    candidate.status = S.SUBMITTED
+    candidate.submitted_at = timezone.now()
+    candidate.save(update_fields=["status", "submitted_at"])
+    _login(client, org.staff["site"])
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    assert f"删除图片 · {cats[0].name}" in body
