@@ -1,6 +1,8 @@
 from django.apps import apps
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config import errors
 from config.health import HealthView
@@ -17,6 +19,8 @@ urlpatterns = [
     path("api/v1/", include("review.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", HealthView.as_view(), name="healthz"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (a photo opened alone).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("errors/too-large/", errors.request_too_large, name="too-large"),
 ]
 

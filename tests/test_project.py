@@ -5,3 +5,10 @@ from django.core.management import call_command
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_favicon_on_admin_pages_and_at_the_address_browsers_guess(client, db):
+    login = client.get("/admin/login/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in login
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")
