@@ -1,3 +1,4 @@
+import logging
 from io import StringIO
 from urllib.parse import parse_qs, urlparse
 
@@ -45,6 +46,25 @@ def test_seed_demo_twice_no_duplicates():
     assert _counts() == first
     assert first["Candidate"] >= 30
     assert first["Province"] == 3
+
+
+# Committed as from the command line, so the photo tasks run (eagerly) during the command.
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_quiet_about_each_task_at_normal_verbosity(caplog):
+    out = StringIO()
+    with caplog.at_level(logging.INFO):
+        call_command("seed_demo", stdout=out)
+    assert [r for r in caplog.records if r.levelno < logging.WARNING] == []
+    assert len(out.getvalue().splitlines()) < 20
+    # The levels are the command's alone: put back afterwards.
+    assert logging.getLogger().level == logging.INFO
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_verbose_shows_the_task_lines(caplog):
+    with caplog.at_level(logging.INFO):
+        call_command("seed_demo", stdout=StringIO(), verbosity=2)
+    assert any(r.name == "celery.app.trace" for r in caplog.records)
 
 
 def test_seed_demo_organisation_and_people():
