@@ -47,12 +47,13 @@ app.autodiscover_tasks()
 
 @worker_ready.connect
 def recover_after_start(sender, **kwargs) -> None:
-    """A worker that starts, first or after a crash, runs the recovery sweeps once the stuck
-    threshold has passed: the photos and messages a killed worker held are then taken up
-    within a minute of the restart, whatever the phase of beat (or cron)."""
-    for key in settings.YISHEN_RECOVERY_SWEEPS:
+    """A worker that starts, first or after a crash, runs each recovery sweep once what it
+    recovers is overdue (settings.YISHEN_RECOVERY_SWEEPS): the photos and messages a killed
+    worker held are then taken up, and its interrupted sends marked 结果未知, within a minute
+    of the restart, whatever the phase of beat (or cron)."""
+    for key, seconds in settings.YISHEN_RECOVERY_SWEEPS.items():
         task = settings.CELERY_BEAT_SCHEDULE[key]["task"]
         try:
-            app.send_task(task, countdown=settings.YISHEN_STUCK_AFTER_SECONDS + 1)
+            app.send_task(task, countdown=seconds)
         except Exception:
             logger.exception("recovery sweep %s could not be queued at worker start", task)

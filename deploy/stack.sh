@@ -109,8 +109,9 @@ launch() {  # NAME COMMAND...: in the background, in its own session, logging to
 }
 
 # compose's `restart: unless-stopped` for the app services: a process that exits by itself is
-# started again (a Celery worker that loses Redis may exit rather than reconnect); stop and
-# kill end the loop with it, as `docker stop` and `docker kill` do.
+# started again; stop and kill end the loop with it, as `docker stop` and `docker kill` do.
+# A Celery worker that loses Redis reconnects by itself and is not restarted: the Redis fault
+# test checks that its process stays the same.
 launch_restarting() {  # NAME COMMAND...
   local name=$1
   shift

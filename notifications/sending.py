@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
@@ -42,9 +43,9 @@ BACKOFF_SECONDS = (30, 120, 600, 1800)
 # A READY message overdue by this much has lost its task (broker down at dispatch, a worker
 # killed before it ran): the sweep queues it again.
 LOST_AFTER = timedelta(seconds=settings.YISHEN_STUCK_AFTER_SECONDS)
-# The send task's hard time limit is 30 s: a row SENDING for twice that is no longer being
-# sent by anyone; its worker died between the claim and recording the provider's answer.
-SENDING_STALE_AFTER = timedelta(seconds=60)
+# A row SENDING longer than the send task's hard time limit (plus a margin) is no longer being
+# sent by anyone: its worker died between the claim and recording the provider's answer.
+SENDING_STALE_AFTER = timedelta(seconds=settings.YISHEN_SMS_SENDING_STALE_SECONDS)
 # A verification code not delivered by then is useless (the code expires in 5 minutes).
 CODE_USELESS_AFTER = timedelta(minutes=5)
 # Receipts are asked for messages sent this recently (providers keep them for days), each
@@ -189,11 +190,17 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
         _finish(notification, NotificationStatus.FAILED, error=str(exc))
         logger.warning("notification %s failed permanently: %s", notification.pk, exc)
         return DeliveryOutcome(NotificationStatus.FAILED)
-    except AmbiguousSmsError as exc:
-        # It may have been delivered: never sent again without an operator, unless a
-        # delivery receipt names it (the key travels as OutId / SessionContext).
-        _finish(notification, NotificationStatus.UNKNOWN, error=str(exc))
-        logger.warning("notification %s: outcome unknown: %s", notification.pk, exc)
+    except (AmbiguousSmsError, SoftTimeLimitExceeded) as exc:
+        # It may have been delivered (an ambiguous answer, or the call cut off by the soft
+        # time limit): never sent again without an operator, unless a delivery receipt names
+        # it (the key travels as OutId / SessionContext).
+        error = (
+            "发送超时被中止，结果未知：可能已送达，未自动重发"
+            if isinstance(exc, SoftTimeLimitExceeded)
+            else str(exc)
+        )
+        _finish(notification, NotificationStatus.UNKNOWN, error=error)
+        logger.warning("notification %s: outcome unknown: %s", notification.pk, error)
         return DeliveryOutcome(NotificationStatus.UNKNOWN)
     except Exception as exc:  # transient, or a provider bug we cannot classify: retry
         if not isinstance(exc, TransientSmsError):

@@ -16,8 +16,13 @@ logger = logging.getLogger(__name__)
 
 
 # A provider call answers in seconds; the hard limit bounds how long a row can be SENDING
-# while its send is alive (sending.SENDING_STALE_AFTER is twice this).
-@shared_task(name="notifications.send", soft_time_limit=20, time_limit=30, ignore_result=True)
+# while its send is alive (sending.SENDING_STALE_AFTER is this plus a margin).
+@shared_task(
+    name="notifications.send",
+    soft_time_limit=settings.YISHEN_SMS_SEND_TIME_LIMIT - 10,
+    time_limit=settings.YISHEN_SMS_SEND_TIME_LIMIT,
+    ignore_result=True,
+)
 def notification_send(*, notification_id: int) -> None:
     notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:

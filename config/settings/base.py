@@ -257,6 +257,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A worker that loses Redis, or starts while it is away, keeps trying to connect (pauses of
+# 2, 4, 6 … up to 30 s) instead of exiting; what it held comes back through the sweeps.
+# Celery 5.7.0 ends the worker instead on the first lost connection while it holds
+# unacknowledged messages (pyproject.toml says why it is pinned below 5.7).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -279,11 +285,19 @@ YISHEN_SWEEP_SECONDS = 30
 # done). A worker that starts runs the recovery sweeps once this long after its start, so
 # work held by a worker that was killed is done within a minute of the restart.
 YISHEN_STUCK_AFTER_SECONDS = 20
-YISHEN_RECOVERY_SWEEPS = (
-    "retry-stuck-images",
-    "retry-stuck-prechecks",
-    "retry-stuck-notifications",
-)
+# The hard time limit of one SMS send (the provider call): a row SENDING longer than this plus
+# a margin for the pool's timer is held by no live send; its worker died during the call, so
+# the sweep marks it 结果未知 (notifications.sending). Short, so that the fate of every SMS a
+# killed worker held is settled within a minute of the restart (docs/faults.md).
+YISHEN_SMS_SEND_TIME_LIMIT = 30
+YISHEN_SMS_SENDING_STALE_SECONDS = YISHEN_SMS_SEND_TIME_LIMIT + 10
+# The recovery sweeps a starting worker queues, each to run once what it recovers is overdue:
+# photos and unsent messages after the stuck threshold, interrupted sends once stale.
+YISHEN_RECOVERY_SWEEPS = {
+    "retry-stuck-images": YISHEN_STUCK_AFTER_SECONDS + 1,
+    "retry-stuck-prechecks": YISHEN_STUCK_AFTER_SECONDS + 1,
+    "retry-stuck-notifications": YISHEN_SMS_SENDING_STALE_SECONDS + 1,
+}
 CELERY_BEAT_SCHEDULE = {
     "close-upload-windows": {
         "task": "review.close_upload_windows",

@@ -97,10 +97,23 @@ def test_precheck_sweep_queues_a_waiting_photo_once_per_sweep_and_a_duplicate_do
 
 def test_recovery_sweeps_leave_lost_work_less_than_a_minute():
     # Worst case: the threshold, then one interval before the next sweep finds the work.
-    for key in settings.YISHEN_RECOVERY_SWEEPS:
+    for key, after_start in settings.YISHEN_RECOVERY_SWEEPS.items():
         entry = settings.CELERY_BEAT_SCHEDULE[key]
         assert entry["options"]["expires"] == entry["schedule"]
         assert settings.YISHEN_STUCK_AFTER_SECONDS + entry["schedule"] < 60
+        # After a worker's restart, its own run comes before the minute is out.
+        assert after_start < 60
+
+
+def test_an_interrupted_send_is_settled_by_the_sweep_a_restarted_worker_queues():
+    from notifications.tasks import notification_send
+
+    # No live send holds a row longer than the hard limit; the restart's sweep comes later.
+    assert notification_send.time_limit < settings.YISHEN_SMS_SENDING_STALE_SECONDS
+    assert (
+        settings.YISHEN_RECOVERY_SWEEPS["retry-stuck-notifications"]
+        > settings.YISHEN_SMS_SENDING_STALE_SECONDS
+    )
 
 
 def test_a_starting_worker_queues_the_recovery_sweeps_after_the_threshold(monkeypatch):
@@ -115,5 +128,8 @@ def test_a_starting_worker_queues_the_recovery_sweeps_after_the_threshold(monkey
             "materials.retry_stuck_prechecks",
             {"countdown": settings.YISHEN_STUCK_AFTER_SECONDS + 1},
         ),
-        ("notifications.retry_stuck", {"countdown": settings.YISHEN_STUCK_AFTER_SECONDS + 1}),
+        (
+            "notifications.retry_stuck",
+            {"countdown": settings.YISHEN_SMS_SENDING_STALE_SECONDS + 1},
+        ),
     ]

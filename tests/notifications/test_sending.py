@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from notifications.backends import OutgoingSms, PermanentSmsError, TransientSmsError, locmem
@@ -148,6 +149,24 @@ def test_notification_retry_waits_until_due(sms_outbox, django_capture_on_commit
     assert len(sms_outbox) == 1
 
 
+def test_notification_send_cut_off_by_the_time_limit_is_unknown_never_resent(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    locmem.failures.append(SoftTimeLimitExceeded())
+    notification = NotificationFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send.apply(kwargs={"notification_id": notification.pk})
+        _overdue(notification, hours=1)
+        _sweep()
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.UNKNOWN
+    assert notification.get_status_display() == "结果未知"
+    assert notification.attempts == 1
+    assert sms_outbox == []
+
+
 def test_notification_send_permanent_error_not_retried(sms_outbox):
     locmem.failures.append(PermanentSmsError("空号"))
     notification = NotificationFactory()
@@ -196,7 +215,8 @@ def test_notification_retry_stuck_interrupted_send_is_unknown_never_resent(sms_o
 
 def test_notification_retry_stuck_leaves_a_send_in_progress(sms_outbox):
     notification = NotificationFactory(status=NotificationStatus.SENDING, attempts=1)
-    _stale(notification, seconds=20)
+    # A send may hold the row up to its hard time limit.
+    _stale(notification, seconds=settings.YISHEN_SMS_SEND_TIME_LIMIT)
     notifications_recover_stuck()
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENDING

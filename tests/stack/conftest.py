@@ -81,6 +81,22 @@ def worker_log() -> str:
     return (STACK_DIR / "log" / "worker.log").read_text(errors="replace")
 
 
+def service_process(name: str) -> int | None:
+    """The process id of what a service runs (for a Celery worker, its main process). The
+    stack runs each app service under compose's restart policy (deploy/stack.sh): this id
+    changes when the service exited and was started again, and stays when it coped alone."""
+    loop = int((STACK_DIR / "run" / f"{name}.pid").read_text())
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == loop:
+                return int(entry.name)
+    return None
+
+
 def wait_for(predicate, *, timeout: float, interval: float = 0.5) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
