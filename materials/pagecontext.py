@@ -105,9 +105,12 @@ def category_blocks(
     now: datetime | None = None,
     categories: list[MaterialCategory] | None = None,
     images: list[MaterialImage] | None = None,
+    shown: int | None = None,
 ) -> list[CategoryBlock]:
     """The page's sections. `categories` (the candidate's) and `images` (the candidate's
-    current photos in page order) when the caller has read them already."""
+    current photos in page order) when the caller has read them already. `shown`: the one
+    category the caller shows (a fragment); the other blocks only feed the status panel, so
+    the quality advice of their photos is not read."""
     now = now or timezone.now()
     if categories is None:
         categories = categories_for_candidate(candidate)
@@ -117,7 +120,14 @@ def category_blocks(
     for image in images:
         if image.category_id in by_category:
             by_category[image.category_id].append(image)
-    advice = quality_advice([image for shown in by_category.values() for image in shown])
+    advice = quality_advice(
+        [
+            image
+            for category_id, in_category in by_category.items()
+            if shown is None or category_id == shown
+            for image in in_category
+        ]
+    )
     blocks = []
     for category in categories:
         # The lock rule reads the category off the image: give it the one we have.

@@ -128,7 +128,9 @@ def _fragment_response(
     """The category's section and the status panel, in one rendering. `categories` and
     `photos`: what the view has read already (materials.pagecontext.category_blocks)."""
     now = timezone.now()
-    blocks = category_blocks(candidate, now=now, categories=categories, images=photos)
+    blocks = category_blocks(
+        candidate, now=now, categories=categories, images=photos, shown=category_id
+    )
     block = next((b for b in blocks if b.category.pk == category_id), None)
     if block is not None:
         block.errors.extend(errors)

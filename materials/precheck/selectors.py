@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Candidate
 from accounts.selectors import staff_scope_of
 
-from ..enums import QUALITY_ADVICE, HintKind, PrecheckRead
+from ..enums import QUALITY_ADVICE, HintKind, PrecheckRead, ProcessingState
 from ..models import MaterialImage, PhotoCheck, PrecheckHint
 from . import dhash
 
@@ -187,12 +187,14 @@ def hint_precision(*, user) -> list[Precision]:
 
 def quality_advice(images: list[MaterialImage]) -> dict[int, list[str]]:
     """For the candidate's material page: the quality advice of each photo, by photo id
-    (one query). Advice only: it never blocks anything."""
+    (one query, none when no photo is processed yet). Advice only: it never blocks anything."""
     advice: dict[int, list[str]] = {}
+    # The pre-check runs on processed photos only (materials.tasks): the others have no hints.
+    processed = [image.pk for image in images if image.processing == ProcessingState.READY]
+    if not processed:
+        return advice
     for image_id, kind in (
-        PrecheckHint.objects.filter(
-            image_id__in=[image.pk for image in images], kind__in=list(QUALITY_ADVICE)
-        )
+        PrecheckHint.objects.filter(image_id__in=processed, kind__in=list(QUALITY_ADVICE))
         .values_list("image_id", "kind")
         .order_by("image_id", "kind")
     ):

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 # Session and candidate (1), the candidate's categories (1); in one transaction (savepoint and
 # release here, BEGIN and COMMIT in production): the candidate's row lock (1), the candidate's
 # current photos (1), the photo row (1), its audit row (1); the quality advice of the machine
-# pre-check for the photos shown (1).
+# pre-check for the processed photos of the category shown (1; none when it has none yet).
 UPLOAD_STATEMENTS = 9
 
 
@@ -58,6 +58,7 @@ def categories(candidate):
 def test_upload_statements_the_same_with_1_and_many_photos(
     client, candidate, categories, django_assert_num_queries
 ):
+    MaterialImageFactory(candidate=candidate, category=categories[0])
     many = CandidateFactory(site=candidate.site)
     for category in categories:
         for status in (ImageStatus.PENDING, ImageStatus.APPROVED, ImageStatus.PENDING):
@@ -72,9 +73,24 @@ def test_upload_statements_the_same_with_1_and_many_photos(
     assert MaterialImage.objects.filter(candidate=many, category=categories[0]).count() == 4
 
 
+def test_upload_into_a_category_without_processed_photos_reads_no_advice(
+    client, candidate, categories, django_assert_num_queries
+):
+    # Photos elsewhere, processed, and one still processing here: none of them is shown with
+    # advice in the answer (the pre-check only runs on processed photos).
+    MaterialImageFactory(candidate=candidate, category=categories[1])
+    MaterialImageFactory(candidate=candidate, category=categories[0], processed=False)
+    login_candidate(client, candidate)
+    with django_assert_num_queries(UPLOAD_STATEMENTS - 1):
+        assert upload(client, categories[0], photos.make_typical_jpeg(seed=3)).status_code == 200
+
+
 def test_upload_replacing_a_returned_photo_one_statement_more(
     client, candidate, categories, django_assert_num_queries
 ):
+    kept = MaterialImageFactory(
+        candidate=candidate, category=categories[0], status=ImageStatus.APPROVED
+    )
     returned = MaterialImageFactory(
         candidate=candidate, category=categories[0], status=ImageStatus.RETURNED
     )
@@ -84,7 +100,9 @@ def test_upload_replacing_a_returned_photo_one_statement_more(
     assert response.status_code == 200
     returned.refresh_from_db()
     assert returned.removed_at is not None
-    new = MaterialImage.objects.get(candidate=candidate, removed_at__isnull=True)
+    new = MaterialImage.objects.exclude(pk=kept.pk).get(
+        candidate=candidate, removed_at__isnull=True
+    )
     assert new.replaces == returned
     assert f'id="photo-{returned.pk}"' not in html_of(response)
     assert f'id="photo-{new.pk}"' in section(html_of(response), categories[0])
