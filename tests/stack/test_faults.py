@@ -406,6 +406,8 @@ def test_stack_without_beat_the_sweep_command_runs_every_periodic_job(place, ser
     output = manage(_sweep_command())
     print(output)
     swept = time.monotonic()
+    # Every job of the schedule ran, and none failed (a failure ends the command in error).
+    assert [key for key in settings.CELERY_BEAT_SCHEDULE if f"{key} (" not in output] == []
 
     late.refresh_from_db()
     assert late.status == CandidateStatus.SUBMITTED, "the closed window did not submit"
