@@ -310,8 +310,9 @@ class CandidateEvent(models.Model):
     """The audit trail of a candidate's own account: entries, activation steps, changes of
     registration data, phone and address. (Review decisions are in review.ReviewEvent.)"""
 
+    # PROTECT: the audit of an account is not deleted with the candidate.
     candidate = models.ForeignKey(
-        Candidate, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("考生")
+        Candidate, on_delete=models.PROTECT, related_name="account_events", verbose_name=_("考生")
     )
     action = models.CharField(_("操作"), max_length=32, choices=CandidateEventAction.choices)
     data = models.JSONField(_("详情"), default=dict, blank=True)

@@ -525,7 +525,7 @@ class Snapshot:
         from accounts.models import Candidate
         from materials.models import MaterialImage
         from notifications.models import Notification
-        from review.models import Feedback, ReviewEvent, ReviewNote
+        from review.models import AuditChainHead, Feedback, ReviewEvent, ReviewNote
 
         self.candidates = list(
             Candidate.objects.filter(pk__in=candidate_ids).only(*self.CANDIDATE_FIELDS)
@@ -537,21 +537,30 @@ class Snapshot:
             model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             for model in (ReviewEvent, Feedback, ReviewNote, Notification)
         }
+        self.chain_head = (
+            AuditChainHead.objects.values("pk", "last_event_id", "last_hash").first() or None
+        )
 
     def restore(self) -> None:
+        import pgtrigger
         from django.db import connection, transaction
 
         from accounts.models import Candidate
         from materials.models import MaterialImage
-        from review.models import ReviewClaim, SiteStatusCount
+        from review.models import AuditChainHead, ReviewClaim, SiteStatusCount
 
-        with transaction.atomic():
+        # The bench takes back the audit rows it wrote in its own database: past the
+        # append-only trigger, and the chain head put back where it was.
+        with transaction.atomic(), pgtrigger.ignore("review.ReviewEvent:reviewevent_append_only"):
             Candidate.objects.bulk_update(self.candidates, self.CANDIDATE_FIELDS, batch_size=500)
             MaterialImage.objects.bulk_update(self.images, self.IMAGE_FIELDS, batch_size=500)
             with connection.cursor() as cursor:
                 for model, last in self.after.items():
                     table = connection.ops.quote_name(model._meta.db_table)
                     cursor.execute(f"DELETE FROM {table} WHERE id > %s", [last])
+            if self.chain_head is not None:
+                head = dict(self.chain_head)
+                AuditChainHead.objects.filter(pk=head.pop("pk")).update(**head)
             ReviewClaim.objects.all().delete()
             # The statuses were put back with bulk_update (no signal): count again.
             SiteStatusCount.objects.recount()

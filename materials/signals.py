@@ -12,3 +12,7 @@ image_deleted = Signal()
 # Sent after an upload or a deletion in an auto-save province has committed (kwargs:
 # candidate): the candidate may now hold every required photo and enter the site's queue.
 candidate_materials_changed = Signal()
+
+# Sent when a staff member is served a photo (kwargs: image, variant, user, ip), before the
+# file leaves: review writes the audit row (an error there serves nothing).
+image_viewed = Signal()

@@ -38,9 +38,13 @@ from .pagecontext import category_blocks, page_panel
 from .rules import image_can_delete
 from .selectors import categories_for_candidate, category_for_candidate
 from .services import image_delete, image_upload
+from .signals import image_viewed
 from .validation import HEIC_MESSAGE
 
 VARIANTS = {"display", "thumb", "original"}
+# A staff member's look at these leaves an audit row. The thumbnails are the lists' (the
+# candidate page that shows them is audited itself).
+AUDITED_VARIANTS = {"display", "original"}
 CATEGORY_TAG = "cat-"
 
 
@@ -313,22 +317,29 @@ def image_file(request, pk: int, variant: str):
     if variant not in VARIANTS:
         raise Http404()
     image = get_object_or_404(MaterialImage.objects.select_related("candidate"), pk=pk)
-    allowed = False
     candidate = current_candidate(request)
-    if (
+    own = (
         candidate is not None
         and candidate.pk == image.candidate_id
         and variant != "original"
         and image.removed_at is None
-    ) or staff_can_see_candidate(request.user, image.candidate):
-        allowed = True
-    if not allowed:
+    )
+    staff = not own and staff_can_see_candidate(request.user, image.candidate)
+    if not (own or staff):
         raise Http404()
     field = {"display": image.display, "thumb": image.thumbnail, "original": image.original}[
         variant
     ]
     if not field:
         raise Http404()
+    if staff and variant in AUDITED_VARIANTS:
+        image_viewed.send(
+            sender=MaterialImage,
+            image=image,
+            variant=variant,
+            user=request.user,
+            ip=client_ip(request),
+        )
     if variant == "original":
         content_type = {"jpeg": "image/jpeg", "png": "image/png"}.get(
             image.image_format, "application/octet-stream"

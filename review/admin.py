@@ -6,10 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import CandidateAdmin as AccountsCandidateAdmin
 from accounts.admin_scoping import ProvinceScopedAdmin, ReadOnlyScopedAdmin
+from accounts.http import client_ip
 from accounts.models import Candidate
 
-from .exports import export_results_action
+from .exports import export_results_action, export_trail_action
 from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote
+from .services import ADMIN, candidate_view_record
 
 
 @admin.register(ReturnReason)
@@ -41,16 +43,25 @@ class ReviewEventAdmin(ReadOnlyAdmin):
         "action",
         "from_status",
         "to_status",
-        "actor",
-        "role",
+        "actor_display",
+        "role_display",
         "ip_address",
     ]
     list_filter = ["action", "actor_kind"]
-    list_select_related = ["candidate", "actor"]
-    search_fields = ["candidate__reg_no"]
+    list_select_related = ["candidate"]
+    search_fields = ["candidate__reg_no", "actor_name"]
     date_hierarchy = "created_at"
     raw_id_fields = ["candidate", "image", "actor"]
     show_full_result_count = False
+
+    @admin.display(description=_("操作人"), ordering="actor_name")
+    def actor_display(self, obj: ReviewEvent) -> str:
+        """The name recorded at the time, not the account's name now."""
+        return obj.actor_name or obj.get_actor_kind_display()
+
+    @admin.display(description=_("角色"))
+    def role_display(self, obj: ReviewEvent) -> str:
+        return obj.role_label
 
 
 @admin.register(Feedback)
@@ -79,4 +90,16 @@ admin.site.unregister(Candidate)
 
 @admin.register(Candidate)
 class CandidateAdmin(AccountsCandidateAdmin):
-    actions = [*AccountsCandidateAdmin.actions, export_results_action]
+    actions = [*AccountsCandidateAdmin.actions, export_results_action, export_trail_action]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A staff member's look at a candidate in the admin leaves an audit row (when the
+        page is shown: the admin found the candidate in the staff member's scope)."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        original = context.get("original")
+        if request.method == "GET" and isinstance(original, Candidate):
+            candidate_view_record(
+                candidate=original, by=request.user, page=ADMIN, ip=client_ip(request)
+            )
+        return response

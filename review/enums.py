@@ -26,3 +26,11 @@ class EventAction(models.TextChoices):
     NOTE = "note", _("内部备注")
     CLAIM = "claim", _("领取")
     STAFF_2FA_RESET = "staff_2fa_reset", _("重置双因素认证")
+    CANDIDATE_VIEW = "candidate_view", _("查看考生")
+    IMAGE_VIEW = "image_view", _("查看图片")
+    TRAIL_EXPORT = "trail_export", _("导出审核记录")
+
+
+# Staff looking at a candidate (the workbench's history leaves them out; the admin's audit
+# list and the export for an inspector show them).
+VIEW_ACTIONS = (EventAction.CANDIDATE_VIEW, EventAction.IMAGE_VIEW)

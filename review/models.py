@@ -1,14 +1,19 @@
+from __future__ import annotations
+
 import datetime as dt
 
+import pgtrigger
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.enums import CandidateStatus, ReviewLevel
+from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
 from accounts.models import Candidate, Province, TestSite
 from materials.models import MaterialImage
 
+from . import chain
 from .enums import ActorKind, EventAction
 
 
@@ -31,36 +36,167 @@ class ReturnReason(models.Model):
         return self.text
 
 
-class ReviewEvent(models.Model):
-    """The audit trail: every state change and decision, who made it, from where. Rows about
-    staff accounts rather than a candidate (a second factor reset) have no candidate."""
+class AuditRowImmutable(Exception):
+    """Audit rows are written once and never changed or deleted (PostgreSQL refuses it too,
+    by the triggers below; this says it on every database, SQLite included)."""
 
+
+class ReviewEventQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if not objs:
+            return objs
+        return _chain_append(
+            objs, lambda: super(ReviewEventQuerySet, self).bulk_create(objs, *args, **kwargs)
+        )
+
+    def update(self, **kwargs):
+        raise AuditRowImmutable("audit rows are never changed")
+
+    def delete(self):
+        raise AuditRowImmutable("audit rows are never deleted")
+
+
+class ReviewEvent(models.Model):
+    """The audit trail: every state change and decision and every staff view of a candidate
+    or a photo, who made it (with the name and role they had then), from where. Rows are
+    only ever added: PostgreSQL refuses UPDATE and DELETE (the triggers in Meta), they are
+    never deleted with a candidate (PROTECT), and each holds the hash of the row before it
+    (review.chain; `manage.py audit_verify` walks the chain)."""
+
+    # PROTECT: a candidate with an audit trail is not deleted (the purge of an exam year
+    # blanks the personal fields and keeps the row). Rows about staff accounts rather than
+    # a candidate (a second factor reset) have none.
     candidate = models.ForeignKey(
-        Candidate, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        Candidate, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
+    # The photo's id stays in the row when the photo goes (a candidate deletes a pending
+    # one; the purge deletes them all): no constraint, nothing written to the audit row.
     image = models.ForeignKey(
-        MaterialImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        MaterialImage,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="events",
     )
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    # Staff accounts with an audit trail are deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The actor's name and role as they were at the time (the history shows these).
+    actor_name = models.CharField(max_length=150, blank=True, default="", db_default="")
     role = models.CharField(max_length=32, blank=True)
     action = models.CharField(max_length=32, choices=EventAction.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # The hash chain (review.chain): the previous row's row_hash, and this row's.
+    prev_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    row_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+
+    objects = ReviewEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审核记录")
         verbose_name_plural = _("审核记录")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["candidate", "created_at"], name="event_cand_created")]
+        triggers = [
+            pgtrigger.Protect(
+                name="reviewevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate_id} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditRowImmutable("audit rows are never changed")
+        _chain_append([self], lambda: super(ReviewEvent, self).save(*args, **kwargs))
+
+    def delete(self, *args, **kwargs):
+        raise AuditRowImmutable("audit rows are never deleted")
+
+    @property
+    def role_label(self) -> str:
+        return str(StaffRole(self.role).label) if self.role in StaffRole.values else self.role
+
+    def seal(self, prev_hash: str) -> None:
+        """Fills what the row records of its moment (the actor's name, the address in its
+        stored form) and its place in the chain after the row whose hash is `prev_hash`."""
+        if self.actor_id is not None and not self.actor_name:
+            self.actor_name = (self.actor.get_full_name() or self.actor.get_username())[:150]
+        self.ip_address = chain.ip_normalised(self.ip_address)
+        self.data = self.data or {}
+        self.prev_hash = prev_hash
+        self.row_hash = chain.row_digest(
+            prev_hash, {name: getattr(self, name) for name in chain.HASHED_FIELDS}
+        )
+
+
+class AuditChainHeadManager(models.Manager):
+    def locked(self) -> AuditChainHead:
+        """The head, locked for the rest of the transaction: the audit rows are chained one
+        writer at a time, in the order of their ids (PostgreSQL: the row lock; SQLite has
+        one writer at a time anyway). Made when missing (a new or emptied database)."""
+        for _attempt in range(3):
+            head = self.select_for_update().filter(pk=AuditChainHead.PK).first()
+            if head is not None:
+                return head
+            last = ReviewEvent.objects.order_by("-id").values_list("id", "row_hash").first()
+            try:
+                # A savepoint: another writer may make it at the same moment.
+                with transaction.atomic():
+                    self.create(
+                        pk=AuditChainHead.PK,
+                        last_event_id=last[0] if last else None,
+                        last_hash=last[1] if last else chain.GENESIS,
+                    )
+            except IntegrityError:
+                pass
+        raise RuntimeError("the audit chain head could not be locked")
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain: the last row's id and hash. Every audit row is written
+    with this row locked, and `audit_verify` checks that the last row is the one named
+    here (removing the last rows of a chain leaves the rest intact)."""
+
+    PK = 1
+
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, default=chain.GENESIS)
+
+    objects = AuditChainHeadManager()
+
+    class Meta:
+        verbose_name = _("审核记录链")
+        verbose_name_plural = _("审核记录链")
+        triggers = [pgtrigger.Protect(name="auditchainhead_kept", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.last_event_id} {self.last_hash[:12]}"
+
+
+def _chain_append(events: list[ReviewEvent], insert):
+    """Chains `events` after the last row and inserts them (by `insert`), in one transaction
+    with the caller's (no savepoint: a failure rolls back the caller's change with it)."""
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.locked()
+        prev = head.last_hash
+        for event in events:
+            event.seal(prev)
+            prev = event.row_hash
+        result = insert()
+        AuditChainHead.objects.filter(pk=head.pk).update(
+            last_event_id=events[-1].pk, last_hash=prev
+        )
+    return result
 
 
 class Feedback(models.Model):

@@ -7,11 +7,16 @@ from accounts.models import Candidate
 from accounts.selectors import staff_profile_of
 from accounts.signals import second_factor_reset
 from materials.models import MaterialImage
-from materials.signals import candidate_materials_changed, image_deleted, image_uploaded
+from materials.signals import (
+    candidate_materials_changed,
+    image_deleted,
+    image_uploaded,
+    image_viewed,
+)
 
 from .enums import ActorKind, EventAction
 from .models import ReviewEvent
-from .services import candidate_autosubmit
+from .services import candidate_autosubmit, image_view_record
 
 
 def _candidate_event(*, candidate, action: str, image, data, ip) -> None:
@@ -62,3 +67,9 @@ def second_factor_reset_audit(sender, *, user, by, ip=None, devices=0, **kwargs)
         data={"user_id": user.pk, "username": user.get_username(), "devices": devices},
         ip_address=ip,
     )
+
+
+@receiver(image_viewed, sender=MaterialImage)
+def image_viewed_audit(sender, *, image, variant, user, ip=None, **kwargs) -> None:
+    """A staff member's look at a photo: the audit row, before the file is served."""
+    image_view_record(image=image, by=user, variant=variant, ip=ip)

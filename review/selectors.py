@@ -19,8 +19,16 @@ from materials.selectors import categories_for_candidate
 from notifications.models import Notification
 from notifications.selectors import sms_delivery_by_province
 
-from .enums import EventAction
-from .models import Feedback, ReturnReason, ReviewEvent, ReviewNote, SiteStatusCount
+from . import chain
+from .enums import VIEW_ACTIONS, EventAction
+from .models import (
+    AuditChainHead,
+    Feedback,
+    ReturnReason,
+    ReviewEvent,
+    ReviewNote,
+    SiteStatusCount,
+)
 
 
 def feedback_for_candidate(candidate: Candidate) -> QuerySet[Feedback]:
@@ -229,11 +237,31 @@ def return_reasons(province) -> list[ReturnReason]:
 
 
 def candidate_history(candidate: Candidate) -> list[ReviewEvent]:
+    """What was done to the candidate, newest first, with the actor's name and role as
+    recorded then. Staff views are left out (they are in the admin's audit list and the
+    export of the trail)."""
     return list(
         ReviewEvent.objects.filter(candidate=candidate)
-        .select_related("actor", "image__category")
+        .exclude(action__in=VIEW_ACTIONS)
+        .select_related("image__category")
         .order_by("-created_at", "-id")[:200]
     )
+
+
+def audit_chain_walk() -> chain.Walk:
+    """The audit trail walked from its first row to the chain head (`manage.py
+    audit_verify`): the number of rows, and the first link that does not hold, if any."""
+    head = (
+        AuditChainHead.objects.filter(pk=AuditChainHead.PK)
+        .values_list("last_hash", flat=True)
+        .first()
+    )
+    rows = (
+        ReviewEvent.objects.order_by("id")
+        .values("id", "prev_hash", "row_hash", *chain.HASHED_FIELDS)
+        .iterator(chunk_size=2000)
+    )
+    return chain.first_break(rows, head_hash=head)
 
 
 def candidate_notes(candidate: Candidate):

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The audit table's triggers (PostgreSQL refuses UPDATE and DELETE of audit rows).
+    "pgtrigger",
     "accounts",
     "materials",
     "review",

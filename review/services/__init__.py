@@ -12,6 +12,13 @@ from ._base import (
     Actor,
     NotInScope,
 )
+from .audit import (
+    ADMIN,
+    WORKBENCH,
+    candidate_trail_export,
+    candidate_view_record,
+    image_view_record,
+)
 from .candidate import (
     candidate_autosubmit,
     candidate_deadline_submit,
@@ -38,6 +45,11 @@ from .transition import CategoryItem, Refused, candidate_transition
 
 __all__ = [
     "candidate_transition",
+    "candidate_view_record",
+    "image_view_record",
+    "candidate_trail_export",
+    "WORKBENCH",
+    "ADMIN",
     "Refused",
     "candidate_submit",
     "candidate_autosubmit",

@@ -75,6 +75,8 @@ def event_create(
     data: dict | None = None,
     ip: str | None = None,
 ) -> ReviewEvent:
+    """One audit row, chained after the last (review.models.ReviewEvent.save); the actor's
+    name is recorded as it is now."""
     return ReviewEvent.objects.create(
         candidate=candidate,
         image=image,
@@ -85,7 +87,7 @@ def event_create(
         from_status=from_status,
         to_status=to_status,
         data=data or {},
-        ip_address=ip or None,
+        ip_address=ip,
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.enums import CandidateStatus
+from accounts.http import client_ip
 from materials.enums import ImageStatus, ProcessingState
 from materials.precheck.selectors import photo_hints
 
@@ -48,6 +49,10 @@ def candidate_page(request, candidate, *, return_error=None, status: int = 200):
     """The page. `return_error`: (photo, bound ImageReturnForm) of a return that was refused
     for its input, shown in that photo's controls with what the reviewer had entered."""
     profile = request.staff_profile
+    # Every rendering of the page shows the candidate: a staff view, audited.
+    services.candidate_view_record(
+        candidate=candidate, by=request.user, page=services.WORKBENCH, ip=client_ip(request)
+    )
     now = timezone.now()
     claim = services.claim_take(candidate=candidate, by=request.user, now=now)
     held_by = (

@@ -52,11 +52,13 @@ def status_change(
     reasons=None,
     message="",
     recorded=True,
+    at=None,
 ):
     """Moves `candidate` to `to_status` the way a decision does: the candidate row, the audit
     event and, for a return or a refusal, the Feedback the candidate reads. As
     review.services does, the event's data records the items and message of a return and
-    the reason of a refusal (`recorded=False`: an event without them)."""
+    the reason of a refusal (`recorded=False`: an event without them). `at`: when the event
+    was written (audit rows are never changed afterwards)."""
     from_status = from_status if from_status is not None else candidate.status
     action = action or ACTION_TO[to_status]
     now = timezone.now()
@@ -79,6 +81,7 @@ def status_change(
         from_status=from_status,
         to_status=to_status,
         data=data,
+        **({"created_at": at} if at is not None else {}),
     )
     if reasons is not None or message:
         FeedbackFactory(
