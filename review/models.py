@@ -187,6 +187,15 @@ def _chain_append(events: list[ReviewEvent], insert):
     """Chains `events` after the last row and inserts them (by `insert`), in one transaction
     with the caller's (no savepoint: a failure rolls back the caller's change with it)."""
     with transaction.atomic(savepoint=False):
+        # Locks in one order everywhere: the candidate rows, then the chain head. Decisions
+        # lock their candidate first; a row's foreign key takes a share lock on its
+        # candidate at commit. A writer that took the head first could wait at its commit
+        # for a decision that holds the candidate and waits for the head (a deadlock).
+        list(
+            Candidate.objects.select_for_update(no_key=True)
+            .filter(pk__in=sorted({event.candidate_id for event in events}))
+            .values_list("pk", flat=True)
+        )
         head = AuditChainHead.objects.locked()
         prev = head.last_hash
         for event in events:

@@ -22,10 +22,11 @@ pytestmark = pytest.mark.django_db
 
 # Session and candidate (1), the candidate's categories (1); in one transaction (savepoint and
 # release here, BEGIN and COMMIT in production): the candidate's row lock (1), the candidate's
-# current photos (1), the photo row (1), its audit row chained after the last (3: the chain
-# head locked, the row, the head moved on); the quality advice of the machine pre-check for
-# the processed photos of the category shown (1; none when it has none yet).
-UPLOAD_STATEMENTS = 11
+# current photos (1), the photo row (1), its audit row chained after the last (4: the
+# candidate's row and the chain head locked in that order, the row, the head moved on); the
+# quality advice of the machine pre-check for the processed photos of the category shown (1;
+# none when it has none yet).
+UPLOAD_STATEMENTS = 12
 
 
 def upload(client, category, data, name="photo.jpg"):

@@ -5,12 +5,13 @@ operator exports one candidate's trail for an inspector."""
 
 import importlib
 import io
+import threading
 
 import pgtrigger
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 from django.urls import reverse
@@ -22,6 +23,7 @@ from accounts.enums import CandidateStatus
 from review import chain, services
 from review.enums import EventAction
 from review.models import AuditChainHead, AuditRowImmutable, ReviewEvent
+from review.services._base import lock_candidate
 from tests.concurrency import run_at_once, skip_unless_postgres
 from tests.factories.accounts import operator
 from tests.factories.review import candidate_with_photos
@@ -354,6 +356,56 @@ def test_chain_stays_whole_when_staff_look_at_once(transactional_db, org, case):
     assert outcomes == ["ok"] * 8
     assert len(views_of(candidate)) == 8
     assert "共 8 条" in verify()
+
+
+def test_staff_view_during_a_decision_on_the_same_candidate_does_not_deadlock(
+    transactional_db, org, case
+):
+    """A decision holds its candidate's row and then takes the chain head; a staff view of
+    that candidate arrives in between. The view waits for the candidate before it takes
+    the head, so both go through (taking the head first, the view would wait at its
+    commit for the candidate while the decision waits for the head: PostgreSQL's deadlock
+    error, a 500 on the photo)."""
+    skip_unless_postgres()
+    candidate, imgs = case
+    reviewer = org.staff["site"]
+    candidate_locked, go_on = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def decision():
+        try:
+            with transaction.atomic():
+                lock_candidate(candidate.pk)
+                candidate_locked.set()
+                go_on.wait(timeout=10)
+                services.note_create(candidate=candidate, by=reviewer, text="备注")
+            outcomes["decision"] = "ok"
+        except Exception as exc:
+            outcomes["decision"] = repr(exc)
+        finally:
+            connections.close_all()
+
+    def view():
+        try:
+            services.image_view_record(image=imgs[0], by=reviewer, variant="display", ip=None)
+            outcomes["view"] = "ok"
+        except Exception as exc:
+            outcomes["view"] = repr(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=decision)
+    first.start()
+    assert candidate_locked.wait(timeout=10)
+    second = threading.Thread(target=view)
+    second.start()
+    second.join(timeout=1)  # the view is now waiting on the candidate's row
+    go_on.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert outcomes == {"decision": "ok", "view": "ok"}
+    assert "共 2 条" in verify()
 
 
 # --- the export for an inspector -----------------------------------------------------------
