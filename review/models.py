@@ -193,7 +193,7 @@ def _chain_append(events: list[ReviewEvent], insert):
         # for a decision that holds the candidate and waits for the head (a deadlock).
         list(
             Candidate.objects.select_for_update(no_key=True)
-            .filter(pk__in=sorted({event.candidate_id for event in events}))
+            .filter(pk__in=sorted({event.candidate_id for event in events} - {None}))
             .values_list("pk", flat=True)
         )
         head = AuditChainHead.objects.locked()

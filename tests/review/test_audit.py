@@ -296,6 +296,21 @@ def test_rows_are_chained_in_order_and_verify_says_intact(org, case):
     assert f"共 {len(rows)} 条" in verify()
 
 
+def test_rows_without_a_candidate_are_chained_too(org, case):
+    candidate, imgs = case
+    reviewer = org.staff["site"]
+    services.image_approve(image=imgs[0], by=reviewer)
+    ReviewEvent.objects.create(
+        candidate=None,
+        actor_kind="staff",
+        actor=org.staff["national"],
+        action=EventAction.STAFF_2FA_RESET,
+        data={"user_id": reviewer.pk},
+    )
+    services.candidate_view_record(candidate=candidate, by=reviewer, page="admin", ip=None)
+    assert "共 3 条" in verify()
+
+
 def test_verify_reports_the_id_of_a_tampered_row(org, case):
     candidate, imgs = case
     reviewer = org.staff["site"]
