@@ -174,14 +174,16 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
     _login(desk, place.site_user, place.password)
     assert candidate.reg_no in desk.content()
     _open(desk, candidate)
-    first = desk.locator(f"#photo-{images[0].pk}")
+    # The photo's controls are in its panel beside it; the decisions post without a reload.
+    first = desk.locator(f"#panel-{images[0].pk}")
     first.locator("select[name=reason]").select_option(label="图片不清晰")
     first.locator("input[name=text]").fill("请在光线充足处重拍")
     first.get_by_role("button", name=re.compile("退回此图")).click()
-    desk.wait_for_url(re.compile(rf"/review/c/{candidate.pk}/"))
+    desk.locator(f"#photo-{images[0].pk} .returned").wait_for(state="attached")
     for image in images[1:]:
-        desk.locator(f"#photo-{image.pk}").get_by_role("button", name=re.compile("^通过")).click()
-        desk.wait_for_url(re.compile(rf"/review/c/{candidate.pk}/"))
+        desk.locator(f"#panel-{image.pk}").get_by_role("button", name=re.compile("^通过")).click()
+        desk.locator(f"#photo-{image.pk} .ok").wait_for(state="attached")
+    desk.locator(".decision-more summary", has_text="退回考生").click()
     desk.locator(".return-candidate").get_by_role("button", name="退回考生", exact=True).click()
     desk.wait_for_url(re.compile(rf"/review/c/{candidate.pk}/"))
     assert "已退回考生" in desk.content()
@@ -212,8 +214,8 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
 
     # --- 5. The site passes, the province approves --------------------------------------
     _open(desk, candidate)
-    desk.locator(f"#photo-{new.pk}").get_by_role("button", name=re.compile("^通过")).click()
-    desk.wait_for_url(re.compile(rf"/review/c/{candidate.pk}/"))
+    desk.locator(f"#panel-{new.pk}").get_by_role("button", name=re.compile("^通过")).click()
+    desk.locator(f"#photo-{new.pk} .ok").wait_for(state="attached")
     desk.get_by_role("button", name="考点通过", exact=True).click()
     desk.wait_for_url(re.compile(rf"/review/c/{candidate.pk}/"))
     assert "已考点通过" in desk.content()
