@@ -53,6 +53,7 @@ class EntryRefusal:
     UNKNOWN_SITE = "unknown_site"
     UNKNOWN_CATEGORY = "unknown_category"
     ENTRY_DISABLED = "entry_disabled"
+    YEAR_PURGED = "year_purged"  # manage.py purge_exam_year has run for the year
 
 
 class EntryTokenError(Exception):
@@ -220,4 +221,5 @@ REFUSAL_PAGES = {
     EntryRefusal.UNKNOWN_SITE: (400, _("报名信息无法识别")),
     EntryRefusal.UNKNOWN_CATEGORY: (400, _("报名信息无法识别")),
     EntryRefusal.ENTRY_DISABLED: (403, _("本考区尚未开放在线审核")),
+    EntryRefusal.YEAR_PURGED: (403, _("该年度的在线审核已结束")),
 }

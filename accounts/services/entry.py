@@ -64,6 +64,9 @@ def candidate_enter(*, claims: EntryClaims, ip: str | None = None, now=None) -> 
         if category is None:
             raise _refuse(EntryRefusal.UNKNOWN_CATEGORY, _("报考类别代码无法识别"))
         exam_year, _created = ExamYear.objects.get_or_create(year=claims.year)
+        if exam_year.purged_at is not None:
+            # The year's personal data is gone: an entry must not bring it back.
+            raise _refuse(EntryRefusal.YEAR_PURGED, _("该年度的在线审核已结束"))
 
         candidate = (
             Candidate.objects.select_for_update()

@@ -19,6 +19,7 @@ from materials.models import IMAGE_FOLDERS, MaterialImage, PhotoCheck
 from materials.processing import image_process
 from notifications.models import Notification
 from review.models import ReviewEvent
+from tests.accounts.helpers import candidate_entry_url
 from tests.factories.accounts import CandidateFactory, ExamYearFactory, TestSiteFactory
 from tests.factories.materials import MaterialImageFactory
 from tests.factories.notifications import NotificationFactory
@@ -286,3 +287,19 @@ def test_a_photo_and_its_derivatives_are_stored_in_their_year_folder():
     assert image.original.name.startswith("originals/2025/")
     assert image.display.name.startswith("display/2025/")
     assert image.thumbnail.name.startswith("thumbs/2025/")
+
+
+def test_entry_into_a_purged_year_is_refused_and_brings_no_personal_data_back(
+    two_years, client, caplog
+):
+    (_year, (approved, _rejected), _images, _orphan), _present = two_years
+    call_command("purge_exam_year", "2025", stdout=StringIO())
+    approved.refresh_from_db()
+
+    response = client.get(candidate_entry_url(approved, name="张三", id_no=NUMBER))
+
+    assert response.status_code == 403
+    assert "该年度的在线审核已结束" in response.content.decode()
+    assert "entry refused: year_purged" in caplog.text
+    approved.refresh_from_db()
+    assert (approved.name, approved.id_no, approved.last_entry_at) == ("", "", None)
