@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .enums import ActivationStep, IdType, StaffRole
+from .enums import ActivationStep, CandidateStatus, IdType, StaffRole, SubmitMode
 from .models import Candidate, HandoffToken, PhoneVerification, StaffProfile, TestSite
 
 # Phone verification limits (the phone service keeps them; the page shows them).
@@ -203,9 +203,15 @@ def format_moment(value) -> str:
 
 
 def submitted_message(candidate: Candidate) -> str:
-    """ "2020/3/12 22:02:08 上报完成，内容已锁定。" once submitted; empty before."""
+    """ "2020/3/12 22:02:08 上报完成，内容已锁定。" once submitted; empty before. An auto-save
+    province's candidate in review can still change photos: no lock is claimed then."""
     if candidate.submitted_at is None:
         return ""
+    if (
+        candidate.status == CandidateStatus.SUBMITTED
+        and candidate.province.submit_mode == SubmitMode.AUTO_SAVE
+    ):
+        return _("%(moment)s 上报完成。") % {"moment": format_moment(candidate.submitted_at)}
     return _("%(moment)s 上报完成，内容已锁定。") % {
         "moment": format_moment(candidate.submitted_at)
     }

@@ -221,6 +221,9 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         missing=missing,
         submitted_message=submitted,
         shared_lock_reason=shared,
-        # A submitted message says 内容已锁定 already; a return says 未退回的材料已锁定.
-        show_lock_reason=bool(shared) and not submitted and status != CandidateStatus.RETURNED,
+        # A submitted message says 内容已锁定 already (but for an auto-save province's
+        # candidate in review); a return says 未退回的材料已锁定.
+        show_lock_reason=bool(shared)
+        and status != CandidateStatus.RETURNED
+        and (not submitted or (not explicit and status == CandidateStatus.SUBMITTED)),
     )

@@ -491,6 +491,42 @@ def test_autosave_upload_completing_required_submits(
     assert "提交审核</button>" not in page
 
 
+def _autosave_submitted(candidate, category, diploma):
+    province = candidate.province
+    province.submit_mode = SubmitMode.AUTO_SAVE
+    province.closes_at = timezone.now() + timedelta(days=2)
+    province.save()
+    MaterialImageFactory(candidate=candidate, category=category)
+    MaterialImageFactory(candidate=candidate, category=diploma)
+    candidate.status = CandidateStatus.SUBMITTED
+    candidate.submitted_at = timezone.now()
+    candidate.save()
+
+
+def test_autosave_submitted_says_still_editable_and_not_locked(
+    candidate_client, candidate, category, diploma
+):
+    _autosave_submitted(candidate, category, diploma)
+    page = html(candidate_client.get(PAGE))
+    assert "上报完成。" in page and "锁定" not in page
+    assert "您仍可更换或删除图片" in page
+    assert "upload-form" in page
+
+
+def test_autosave_submitted_after_the_window_closed_says_locked_only(
+    candidate_client, candidate, category, diploma
+):
+    _autosave_submitted(candidate, category, diploma)
+    Province = type(candidate.province)
+    Province.objects.filter(pk=candidate.province_id).update(
+        closes_at=timezone.now() - timedelta(hours=1)
+    )
+    page = html(candidate_client.get(PAGE))
+    assert page.count("内容已锁定") == 1
+    assert "仍可" not in page
+    assert "upload-form" not in page
+
+
 # --- examples and forms ----------------------------------------------------------------------
 
 
