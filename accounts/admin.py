@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +14,7 @@ from notifications.admin import NotificationAdmin as NotificationLogAdmin
 from notifications.admin import SmsTemplateAdmin as SmsTemplateBaseAdmin
 from notifications.models import Notification, SmsTemplate
 
+from .admin_imports import roster_import_view, staff_import_view
 from .admin_scoping import ProvinceScopedAdmin, admin_province_of, is_national
 from .enums import StaffRole
 from .http import client_ip
@@ -26,7 +28,12 @@ from .models import (
     StaffProfile,
     TestSite,
 )
-from .services import staff_account_save, staff_second_factor_reset
+from .services import (
+    staff_account_save,
+    staff_accounts_deactivate,
+    staff_invite_send,
+    staff_second_factor_reset,
+)
 from .validators import staff_scope_validate
 
 
@@ -144,6 +151,7 @@ class CandidateAdmin(ProvinceScopedAdmin):
     taken in the reviewer workbench. The ID number is never shown whole."""
 
     province_field = "province"
+    change_list_template = "admin/accounts/candidate/change_list.html"
     # review/admin.py adds the results export action (the export is review's).
     list_display = [
         "reg_no",
@@ -207,8 +215,12 @@ class CandidateAdmin(ProvinceScopedAdmin):
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     def has_add_permission(self, request):
-        # Candidates come from the registration system only.
+        # Candidates come from the registration system only (entries, rosters).
         return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: roster_import_view(self, request))
+        return [path("import/", view, name="accounts_candidate_import"), *super().get_urls()]
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -328,6 +340,48 @@ def reset_second_factor(modeladmin, request, queryset):
         )
 
 
+@admin.action(description=_("停用所选账号"))
+def deactivate_accounts(modeladmin, request, queryset):
+    """Bulk deactivation: the accounts can no longer log in (scope checked by the service)."""
+    try:
+        n = staff_accounts_deactivate(users=queryset, by=request.user)
+    except PermissionDenied:
+        modeladmin.message_user(
+            request,
+            _("所选账号中有您无权停用的账号（包括您自己的账号），未作任何修改。"),
+            messages.ERROR,
+        )
+        return
+    modeladmin.message_user(request, _("已停用 %(n)d 个账号。") % {"n": n}, messages.SUCCESS)
+
+
+@admin.action(description=_("重新发送开通短信"))
+def resend_invites(modeladmin, request, queryset):
+    """A new one-time link for accounts that have not set a password yet (the last one
+    expired or was lost); earlier links stop working."""
+    sent, skipped = 0, []
+    for user in queryset.select_related("staff_profile"):
+        mobile = getattr(getattr(user, "staff_profile", None), "mobile", "")
+        if user.has_usable_password() or not mobile or not user.is_active:
+            skipped.append(user.get_username())
+            continue
+        staff_invite_send(
+            user=user, mobile=mobile, by=request.user, base_url=request.build_absolute_uri("/")
+        )
+        sent += 1
+    if sent:
+        modeladmin.message_user(
+            request, _("已向 %(n)d 个账号发送开通短信。") % {"n": sent}, messages.SUCCESS
+        )
+    if skipped:
+        modeladmin.message_user(
+            request,
+            _("%(names)s 已设置密码、已停用或没有手机号码，未发送。")
+            % {"names": "、".join(skipped)},
+            messages.WARNING,
+        )
+
+
 @admin.register(StaffAccount)
 class StaffAccountAdmin(ProvinceScopedAdmin):
     """Operators manage the reviewer accounts of their own province; national staff manage
@@ -340,7 +394,12 @@ class StaffAccountAdmin(ProvinceScopedAdmin):
     list_filter = ["staff_profile__role", "is_active"]
     search_fields = ["username", "first_name"]
     fields = ["username", "first_name", "role", "province", "site", "new_password", "is_active"]
-    actions = [reset_second_factor]
+    actions = [deactivate_accounts, resend_invites, reset_second_factor]
+    change_list_template = "admin/accounts/staffaccount/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: staff_import_view(self, request))
+        return [path("import/", view, name="accounts_staffaccount_import"), *super().get_urls()]
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -32,6 +32,8 @@ CLOCK_SKEW_SECONDS = 60
 # entry updates exactly these: accounts.services.entry).
 REGISTRATION_FIELDS = ("name", "id_type", "id_no", "province", "site", "category", "tags")
 REQUIRED_FIELDS = ("reg_no", "year", *REGISTRATION_FIELDS, "iat", "nonce")
+# Every field of a registration record: the entry token's, and each record of a roster.
+RECORD_FIELDS = ("reg_no", "year", *REGISTRATION_FIELDS)
 
 _B64U = re.compile(r"^[A-Za-z0-9_-]+$")
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -131,61 +133,79 @@ def _check_fields(payload) -> None:
 
     if not isinstance(payload, dict):
         raise EntryTokenError(EntryRefusal.MALFORMED, "payload is not an object")
-    for field in REQUIRED_FIELDS:
+    for field in ("iat", "nonce"):
         if field not in payload:
             raise bad(field)
-    for field in ("year", "iat"):
-        if not isinstance(payload[field], int) or isinstance(payload[field], bool):
-            raise bad(field)
-    if not 2000 <= payload["year"] <= 2100:
-        raise bad("year")
-    for field in ("reg_no", "name", "id_type", "id_no", "province", "site", "category", "nonce"):
-        if not isinstance(payload[field], str):
-            raise bad(field)
-    if not _REG_NO.match(payload["reg_no"]):
-        raise bad("reg_no")
-    if not payload["name"].strip() or len(payload["name"]) > 64:
-        raise bad("name")
-    if payload["id_type"] not in IdType.values:
-        raise bad("id_type")
-    if not payload["id_no"].strip() or len(payload["id_no"]) > 32:
-        raise bad("id_no")
-    if not _PROVINCE.match(payload["province"]):
-        raise bad("province")
-    if not _SITE.match(payload["site"]):
-        raise bad("site")
-    if not _CATEGORY.match(payload["category"]):
-        raise bad("category")
-    if not _NONCE.match(payload["nonce"]):
+    problem = registration_field_problem(payload)
+    if problem is not None:
+        raise bad(problem)
+    if not isinstance(payload["iat"], int) or isinstance(payload["iat"], bool):
+        raise bad("iat")
+    if not isinstance(payload["nonce"], str) or not _NONCE.match(payload["nonce"]):
         raise bad("nonce")
-    tags = payload["tags"]
+
+
+def registration_field_problem(record: dict) -> str | None:
+    """The first registration field (RECORD_FIELDS) that `record` lacks or gives in a
+    form we do not accept, or None: the one check for entry tokens and roster records."""
+    for field in RECORD_FIELDS:
+        if field not in record:
+            return field
+    year = record["year"]
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        return "year"
+    for field in ("reg_no", "name", "id_type", "id_no", "province", "site", "category"):
+        if not isinstance(record[field], str):
+            return field
+    if not _REG_NO.match(record["reg_no"]):
+        return "reg_no"
+    if not record["name"].strip() or len(record["name"]) > 64:
+        return "name"
+    if record["id_type"] not in IdType.values:
+        return "id_type"
+    if not record["id_no"].strip() or len(record["id_no"]) > 32:
+        return "id_no"
+    if not _PROVINCE.match(record["province"]):
+        return "province"
+    if not _SITE.match(record["site"]):
+        return "site"
+    if not _CATEGORY.match(record["category"]):
+        return "category"
+    tags = record["tags"]
     if not isinstance(tags, list) or len(tags) > 20:
-        raise bad("tags")
+        return "tags"
     for tag in tags:
         if not isinstance(tag, str) or not tag.strip() or len(tag) > 32:
-            raise bad("tags")
+            return "tags"
+    return None
 
 
 def claims_from_payload(payload: dict) -> EntryClaims:
     """The verified payload, normalised (tags deduplicated in their order, names trimmed)."""
+    return EntryClaims(
+        **registration_normalised(payload), iat=payload["iat"], nonce=payload["nonce"]
+    )
+
+
+def registration_normalised(record: dict) -> dict:
+    """The registration fields of a checked record as stored: name trimmed, ID number in
+    capitals, tags trimmed and deduplicated in their order."""
     tags: list[str] = []
-    for tag in payload["tags"]:
+    for tag in record["tags"]:
         tag = tag.strip()
         if tag not in tags:
             tags.append(tag)
-    return EntryClaims(
-        reg_no=payload["reg_no"],
-        year=payload["year"],
-        name=payload["name"].strip(),
-        id_type=payload["id_type"],
-        id_no=payload["id_no"].strip().upper(),
-        province=payload["province"],
-        site=payload["site"],
-        category=payload["category"],
-        tags=tuple(tags),
-        iat=payload["iat"],
-        nonce=payload["nonce"],
-    )
+    return {
+        "reg_no": record["reg_no"],
+        "year": record["year"],
+        "name": record["name"].strip(),
+        "id_type": record["id_type"],
+        "id_no": record["id_no"].strip().upper(),
+        "province": record["province"],
+        "site": record["site"],
+        "category": record["category"],
+        "tags": tuple(tags),
+    }
 
 
 def new_nonce() -> str:

@@ -59,6 +59,7 @@ class CandidateEventAction(models.TextChoices):
     HANDOFF_CREATED = "handoff_created", _("生成手机继续二维码")
     HANDOFF_USED = "handoff_used", _("在手机上继续")
     HANDOFF_REFUSED = "handoff_refused", _("手机继续链接被拒绝")
+    ROSTER = "roster", _("报名系统名单导入")
 
 
 class ActivationStep:

@@ -183,6 +183,12 @@ class Candidate(models.Model):
             ),
             models.Index(fields=["province", "status_changed_at"], name="candidate_prov_changed"),
             models.Index(fields=["id_no_hash"], name="candidate_id_no_hash"),
+            # Candidates from a roster who never entered (the dashboards' count, reminders).
+            models.Index(
+                fields=["site"],
+                condition=models.Q(last_entry_at__isnull=True),
+                name="candidate_not_started",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +214,12 @@ class Candidate(models.Model):
     @property
     def is_activated(self) -> bool:
         return self.activated_at is not None
+
+    @property
+    def has_started(self) -> bool:
+        """False for a candidate the registration system pushed in a roster who has not yet
+        come in through an entry link ("not started")."""
+        return self.last_entry_at is not None
 
 
 def mask_id_no(id_no: str) -> str:
@@ -294,6 +306,8 @@ class StaffProfile(models.Model):
     site = models.ForeignKey(
         TestSite, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("考点")
     )
+    # Where the account's one-time link to set a password is sent (staff imported in bulk).
+    mobile = models.CharField(_("手机号码"), max_length=11, blank=True)
 
     class Meta:
         verbose_name = _("审核与管理账号范围")
@@ -336,3 +350,35 @@ class StaffAccount(User):
         proxy = True
         verbose_name = _("审核与管理账号")
         verbose_name_plural = _("审核与管理账号")
+
+
+class StaffInvite(models.Model):
+    """The one-time link that lets a new staff account set its password (then enrol the
+    second factor). Only a hash of the token is stored; the token itself went out by SMS."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_invites",
+        verbose_name=_("账号"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("账号开通链接")
+        verbose_name_plural = _("账号开通链接")
+        indexes = [models.Index(fields=["user", "created_at"], name="staffinvite_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -294,3 +294,17 @@ def handoff_state(*, candidate, pk: int, now=None) -> str | None:
     if token.used_at is not None:
         return "used"
     return "expired" if token.expires_at <= now else "pending"
+
+
+def candidates_not_started(*, province=None, site=None, exam_year=None) -> QuerySet[Candidate]:
+    """Candidates the registration system pushed in a roster who have never entered (no
+    last_entry_at): whom a reminder to come and upload should reach, and what the dashboards
+    count as 未开始. Filtered by any of province, site and exam year given."""
+    candidates = Candidate.objects.filter(last_entry_at__isnull=True)
+    if province is not None:
+        candidates = candidates.filter(province=province)
+    if site is not None:
+        candidates = candidates.filter(site=site)
+    if exam_year is not None:
+        candidates = candidates.filter(exam_year=exam_year)
+    return candidates

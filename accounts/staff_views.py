@@ -1,6 +1,7 @@
 """The staff's second factor, after the password (workbench and admin alike): enrolment of
 an authenticator with a QR code, the recovery codes shown once, and the code on each log-in.
-The rules live in accounts.services.staff_otp; accounts.middleware sends staff here."""
+The rules live in accounts.services.staff_otp; accounts.middleware sends staff here.
+Before all that, a new account's one-time link (staff_welcome) sets its first password."""
 
 from base64 import b32encode
 from urllib.parse import urlencode
@@ -8,18 +9,23 @@ from urllib.parse import urlencode
 import django_otp
 import segno
 from django.conf import settings
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from .forms import StaffOtpForm, StaffOtpSetupForm
 from .services import (
     staff_has_second_factor,
+    staff_invite_find,
+    staff_invite_redeem,
     staff_second_factor_check,
     staff_totp_confirm,
     staff_totp_pending,
@@ -112,3 +118,28 @@ def otp_recovery_codes(request):
     if codes is None:
         context["gone"] = _("恢复码只在绑定时显示一次。如已遗失，请联系超级管理员重置双因素认证。")
     return render(request, "accounts/staff_otp_recovery_codes.html", context)
+
+
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def staff_welcome(request, token: str):
+    """The one-time link from the SMS: the new account sets its password, is logged in, and
+    goes on to enrol its authenticator (the middleware allows nothing else until then)."""
+    try:
+        invite = staff_invite_find(token=token)
+    except ValidationError as exc:
+        return render(
+            request, "accounts/staff_welcome.html", {"refused": exc.messages[0]}, status=410
+        )
+    form = SetPasswordForm(invite.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = staff_invite_redeem(token=token, password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            return render(
+                request, "accounts/staff_welcome.html", {"refused": exc.messages[0]}, status=410
+            )
+        auth_login(request, user, backend="accounts.backends.StaffModelBackend")
+        return redirect("accounts:staff_otp_setup")
+    return render(request, "accounts/staff_welcome.html", {"form": form, "account": invite.user})

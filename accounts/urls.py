@@ -25,7 +25,8 @@ urlpatterns = [
     path("handoff/", views.handoff_new, name="handoff_new"),
     path("handoff/<int:pk>/status/", views.handoff_status, name="handoff_status"),
     path("m/<str:token>/", views.handoff_open, name="handoff_open"),
-    # The staff's second factor (accounts.staff_views).
+    # A new staff account's one-time link, then the second factor (accounts.staff_views).
+    path("staff/welcome/<str:token>/", staff_views.staff_welcome, name="staff_welcome"),
     path("staff/2fa/", staff_views.otp_verify, name="staff_otp_verify"),
     path("staff/2fa/setup/", staff_views.otp_setup, name="staff_otp_setup"),
     path(

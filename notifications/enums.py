@@ -31,6 +31,7 @@ class NotificationPurpose(models.TextChoices):
     RETURN = "return", _("退回通知")
     RESULT = "result", _("审核结果")
     REMINDER = "reminder", _("修改截止提醒")
+    STAFF_INVITE = "staff_invite", _("审核账号开通")
 
 
 class SmsKind(models.TextChoices):
@@ -42,6 +43,8 @@ class SmsKind(models.TextChoices):
     APPROVED = "approved", _("审核通过")
     REJECTED = "rejected", _("审核拒绝")
     REMINDER = "reminder", _("修改截止提醒")
+    # To a new reviewer account (not a candidate): its one-time link.
+    STAFF_INVITE = "staff_invite", _("审核账号开通")
 
 
 # What each kind of message provides to a provider template: the parameters a mapping
@@ -52,6 +55,7 @@ SMS_KIND_PARAMS: dict[str, tuple[str, ...]] = {
     SmsKind.APPROVED: ("name", "reg_no", "year"),
     SmsKind.REJECTED: ("name", "reg_no", "year"),
     SmsKind.REMINDER: ("name", "reg_no", "year", "hours", "deadline"),
+    SmsKind.STAFF_INVITE: ("name", "username", "hours", "link"),
 }
 
 SMS_PARAM_LABELS = {
@@ -61,4 +65,6 @@ SMS_PARAM_LABELS = {
     "year": _("考试年度"),
     "hours": _("修改时限（小时）"),
     "deadline": _("截止时间"),
+    "username": _("用户名"),
+    "link": _("开通链接"),
 }

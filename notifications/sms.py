@@ -15,7 +15,7 @@ from .enums import SMS_KIND_PARAMS, NotificationPurpose, SmsKind
 from .models import Notification
 from .services import notification_create
 
-__all__ = ["SmsKind", "sms_params", "sms_render", "sms_send", "sms_text"]
+__all__ = ["SmsKind", "sms_params", "sms_render", "sms_send", "sms_staff_send", "sms_text"]
 
 
 # The verification code's text is ours; the others are the province's (Province fields that
@@ -33,6 +33,15 @@ PURPOSES = {
     SmsKind.APPROVED: NotificationPurpose.RESULT,
     SmsKind.REJECTED: NotificationPurpose.RESULT,
     SmsKind.REMINDER: NotificationPurpose.REMINDER,
+    SmsKind.STAFF_INVITE: NotificationPurpose.STAFF_INVITE,
+}
+# Messages to staff (not to a candidate): their texts are ours. The account's one-time link
+# carries no password; it lets the new reviewer set one and enrol the second factor.
+STAFF_TEXTS = {
+    SmsKind.STAFF_INVITE: _(
+        "{name}您好，您的医师资格考试材料审核账号{username}已开通。请在{hours}小时内打开以下"
+        "链接设置密码并绑定验证器，链接仅可使用一次：{link}"
+    ),
 }
 
 
@@ -116,4 +125,25 @@ def sms_send(
         kind=kind,
         province_code=getattr(candidate.province, "code", "") or "",
         params=sms_params(kind=kind, candidate=candidate, **context),
+    )
+
+
+def sms_staff_send(
+    *, kind: str, recipient: str, province_code: str, event_key: str | None = None, **context
+) -> Notification:
+    """A message to a staff member (`kind` one of STAFF_TEXTS) of the province whose
+    provider template it goes out with; stored in the caller's transaction, sent after
+    commit."""
+    return notification_create(
+        recipient=recipient,
+        text=sms_render(str(STAFF_TEXTS[kind]), **context),
+        purpose=PURPOSES[kind],
+        event_key=event_key,
+        kind=kind,
+        province_code=province_code,
+        params={
+            name: _as_text(context[name])
+            for name in SMS_KIND_PARAMS[kind]
+            if context.get(name) is not None
+        },
     )

@@ -12,7 +12,11 @@ from django.utils import timezone
 from accounts.enums import CandidateStatus, StaffRole
 from accounts.idcrypt import id_no_digest
 from accounts.models import Candidate, Province, StaffProfile
-from accounts.selectors import staff_scope_q, submitted_message  # noqa: F401  (re-exported)
+from accounts.selectors import (  # noqa: F401  (submitted_message re-exported)
+    candidates_not_started,
+    staff_scope_q,
+    submitted_message,
+)
 from materials.models import MaterialImage
 from materials.precheck.selectors import candidates_with_hints
 from materials.selectors import categories_for_candidate
@@ -288,8 +292,9 @@ def sms_delivery(profile: StaffProfile) -> list[dict]:
 
 
 def dashboard(profile: StaffProfile, *, now: dt.datetime | None = None, days: int = 14) -> dict:
-    """Per site (or the site itself): candidates per status, decisions per day over the last
-    `days` days, the oldest waiting at each level."""
+    """Per site (or the site itself): candidates per status (and of the drafts, how many have
+    not started: pushed in a roster, never entered), decisions per day over the last `days`
+    days, the oldest waiting at each level."""
     now = now or timezone.now()
     scope = Candidate.objects.filter(staff_scope_q(profile))
     # From the counts kept per site and status (SiteStatusCount), not by counting the
@@ -311,8 +316,23 @@ def dashboard(profile: StaffProfile, *, now: dt.datetime | None = None, days: in
             },
         )
         entry["counts"][row["status"]] = row["n"]
+    # Pushed in a roster and never entered (all of them DRAFT, counted there as well): a few
+    # rows per site from the partial index candidate_not_started.
+    not_started = (
+        candidates_not_started()
+        .filter(staff_scope_q(profile))
+        .values("site_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in not_started:
+        if row["site_id"] in sites:
+            sites[row["site_id"]]["not_started"] = row["n"]
     totals = dict.fromkeys(CandidateStatus.values, 0)
+    totals["not_started"] = 0
     for entry in sites.values():
+        entry.setdefault("not_started", 0)
+        totals["not_started"] += entry["not_started"]
         for status, n in entry["counts"].items():
             totals[status] += n
     since = timezone.localtime(now).replace(

@@ -99,13 +99,26 @@ def candidate_enter(*, claims: EntryClaims, ip: str | None = None, now=None) -> 
                 )
                 return EntryResult(candidate=candidate, created=True, changes=[])
 
-        changes = _apply_registration(
+        if not candidate.has_started:
+            # Pushed in a roster and entering for the first time: the token's registration
+            # data is what the candidate knows; there is nothing to show them as changed.
+            registration_set(
+                candidate, claims=claims, province=province, site=site, category=category
+            )
+            candidate.last_entry_at = now
+            candidate.save(update_fields=[*REGISTRATION_COLUMNS, "last_entry_at", "updated_at"])
+            candidate_event_create(
+                candidate=candidate, action=CandidateEventAction.ENTRY_FIRST, ip=ip
+            )
+            return EntryResult(candidate=candidate, created=True, changes=[])
+
+        changes = registration_apply(
             candidate, claims=claims, province=province, site=site, category=category
         )
         candidate.last_entry_at = now
         update_fields = ["last_entry_at", "updated_at"]
         if changes:
-            candidate.registration_changes = _merge_changes(
+            candidate.registration_changes = registration_changes_merge(
                 candidate.registration_changes, changes, now=now
             )
             update_fields += [*REGISTRATION_COLUMNS, "registration_changes"]
@@ -120,7 +133,19 @@ def candidate_enter(*, claims: EntryClaims, ip: str | None = None, now=None) -> 
         return EntryResult(candidate=candidate, created=False, changes=changes)
 
 
-def _apply_registration(
+def registration_set(candidate: Candidate, *, claims, province, site, category) -> None:
+    """Sets the registration data on the instance (not saved). `claims` is anything with the
+    registration fields (an EntryClaims, a roster record)."""
+    candidate.name = claims.name
+    candidate.id_type = claims.id_type
+    candidate.id_no = claims.id_no
+    candidate.province = province
+    candidate.site = site
+    candidate.category = category
+    candidate.tags = list(claims.tags)
+
+
+def registration_apply(
     candidate: Candidate, *, claims: EntryClaims, province, site, category
 ) -> list[dict]:
     """Sets the registration data from the token on the instance; returns what changed
@@ -147,13 +172,7 @@ def _apply_registration(
 
     if not changes:
         return []
-    candidate.name = claims.name
-    candidate.id_type = claims.id_type
-    candidate.id_no = claims.id_no
-    candidate.province = province
-    candidate.site = site
-    candidate.category = category
-    candidate.tags = new_tags
+    registration_set(candidate, claims=claims, province=province, site=site, category=category)
 
     if any(c["field"] in {"province", "category", "tags"} for c in changes):
         after_categories = _material_category_names(candidate)
@@ -187,7 +206,7 @@ def _material_category_names(candidate: Candidate) -> list[str] | None:
     return names
 
 
-def _merge_changes(previous: list, changes: list[dict], *, now) -> list[dict]:
+def registration_changes_merge(previous: list, changes: list[dict], *, now) -> list[dict]:
     """Changes not yet dismissed are merged: per field the oldest "old" and newest "new"."""
     merged: dict[str, dict] = {}
     for item in list(previous or []) + changes:

@@ -9,9 +9,12 @@ from ..selectors import staff_profile_of
 from ..validators import staff_scope_validate
 
 
-def staff_account_save(*, user, role: str, province, site, password: str | None, by) -> None:
+def staff_account_save(
+    *, user, role: str, province, site, password: str | None, by, mobile: str | None = None
+) -> None:
     """Creates or updates a reviewer/operator account with its scope. `by` is the admin user:
-    an operator may only manage reviewers of their own province."""
+    an operator may only manage reviewers of their own province. `mobile`, when given, is
+    where the account's one-time link goes (accounts.services.staff_invite)."""
     if role == StaffRole.SITE_REVIEWER and site is not None:
         province = site.province
     staff_scope_validate(role=role, province=province, site=site)
@@ -35,6 +38,7 @@ def staff_account_save(*, user, role: str, province, site, password: str | None,
         elif user.pk is None:
             user.set_unusable_password()
         user.save()
-        StaffProfile.objects.update_or_create(
-            user=user, defaults={"role": role, "province": province, "site": site}
-        )
+        defaults = {"role": role, "province": province, "site": site}
+        if mobile is not None:
+            defaults["mobile"] = mobile
+        StaffProfile.objects.update_or_create(user=user, defaults=defaults)

@@ -1,7 +1,10 @@
-"""The signature of a results API request: HMAC-SHA256 with the shared secret
-(settings.YISHEN_ENTRY_SECRET, the same secret that signs the entry links) over a
-canonical string; see docs/integration.md, «审核结果接口 / Results API», for the exact
-bytes."""
+"""The signature of a request to the registration system's API (the results it pulls, the
+rosters it pushes): HMAC-SHA256 with the shared secret (settings.YISHEN_ENTRY_SECRET, the
+same secret that signs the entry links) over a canonical string; see docs/integration.md,
+«审核结果接口 / Results API» and «考生名单接口 / Roster API», for the exact bytes.
+
+A request with a body (POST) signs one more line, the SHA-256 of the body in hex, so the
+body cannot be changed under the signature; a GET signs exactly what it always did."""
 
 from __future__ import annotations
 
@@ -26,14 +29,25 @@ def canonical_query(query_string: str) -> str:
     return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
 
 
-def canonical_string(*, method: str, path: str, query_string: str, timestamp: str) -> str:
-    return "\n".join([method.upper(), path, canonical_query(query_string), timestamp])
+# Methods whose requests carry no body: their canonical string has no body line.
+BODYLESS_METHODS = ("GET", "HEAD")
 
 
-def sign_request(*, secret: str, method: str, path: str, query_string: str, timestamp: str) -> str:
+def canonical_string(
+    *, method: str, path: str, query_string: str, timestamp: str, body: bytes = b""
+) -> str:
+    lines = [method.upper(), path, canonical_query(query_string), timestamp]
+    if method.upper() not in BODYLESS_METHODS:
+        lines.append(hashlib.sha256(body).hexdigest())
+    return "\n".join(lines)
+
+
+def sign_request(
+    *, secret: str, method: str, path: str, query_string: str, timestamp: str, body: bytes = b""
+) -> str:
     """Lower-case hex HMAC-SHA256 of the canonical string (what the client sends)."""
     message = canonical_string(
-        method=method, path=path, query_string=query_string, timestamp=timestamp
+        method=method, path=path, query_string=query_string, timestamp=timestamp, body=body
     )
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
@@ -73,6 +87,7 @@ def check_signature(request: HttpRequest, *, now: float | None = None) -> JsonRe
         path=request.path,
         query_string=request.META.get("QUERY_STRING", ""),
         timestamp=timestamp,
+        body=b"" if (request.method or "GET") in BODYLESS_METHODS else request.body,
     )
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         return error_response(401, "bad_signature", _("签名无效：请检查密钥与待签名字符串。"))

@@ -76,6 +76,9 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     category = factory.SubFactory(ExamCategoryFactory)
     tags = factory.LazyFunction(list)
     status = CandidateStatus.DRAFT
+    # Factory candidates have entered (a roster's candidate who has not is made with
+    # last_entry_at=None).
+    last_entry_at = factory.LazyFunction(timezone.now)
 
 
 class StaffUserFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,263 @@
+"""Rosters: the registration system's candidates before they ever enter, pushed by the signed
+API (review.api.roster) or imported from a sheet in the admin (accounts.admin_imports). Both
+call roster_upsert, which is idempotent: a record is created, updated, left unchanged, or
+refused with its reason, and the report says which for each.
+
+A candidate created this way has no last_entry_at: they are "not started" until their first
+entry, which then continues as a first entry (accounts.services.entry). The registration
+data of a candidate who has already entered is updated the way a later entry updates it: the
+changes are shown to them on the material page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..entry import RECORD_FIELDS, registration_field_problem, registration_normalised
+from ..enums import CandidateEventAction, IdType
+from ..models import Candidate, ExamCategory, ExamYear, Province, TestSite
+from ..tabular import Column
+from .entry import (
+    REGISTRATION_COLUMNS,
+    registration_apply,
+    registration_changes_merge,
+    registration_set,
+)
+from .events import candidate_event_create
+
+ROSTER_COLUMNS = (
+    Column("reg_no", "报名号"),
+    Column("year", "年度"),
+    Column("name", "姓名"),
+    Column("id_type", "证件类型"),
+    Column("id_no", "证件号码"),
+    Column("province", "考区代码"),
+    Column("site", "考点代码"),
+    Column("category", "报考类别代码"),
+    Column("tags", "考生标记", required=False),
+)
+ROSTER_FILE_MAX_ROWS = 50_000
+ROSTER_API_MAX_RECORDS = 1000
+_TAG_SEPARATORS = re.compile(r"[;；,，、|]")
+_ID_TYPES = {**{str(t.label): t.value for t in IdType}, **{t.value: t.value for t in IdType}}
+
+CREATED, UPDATED, UNCHANGED, REFUSED = "created", "updated", "unchanged", "refused"
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, reason: str):
+        super().__init__(code)
+        self.code, self.reason = code, reason
+
+
+@dataclass(frozen=True)
+class RosterOutcome:
+    number: int  # the record's place: its row in a sheet, its index (from 0) in a push
+    reg_no: str
+    result: str  # CREATED, UPDATED, UNCHANGED or REFUSED
+    code: str = ""  # why it was refused, for machines
+    reason: str = ""  # why it was refused, in Chinese
+
+
+@dataclass
+class RosterReport:
+    outcomes: list[RosterOutcome] = field(default_factory=list)
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {r: self.count(r) for r in (CREATED, UPDATED, UNCHANGED, REFUSED)}
+
+    @property
+    def refused(self) -> list[RosterOutcome]:
+        return [o for o in self.outcomes if o.result == REFUSED]
+
+
+def roster_record_from_sheet(values: dict) -> dict:
+    """A sheet row as a record of the API: the year a number, the ID type by its code or its
+    Chinese name, the tags separated by ；、, or |."""
+    record = {key: values.get(key, "") for key in RECORD_FIELDS}
+    year = str(record["year"]).strip()
+    record["year"] = int(year) if year.isascii() and year.isdigit() else year
+    record["id_type"] = _ID_TYPES.get(record["id_type"], record["id_type"])
+    tags = str(values.get("tags") or "")
+    record["tags"] = [t.strip() for t in _TAG_SEPARATORS.split(tags) if t.strip()]
+    return record
+
+
+def roster_upsert(
+    *, records: list, province: Province | None = None, from_sheet: bool = False, now=None
+) -> RosterReport:
+    """Creates or updates each record's candidate. `province`, when given (an operator's
+    import), refuses records of other provinces and candidates who belong to another one.
+    Each record is written in its own transaction: a fault part-way loses nothing that was
+    reported, and pushing the same roster again completes it."""
+    now = now or timezone.now()
+    report = RosterReport()
+    prepared = []
+    for index, raw in enumerate(records):
+        number = raw.get("number", index) if from_sheet and isinstance(raw, dict) else index
+        record = roster_record_from_sheet(raw) if from_sheet else raw
+        reg_no = record.get("reg_no") if isinstance(record, dict) else None
+        prepared.append((number, record, reg_no if isinstance(reg_no, str) else ""))
+    seen: dict[tuple, int] = {}
+    for _number, record, reg_no in prepared:
+        if isinstance(record, dict):
+            key = (record.get("year"), reg_no)
+            seen[key] = seen.get(key, 0) + 1
+    lookups = _Lookups()
+    for number, record, reg_no in prepared:
+
+        def refuse(code: str, reason: str, number=number, reg_no=reg_no) -> None:
+            report.outcomes.append(RosterOutcome(number, reg_no, REFUSED, code, reason))
+
+        if not isinstance(record, dict):
+            refuse("malformed", _("记录应为 JSON 对象"))
+            continue
+        problem = registration_field_problem(record)
+        if problem is not None:
+            refuse(f"bad_{problem}", _("字段 %(field)s 缺失或格式不正确") % {"field": problem})
+            continue
+        if seen[(record["year"], reg_no)] > 1:
+            refuse("duplicate", _("报名号 %(reg_no)s 在本批中重复") % {"reg_no": reg_no})
+            continue
+        data = SimpleNamespace(**registration_normalised(record))
+        try:
+            record_province, site, category = lookups.resolve(data)
+            if province is not None and record_province.pk != province.pk:
+                raise _Refused(
+                    "other_province",
+                    _("考区代码 %(code)s 不是本考区（%(mine)s）")
+                    % {"code": data.province, "mine": province.name},
+                )
+            result = _upsert_one(
+                data,
+                province=record_province,
+                site=site,
+                category=category,
+                exam_year=lookups.exam_year(data.year),
+                scope=province,
+                now=now,
+            )
+        except _Refused as refusal:
+            refuse(refusal.code, refusal.reason)
+        else:
+            report.outcomes.append(RosterOutcome(number, reg_no, result))
+    return report
+
+
+class _Lookups:
+    """Provinces, sites, categories and years by code, each read once per roster."""
+
+    def __init__(self):
+        self.provinces = {p.code: p for p in Province.objects.all()}
+        self.sites: dict[str, TestSite | None] = {}
+        self.categories = {c.code: c for c in ExamCategory.objects.all()}
+        self.years: dict[int, ExamYear] = {}
+
+    def resolve(self, data):
+        province = self.provinces.get(data.province)
+        if province is None:
+            raise _Refused(
+                "unknown_province", _("考区代码 %(code)s 不存在") % {"code": data.province}
+            )
+        if data.site not in self.sites:
+            self.sites[data.site] = TestSite.objects.filter(code=data.site).first()
+        site = self.sites[data.site]
+        if site is None:
+            raise _Refused("unknown_site", _("考点代码 %(code)s 不存在") % {"code": data.site})
+        if site.province_id != province.pk:
+            raise _Refused(
+                "site_not_in_province",
+                _("考点 %(site)s 不属于考区 %(province)s")
+                % {"site": data.site, "province": data.province},
+            )
+        category = self.categories.get(data.category)
+        if category is None:
+            raise _Refused(
+                "unknown_category", _("报考类别代码 %(code)s 不存在") % {"code": data.category}
+            )
+        return province, site, category
+
+    def exam_year(self, year: int) -> ExamYear:
+        if year not in self.years:
+            self.years[year], _created = ExamYear.objects.get_or_create(year=year)
+        return self.years[year]
+
+
+def _upsert_one(data, *, province, site, category, exam_year, scope, now) -> str:
+    with transaction.atomic():
+        candidate = (
+            Candidate.objects.select_for_update()
+            .filter(exam_year=exam_year, reg_no=data.reg_no)
+            .first()
+        )
+        if candidate is None:
+            try:
+                with transaction.atomic():
+                    candidate = Candidate(exam_year=exam_year, reg_no=data.reg_no)
+                    registration_set(
+                        candidate, claims=data, province=province, site=site, category=category
+                    )
+                    candidate.save()
+            except IntegrityError:
+                # Entered (or pushed) at this very moment: update the row that won instead.
+                candidate = Candidate.objects.select_for_update().get(
+                    exam_year=exam_year, reg_no=data.reg_no
+                )
+            else:
+                candidate_event_create(candidate=candidate, action=CandidateEventAction.ROSTER)
+                return CREATED
+        if scope is not None and candidate.province_id != scope.pk:
+            raise _Refused(
+                "other_province_candidate", _("该考生属于其他考区，不能由本考区导入修改")
+            )
+        if not candidate.has_started:
+            before = _registration_of(candidate)
+            registration_set(
+                candidate, claims=data, province=province, site=site, category=category
+            )
+            changed = [k for k, v in _registration_of(candidate).items() if before[k] != v]
+            if not changed:
+                return UNCHANGED
+            candidate.save(update_fields=[*REGISTRATION_COLUMNS, "updated_at"])
+            candidate_event_create(
+                candidate=candidate, action=CandidateEventAction.ROSTER, fields=changed
+            )
+            return UPDATED
+        changes = registration_apply(
+            candidate, claims=data, province=province, site=site, category=category
+        )
+        if not changes:
+            return UNCHANGED
+        candidate.registration_changes = registration_changes_merge(
+            candidate.registration_changes, changes, now=now
+        )
+        candidate.save(update_fields=[*REGISTRATION_COLUMNS, "registration_changes", "updated_at"])
+        candidate_event_create(
+            candidate=candidate,
+            action=CandidateEventAction.REGISTRATION_CHANGED,
+            changes=changes,
+            source="roster",
+        )
+        return UPDATED
+
+
+def _registration_of(candidate: Candidate) -> dict:
+    return {
+        "name": candidate.name,
+        "id_type": candidate.id_type,
+        # The keyed hash, not the cipher text: that differs on every encryption.
+        "id_no": candidate.id_no_hash,
+        "province": candidate.province_id,
+        "site": candidate.site_id,
+        "category": candidate.category_id,
+        "tags": sorted(candidate.tags or []),
+    }
