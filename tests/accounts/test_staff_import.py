@@ -316,6 +316,9 @@ def test_invite_sms_carries_a_link_and_no_password(client, world):
     assert sms.recipient == "13900000001"
     assert "tj001" in sms.text and "72小时" in sms.text
     assert "密码：" not in sms.text and "password" not in sms.text.lower()
+    # For a provider that sends approved templates only: the kind, province and values.
+    assert (sms.kind, sms.province_code) == ("staff_invite", "12")
+    assert sms.params == {"name": "审核员1", "username": "tj001", "hours": "72", "link": link}
     assert StaffInvite.objects.get(user__username="tj001").token_hash not in link
 
 
