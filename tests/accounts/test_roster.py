@@ -98,6 +98,9 @@ def test_pushed_roster_creates_not_started_candidates(client, world):
     assert second.tags == ["应届毕业生"]
     assert second.last_entry_at is None and not second.has_started
     assert second.activated_at is None
+    # Stored like an entered candidate's: encrypted, found by its keyed hash.
+    assert Candidate.objects.with_id_no("120101199001010002").get() == second
+    assert "120101199001010002" not in second.id_no_cipher
     assert CandidateEvent.objects.filter(
         candidate=second, action=CandidateEventAction.ROSTER
     ).exists()
