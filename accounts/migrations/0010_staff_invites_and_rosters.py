@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_candidate_handoff_token'),
+        ('accounts', '0009_sms_texts_say_denglu'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
