@@ -295,6 +295,7 @@ def test_entry_into_a_purged_year_is_refused_and_brings_no_personal_data_back(
     (_year, (approved, _rejected), _images, _orphan), _present = two_years
     call_command("purge_exam_year", "2025", stdout=StringIO())
     approved.refresh_from_db()
+    entered_before = approved.last_entry_at
 
     response = client.get(candidate_entry_url(approved, name="张三", id_no=NUMBER))
 
@@ -302,4 +303,5 @@ def test_entry_into_a_purged_year_is_refused_and_brings_no_personal_data_back(
     assert "该年度的在线审核已结束" in response.content.decode()
     assert "entry refused: year_purged" in caplog.text
     approved.refresh_from_db()
-    assert (approved.name, approved.id_no, approved.last_entry_at) == ("", "", None)
+    # Nothing written back: no name, no number, and the refused entry is not an entry.
+    assert (approved.name, approved.id_no, approved.last_entry_at) == ("", "", entered_before)
