@@ -14,7 +14,8 @@ from django.utils import timezone
 from moto import mock_aws
 
 from accounts.enums import CandidateEventAction, CandidateStatus
-from accounts.models import Candidate, CandidateEvent, ExamYear, PhoneVerification
+from accounts.models import Candidate, CandidateEvent, ExamYear, HandoffToken, PhoneVerification
+from accounts.services.handoff import handoff_consume, handoff_create
 from materials.models import IMAGE_FOLDERS, MaterialImage, PhotoCheck
 from materials.processing import image_process
 from notifications.models import Notification
@@ -143,6 +144,9 @@ def test_purge_removes_every_photo_and_derivative_of_the_year_and_keeps_other_ye
 
 def test_purge_clears_personal_fields_and_keeps_counts_and_the_audit_trail(two_years):
     (_year, (approved, _rejected), _images, _orphan), (_y, (other, _r), _i, _o) = two_years
+    _token, raw = handoff_create(candidate=approved)
+    handoff_consume(raw=raw, ip="203.0.113.7")
+    other_link, _raw = handoff_create(candidate=other)
     counts, audit = _counts(2025), _audit()
     other_sms = NotificationFactory(recipient="13800000000")  # of no candidate of the year
 
@@ -161,6 +165,8 @@ def test_purge_clears_personal_fields_and_keeps_counts_and_the_audit_trail(two_y
     assert approved.reg_no == "202500000001"
     assert not Candidate.objects.with_id_no(NUMBER).filter(exam_year__year=2025).exists()
     assert not PhoneVerification.objects.filter(candidate=approved).exists()
+    assert not HandoffToken.objects.filter(candidate=approved).exists()  # with the address used
+    assert HandoffToken.objects.filter(pk=other_link.pk).exists()
     assert list(
         Notification.objects.filter(candidate=approved).values_list("recipient", "text")
     ) == [("139****5678", "")]
