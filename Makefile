@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fmt lint ci migrate bench bench-pipeline bench-review bench-upload \
+.PHONY: install run test fmt lint ci migrate messages bench bench-pipeline bench-review bench-upload \
 	guide-screenshots stack stack-up stack-down stack-status stack-test
 
 $(STAMP): pyproject.toml scripts/opencv-headless.sh
@@ -30,6 +30,19 @@ test: install
 # but writes its pictures to a temporary directory, leaving the work tree clean).
 guide-screenshots: install
 	YISHEN_GUIDE_SCREENSHOTS=1 $(PY) -m pytest tests/docs/test_operator_guide_screenshots.py
+
+# The translation catalogues (README, "Translations"): extract the marked strings again into
+# locale/ (root templates/, config/) and each app's <app>/locale/ (needs gettext's tools:
+# development only), then compile every .po with polib (scripts/catalogues.py).
+CATALOGUE_APPS := accounts materials review notifications demo
+MESSAGES_IGNORE := --ignore=tests --ignore=bench --ignore=docs --ignore=var --ignore=deploy \
+	--ignore=docker --ignore=scripts --ignore=static --ignore=node_modules
+
+messages: install
+	for app in $(CATALOGUE_APPS); do mkdir -p $$app/locale; done
+	$(PY) manage.py makemessages --locale=en --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) scripts/catalogues.py compile
+	$(PY) scripts/catalogues.py check || true
 
 fmt: install
 	$(VENV)/bin/ruff format .

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .enums import (
     CandidateEventAction,
@@ -15,16 +16,24 @@ from .idcrypt import id_no_decrypt, id_no_digest, id_no_encrypt
 from .validators import staff_scope_validate
 
 DEFAULT_WATERMARK = "仅供{year}年医师资格考试审核使用 {reg_no}"
-DEFAULT_SMS_RETURN = (
+# The standard SMS texts: marked for the catalogues (gettext_noop leaves the Chinese default
+# unchanged), so a candidate who uses English gets them in English while a province keeps
+# the standard text (notifications.sms.sms_text).
+DEFAULT_SMS_RETURN = gettext_noop(
     "您的医师资格考试报名材料照片，有新的审核通知，请在{hours}小时之内登录报名网站，"
     "访问报名材料上传页面，查看消息并按要求处理。"
 )
-DEFAULT_SMS_APPROVED = "您的医师资格考试报名材料已审核通过，请按考区通知参加后续考务安排。"
-DEFAULT_SMS_REJECTED = (
+DEFAULT_SMS_APPROVED = gettext_noop(
+    "您的医师资格考试报名材料已审核通过，请按考区通知参加后续考务安排。"
+)
+DEFAULT_SMS_REJECTED = gettext_noop(
     "您的医师资格考试报名材料审核未通过，请登录报名网站访问报名材料上传页面查看审核意见。"
 )
-DEFAULT_SMS_REMINDER = (
+DEFAULT_SMS_REMINDER = gettext_noop(
     "您的医师资格考试报名材料尚未按审核意见修改，将于{deadline}截止，请尽快登录报名网站处理。"
+)
+SMS_TEXT_HELP = _(
+    "考生使用英文界面时：本栏保持标准文字，则发送其英文版本；修改后，所有考生都收到这里填写的文字。"
 )
 
 
@@ -66,10 +75,18 @@ class Province(models.Model):
         default=DEFAULT_WATERMARK,
         help_text=_("可用 {year}（年度）与 {reg_no}（报名号）。"),
     )
-    sms_return_text = models.TextField(_("退回短信"), default=DEFAULT_SMS_RETURN)
-    sms_approved_text = models.TextField(_("审核通过短信"), default=DEFAULT_SMS_APPROVED)
-    sms_rejected_text = models.TextField(_("审核拒绝短信"), default=DEFAULT_SMS_REJECTED)
-    sms_reminder_text = models.TextField(_("修改截止提醒短信"), default=DEFAULT_SMS_REMINDER)
+    sms_return_text = models.TextField(
+        _("退回短信"), default=DEFAULT_SMS_RETURN, help_text=SMS_TEXT_HELP
+    )
+    sms_approved_text = models.TextField(
+        _("审核通过短信"), default=DEFAULT_SMS_APPROVED, help_text=SMS_TEXT_HELP
+    )
+    sms_rejected_text = models.TextField(
+        _("审核拒绝短信"), default=DEFAULT_SMS_REJECTED, help_text=SMS_TEXT_HELP
+    )
+    sms_reminder_text = models.TextField(
+        _("修改截止提醒短信"), default=DEFAULT_SMS_REMINDER, help_text=SMS_TEXT_HELP
+    )
 
     class Meta:
         verbose_name = _("考区")
@@ -139,6 +156,11 @@ class Candidate(models.Model):
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
     phone_verified_at = models.DateTimeField(_("手机验证时间"), null=True, blank=True)
     address = models.CharField(_("联系地址"), max_length=200, blank=True)
+    # The interface language the candidate last used (the switch on every page, or the one
+    # active at entry): the SMS about their review are written in it (notifications.sms).
+    language = models.CharField(
+        _("语言"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     registration_confirmed_at = models.DateTimeField(_("确认报名信息时间"), null=True, blank=True)
     consent_at = models.DateTimeField(_("同意个人信息处理时间"), null=True, blank=True)
     activated_at = models.DateTimeField(_("激活时间"), null=True, blank=True)

@@ -22,6 +22,7 @@ urlpatterns = [
         name="registration_changes_dismiss",
     ),
     path("logout/", views.logout, name="logout"),
+    path("language/", views.set_language, name="set_language"),
     path("handoff/", views.handoff_new, name="handoff_new"),
     path("handoff/<int:pk>/status/", views.handoff_status, name="handoff_status"),
     path("m/<str:token>/", views.handoff_open, name="handoff_open"),

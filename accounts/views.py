@@ -7,8 +7,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -45,6 +48,7 @@ from .services import (
     candidate_confirm_registration,
     candidate_enter,
     candidate_give_consent,
+    candidate_language_set,
     candidate_registration_changes_dismiss,
     candidate_set_address,
     handoff_consume,
@@ -100,6 +104,7 @@ def entry(request):
             reg_no=claims.reg_no if claims else "",
         )
     candidate_login(request, result.candidate)
+    candidate_language_set(candidate=result.candidate, language=translation.get_language())
     logger.info(
         "entry accepted: candidate %s reg_no=%s created=%s changes=%s ip=%s",
         result.candidate.pk,
@@ -148,6 +153,43 @@ def logout(request):
     candidate_logout(request)
     messages.info(request, _("您已退出。"))
     return redirect("accounts:home")
+
+
+# --- the language switch on every page (templates/_language_switch.html) -------------------
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language (the language cookie, then back to `next`); a logged-in
+    candidate's choice is also kept on the candidate, for the SMS about their review. A
+    language the site does not offer changes nothing (Django's view would take any language
+    it has a catalogue of)."""
+    if request.POST.get("language") not in dict(settings.LANGUAGES):
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = "/"
+        return redirect(next_url)
+    response = i18n.set_language(request)
+    candidate = current_candidate(request, related=())
+    if candidate is not None:
+        candidate_language_set(candidate=candidate, language=request.POST.get("language", ""))
+    return response
+
+
+def _language_cookie_set(response, language: str) -> None:
+    # As django.views.i18n.set_language writes it.
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 # --- continue on the phone (QR hand-off) ---------------------------------------------------
@@ -220,12 +262,17 @@ def handoff_open(request, token: str):
         )
     candidate_login(request, candidate)
     logger.info("handoff accepted: candidate %s ip=%s", candidate.pk, ip)
+    # The phone continues in the language the candidate uses on the computer.
+    translation.activate(candidate.language)
     messages.success(
         request, _("已在本机登录，可以继续上传材料。电脑上的页面已显示此二维码已使用。")
     )
     if not candidate.is_activated:
-        return redirect("accounts:activate")
-    return redirect(material_page_url())
+        response = redirect("accounts:activate")
+    else:
+        response = redirect(material_page_url())
+    _language_cookie_set(response, candidate.language)
+    return response
 
 
 # --- activation ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The error pages (400, 403, 404, 413, 500 and a refused CSRF check), in Chinese and in the
-site's style, each saying what to do next. Wired in config.urls (handler400 …) and
+"""The error pages (400, 403, 404, 413, 500 and a refused CSRF check), in the visitor's
+language and in the site's style, each saying what to do next. Wired in config.urls (handler400 …) and
 settings.CSRF_FAILURE_VIEW; they show with DEBUG off, as deployed."""
 
 import logging
@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def server_error(request):
         body = loader.get_template("errors/500.html").render(_context(500))
     except Exception:
         logger.exception("the 500 page itself could not be rendered")
-        body = "系统暂时出现问题，请稍后刷新重试。"
+        body = _("系统暂时出现问题，请稍后刷新重试。")
         return HttpResponse(body, status=500, content_type="text/plain; charset=utf-8")
     return HttpResponse(body, status=500)
 

@@ -1,4 +1,8 @@
-from django.utils.cache import add_never_cache_headers
+import contextlib
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 # No inline script or style anywhere, so the policy can stay strict. blob: and data: are for
 # the in-browser preview and shrinking of photos before upload.
@@ -44,4 +48,29 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
+        return response
+
+
+class ChosenLanguageMiddleware:
+    """The interface language: Chinese (settings.LANGUAGE_CODE) unless the visitor chose
+    another with the language switch, which set_language keeps in the language cookie.
+    Unlike Django's LocaleMiddleware, the browser's Accept-Language is not read: a national
+    Chinese service opens in Chinese on every phone, and English is a choice on the page.
+    URLs carry no language prefix."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = settings.LANGUAGE_CODE
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        # A cookie naming a language we do not offer leaves the default (LookupError).
+        if chosen:
+            with contextlib.suppress(LookupError):
+                language = translation.get_supported_language_variant(chosen)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        patch_vary_headers(response, ("Cookie",))
         return response

@@ -2,14 +2,15 @@ from django.apps import apps
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from config import errors
 from config.health import HealthView
 
-admin.site.site_header = "医审 · 考区管理"
-admin.site.site_title = "医审管理"
-admin.site.index_title = "考区管理"
+admin.site.site_header = _("医审 · 考区管理")
+admin.site.site_title = _("医审管理")
+admin.site.index_title = _("考区管理")
 
 urlpatterns = [
     path("", include("accounts.urls")),

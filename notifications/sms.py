@@ -8,7 +8,9 @@ texts an operator edits per province through the Province field each kind names.
 
 import re
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .enums import SMS_KIND_PARAMS, NotificationPurpose, SmsKind
@@ -65,7 +67,15 @@ def sms_render(template: str, **context) -> str:
 def _as_text(value) -> str:
     if hasattr(value, "strftime"):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-        value = f"{value.year}年{value.month}月{value.day}日{value:%H:%M}"
+        # In the active language (the candidate's, in sms_text).
+        value = gettext("{year}年{month}月{day}日{time}").format(
+            year=value.year,
+            month=value.month,
+            day=value.day,
+            mm=f"{value.month:02}",
+            dd=f"{value.day:02}",
+            time=f"{value:%H:%M}",
+        )
     return str(value)
 
 
@@ -93,11 +103,28 @@ def sms_params(*, kind: str, candidate, **context) -> dict[str, str]:
 
 def sms_text(*, kind: str, candidate, **context) -> str:
     """The text of an SMS of `kind` for the candidate. A province's text may use {name},
-    {reg_no} and {year} (filled in here) and what the caller gives ({hours}, {deadline})."""
+    {reg_no} and {year} (filled in here) and what the caller gives ({hours}, {deadline}).
+
+    Languages: a verification code is written in the active language (the page that asked
+    for it, before or after activation). The other kinds in the candidate's language
+    (`candidate.language`, the interface language they last used). The province's texts
+    are written by its operator in Chinese: while a field still holds its standard text
+    (the field's default), it is sent as translated in the candidate's language; a text the
+    operator changed is sent as written, whatever the language."""
     if kind == SmsKind.CODE:
         return sms_render(str(CODE_TEXT), **context)
-    template = getattr(candidate.province, PROVINCE_TEXT_FIELDS[kind])
-    return sms_render(template, **_values(kind=kind, candidate=candidate, **context))
+    language = getattr(candidate, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        template = _province_text(candidate.province, PROVINCE_TEXT_FIELDS[kind])
+        return sms_render(template, **_values(kind=kind, candidate=candidate, **context))
+
+
+def _province_text(province, field_name: str) -> str:
+    template = getattr(province, field_name)
+    standard = type(province)._meta.get_field(field_name).default
+    if template == standard:
+        return gettext(standard)
+    return template
 
 
 def sms_send(

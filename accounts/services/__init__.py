@@ -1,7 +1,7 @@
 """Writes about candidates' and staff accounts, one module per job: the entry from the
 registration system (entry), rosters pushed or imported before any entry (roster), the
 activation steps (activation), phone verification (phone), the QR hand-off to a phone
-(handoff), staff accounts (staff), in bulk (staff_import) and their one-time link
+(handoff), the candidate's language (language), staff accounts (staff), in bulk (staff_import) and their one-time link
 (staff_invite), the staff's second factor (staff_otp) and the candidate's account audit
 (events). Keyword-only; a refusal is a ValidationError with a Chinese message and a code."""
 
@@ -20,6 +20,7 @@ from .entry import (
 )
 from .events import candidate_event_create
 from .handoff import HANDOFF_LIFETIME, HandoffRefusal, handoff_consume, handoff_create
+from .language import candidate_language_set
 from .phone import phone_code_send, phone_code_verify
 from .staff import staff_account_save
 from .staff_import import (
@@ -48,6 +49,7 @@ __all__ = [
     "candidate_enter",
     "candidate_event_create",
     "candidate_give_consent",
+    "candidate_language_set",
     "candidate_registration_changes_dismiss",
     "candidate_set_address",
     "entry_nonces_purge",

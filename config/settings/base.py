@@ -47,7 +47,8 @@ MIDDLEWARE = [
     "config.middleware.ContentSecurityPolicyMiddleware",
     "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # After the session, before anything that renders (LANGUAGE_CODE below).
+    "config.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,9 +141,16 @@ YISHEN_STAFF_IDLE_SECONDS = 30 * 60
 YISHEN_STAFF_SESSION_MAX_SECONDS = 10 * 3600
 
 # --- Language and time: the interface speaks Chinese; source strings are Chinese and marked
+# for translation, and English is a translation catalogue (locale/, <app>/locale/; README,
+# "Translations"). Chinese unless the visitor chose English with the switch on every page:
+# the choice is the language cookie (config.middleware.ChosenLanguageMiddleware; the
+# browser's Accept-Language is not read), remembered for a year.
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

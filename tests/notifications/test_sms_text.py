@@ -45,3 +45,12 @@ def test_send_without_a_phone_queues_nothing(candidate):
     candidate.phone = ""
     assert sms_send(kind=SmsKind.APPROVED, candidate=candidate, event_key="t:2") is None
     assert not Notification.objects.exists()
+
+
+def test_a_text_the_operator_wrote_goes_as_written_to_a_candidate_using_english(candidate):
+    candidate.language = "en"
+    candidate.save()
+    assert sms_text(kind=SmsKind.RETURN, candidate=candidate, hours=24) == (
+        "王伟（2612010001）：请在24小时内修改。"
+    )
+    assert sms_text(kind=SmsKind.REJECTED, candidate=candidate) == "王伟 审核未通过。"
