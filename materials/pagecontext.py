@@ -59,6 +59,11 @@ class CategoryBlock:
         return f"cat-{self.category.pk}"
 
     @property
+    def thumbs_pending(self) -> bool:
+        """A photo has no thumbnail yet (the watermark is still being stamped)."""
+        return any(p.processing for p in self.photos)
+
+    @property
     def accept(self) -> str:
         types = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
         allowed = [types[f] for f in self.category.formats or [] if f in types]

@@ -70,8 +70,19 @@ def _split_messages(request):
     return general, per_category
 
 
+def uploaded_text(n) -> str:
+    """How many photos of one choice went in (the page's script says it too: _js_strings)."""
+    return _("已上传 %(n)s 张。") % {"n": n}
+
+
+def not_uploaded_text(n, most) -> str:
+    """The photos of one choice left out because the category was full, and why."""
+    return _("另有 %(n)s 张未上传：本项最多 %(max)s 张。") % {"n": n, "max": most}
+
+
 def _js_strings() -> dict[str, str]:
-    """What static/materials/page.js says, translated here (the script has no catalogue)."""
+    """What static/materials/page.js says, translated here (the script has no catalogue).
+    Messages the server gives too come from the same function, with {placeholders}."""
     return {
         "heic": str(HEIC_MESSAGE),
         "unreadable": _("无法读取该图片，请换一张 JPG 或 PNG 格式的照片。"),
@@ -79,7 +90,8 @@ def _js_strings() -> dict[str, str]:
         "preparing": _("正在处理照片"),
         "uploading": _("正在上传"),
         "ofN": _("（第 {i} 张，共 {n} 张）"),
-        "ignored": _("最多还能上传 {free} 张，已忽略多选的 {n} 张。"),
+        "uploaded": uploaded_text("{n}"),
+        "notUploaded": not_uploaded_text("{n}", "{max}"),
         "network": _("网络连接中断，上传未完成，请重试。"),
         "failed": _("操作未完成，请刷新页面后重试。"),
         "past": _("已截止"),
@@ -174,6 +186,8 @@ def category_upload(request, category_id: int):
     form = UploadForm(request.POST, request.FILES)
     errors: list[str] = []
     uploaded = 0
+    # Files left out because the category filled up: counted, said once (not one error each).
+    left_out, full_text = 0, ""
     photos = None  # the candidate's photos after the last upload that went through
     if not form.is_valid():
         errors.append(_("请选择要上传的照片。"))
@@ -191,14 +205,17 @@ def category_upload(request, category_id: int):
                 uploaded += 1
             except ValidationError as exc:
                 text = " ".join(exc.messages)
+                if getattr(exc, "code", None) == "count":
+                    left_out, full_text = left_out + 1, text
+                    continue
                 errors.append(f"{file.name}：{text}" if len(files) > 1 else text)
     notices = []
     if uploaded:
-        notices.append(
-            _("已上传 %(n)s 张，正在处理（加水印）。") % {"n": uploaded}
-            if not errors
-            else _("已上传 %(n)s 张。") % {"n": uploaded}
-        )
+        notices.append(uploaded_text(uploaded))
+        if left_out:
+            notices.append(not_uploaded_text(left_out, category.max_count))
+    elif left_out:
+        errors.append(full_text)
     if _wants_fragment(request):
         return _fragment_response(
             request,

@@ -20,7 +20,8 @@
     preparing: "正在处理照片",
     uploading: "正在上传",
     ofN: "（第 {i} 张，共 {n} 张）",
-    ignored: "最多还能上传 {free} 张，已忽略多选的 {n} 张。",
+    uploaded: "已上传 {n} 张。",
+    notUploaded: "另有 {n} 张未上传：本项最多 {max} 张。",
     network: "网络连接中断，上传未完成，请重试。",
     failed: "操作未完成，请刷新页面后重试。",
     past: "已截止",
@@ -230,11 +231,10 @@
     var formats = (section.dataset.formats || "jpeg,png").split(",");
     var free = parseInt(section.dataset.free, 10) || 0;
     var files = Array.prototype.slice.call(fileList);
-    var errors = [], notices = [], lastHtml = null;
-    if (files.length > free) {
-      notices.push(fill(T.ignored, { n: files.length - free, free: free }));
-      files = files.slice(0, free);
-    }
+    var errors = [], lastHtml = null;
+    // Counted here: each request carries one photo, so each answer says "1 uploaded".
+    var uploaded = 0, leftOut = Math.max(0, files.length - free);
+    files = files.slice(0, free);
     var progress = form.querySelector(".progress");
     var bar = progress.querySelector("progress");
     var label = progress.querySelector(".progress-text");
@@ -259,8 +259,9 @@
         }).then(function (res) {
           if (res.status >= 500 || !res.html) throw new Error(T.failed);
           lastHtml = res.html;
-          texts(res.html, ".upload-errors li").forEach(function (t) { errors.push(files.length > 1 ? file.name + "：" + t : t); });
-          texts(res.html, ".upload-notices li").forEach(function (t) { notices.push(t); });
+          var refused = texts(res.html, ".upload-errors li");
+          if (res.status === 200 && !refused.length) uploaded += 1;
+          refused.forEach(function (t) { errors.push(files.length > 1 ? file.name + "：" + t : t); });
         }).catch(function (err) {
           errors.push((files.length > 1 ? file.name + "：" : "") + err.message);
         });
@@ -277,8 +278,10 @@
         progress.hidden = true;
         section.removeAttribute("aria-busy");
       }
-      // Keep one message per outcome: the last fragment's notices are the server's.
-      showFeedback(target, errors, notices.filter(function (t, i, a) { return a.indexOf(t) === i; }));
+      var notices = [];
+      if (uploaded) notices.push(fill(T.uploaded, { n: uploaded }));
+      if (leftOut) notices.push(fill(T.notUploaded, { n: leftOut, max: section.dataset.maxCount }));
+      showFeedback(target, errors, notices);
       var focusable = target && (target.querySelector(".upload-input") || target.querySelector("h2"));
       if (focusable && focusable.tagName === "H2") focusable.setAttribute("tabindex", "-1");
       if (focusable) focusable.focus({ preventScroll: true });

@@ -157,7 +157,9 @@ def test_browser_upload_shrink_delete_submit(page, live_server):
         ]
     )
     _wait_settled(page, diploma, "2 / 2")
-    assert "已忽略多选的 1 张" in page.locator(f"#cat-{diploma.pk}").inner_text()
+    feedback = page.locator(f"#cat-{diploma.pk} .upload-feedback").inner_text()
+    assert "已上传 2 张。" in feedback and "已上传 1 张" not in feedback
+    assert "另有 1 张未上传：本项最多 2 张。" in feedback
     formats = set(
         MaterialImage.objects.filter(candidate=candidate, category=diploma).values_list(
             "image_format", flat=True

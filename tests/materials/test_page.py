@@ -255,7 +255,9 @@ def test_nojs_upload_several_files_over_count(candidate_client, candidate, categ
     candidate_client.post(upload_url(category), {"photos": files})
     assert MaterialImage.objects.filter(candidate=candidate).count() == 2
     page = html(candidate_client.get(PAGE))
-    assert "p2.jpg：" in page and "最多上传 2 张" in page
+    # Counted once, with the reason, rather than an error for the file left out.
+    assert "已上传 2 张。" in page and "另有 1 张未上传：本项最多 2 张。" in page
+    assert "p2.jpg" not in page and "已经传满" not in page
 
 
 def test_nojs_upload_refused_message_in_category(candidate_client, candidate, category):

@@ -124,7 +124,10 @@ def test_upload_answer_is_what_the_page_shows(client, candidate, categories):
     answer = html_of(upload(client, categories[0], photos.make_typical_jpeg()))
 
     page = html_of(client.get("/materials/"))
-    assert "已上传 1 张，正在处理（加水印）。" in section(answer, categories[0])
+    assert "已上传 1 张。" in section(answer, categories[0])
+    # Not processed yet (the task runs after the commit): the page says so, apart from the
+    # notice, so that the words go with the state.
+    assert "正在处理（加水印）" in section(answer, categories[0])
     assert comparable(section(answer, categories[0])) == comparable(section(page, categories[0]))
     assert "2 / 10" in section(answer, categories[0])
     # The status panel lists the categories still missing: no longer the one uploaded to.
@@ -194,3 +197,20 @@ def test_storage_failing_without_javascript_message_on_the_page(
     page = html_of(client.get("/materials/"))
     assert "照片暂时无法保存，本次上传没有成功" in section(page, categories[0])
     assert not MaterialImage.objects.exists()
+
+
+def test_photo_for_a_full_category_refused_with_the_full_message(client, candidate):
+    category = MaterialCategoryFactory(
+        province=candidate.province, exam_year=candidate.exam_year, name="学历证明", max_count=1
+    )
+    MaterialImageFactory(candidate=candidate, category=category)
+    login_candidate(client, candidate)
+
+    response = upload(client, category, photos.make_jpeg(640, 480, seed=4))
+
+    assert response.status_code == 400
+    body = section(html_of(response), category)
+    assert (
+        "「学历证明」最多上传 1 张，已经传满。" in body
+        and "已上传" not in body.split("upload-feedback")[1]
+    )
