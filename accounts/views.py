@@ -113,8 +113,9 @@ def entry(request):
         [c["field"] for c in result.changes],
         ip,
     )
-    if not result.candidate.is_activated:
-        return redirect("accounts:activate")
+    # Everyone goes to the material page, which knows the upload window: a candidate who has
+    # not activated is sent on to the activation steps from there, or told first that the
+    # window is not open (materials decides; accounts does not read the window rule).
     return redirect(material_page_url())
 
 

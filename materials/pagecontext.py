@@ -180,6 +180,13 @@ class PagePanel:
     # panel when nothing there says it already, and not under each of them.
     shared_lock_reason: str = ""
     show_lock_reason: bool = False
+    # The deadline shown has passed: the page says 已截止, never a countdown of 0.
+    deadline_past: bool = False
+    # Nothing can be uploaded or changed any more (the window is not open for a candidate who
+    # has not submitted, or a return's reply deadline has passed): what happened, and what to
+    # do next (contact the test site, named).
+    closed_notice: str = ""
+    next_step: str = ""
 
 
 def _shared_lock_reason(blocks: list[CategoryBlock]) -> str:
@@ -212,6 +219,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         submitted = submitted_message(candidate)
     reply_open = candidate.reply_deadline is None or now < candidate.reply_deadline
     shared = _shared_lock_reason(blocks)
+    closed_notice, next_step = _closed_notice(candidate, window, reply_open, now)
     return PagePanel(
         status=status,
         status_label=CandidateStatus(status).label,
@@ -229,6 +237,38 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         # A submitted message says 内容已锁定 already (but for an auto-save province's
         # candidate in review); a return says 未退回的材料已锁定.
         show_lock_reason=bool(shared)
+        and not closed_notice
         and status != CandidateStatus.RETURNED
         and (not submitted or (not explicit and status == CandidateStatus.SUBMITTED)),
+        deadline_past=deadline is not None and now >= deadline,
+        closed_notice=closed_notice,
+        next_step=next_step,
     )
+
+
+def window_next_step(candidate: Candidate, now: datetime) -> str:
+    """What a candidate who has not submitted can do while the upload window is not open:
+    come back when it opens, or (closed) ask their test site."""
+    site = candidate.site.name
+    province = candidate.province
+    if province.opens_at is not None and now < province.opens_at:
+        return _("请在上传开始后再来上传材料。如有疑问，请联系您报考的考点：%(site)s。") % {
+            "site": site
+        }
+    return _("现在已无法上传或修改材料。如需补交材料或有疑问，请联系您报考的考点：%(site)s。") % {
+        "site": site
+    }
+
+
+def _closed_notice(
+    candidate: Candidate, window: EditState, reply_open: bool, now: datetime
+) -> tuple[str, str]:
+    status = candidate.status
+    if status == CandidateStatus.DRAFT and window.locked:
+        return window.reason, window_next_step(candidate, now)
+    if status == CandidateStatus.RETURNED and not reply_open:
+        return (
+            _("修改期限已过，无法再更换图片或重新提交。"),
+            _("请联系您报考的考点：%(site)s，询问下一步安排。") % {"site": candidate.site.name},
+        )
+    return "", ""

@@ -34,8 +34,8 @@ from accounts.selectors import registration_changes_text, staff_can_see_candidat
 from .enums import DEFAULT_MAX_BYTES, ImageStatus
 from .forms import UploadForm
 from .models import MaterialCategory, MaterialImage
-from .pagecontext import category_blocks, page_panel
-from .rules import image_can_delete
+from .pagecontext import category_blocks, page_panel, window_next_step
+from .rules import image_can_delete, upload_window_state
 from .selectors import categories_for_candidate, category_for_candidate
 from .services import image_delete, image_upload
 from .signals import image_viewed
@@ -103,10 +103,12 @@ def _js_strings() -> dict[str, str]:
 
 
 @require_GET
-@candidate_required
+@candidate_required(activated=False)
 def material_page(request):
     candidate = request.candidate
     now = timezone.now()
+    if not candidate.is_activated:
+        return _before_activation(request, candidate, now)
     blocks = category_blocks(candidate, now=now)
     general, per_category = _split_messages(request)
     for block in blocks:
@@ -126,6 +128,25 @@ def material_page(request):
             "messages": general,
             "now": now,
             "js_strings": _js_strings(),
+        },
+    )
+
+
+def _before_activation(request, candidate, now):
+    """Where a candidate who has not activated lands (the entry sends everyone here): while
+    the upload window is open, the four activation steps; when it is not, first the news that
+    nothing can be uploaded now and whom to ask, so that nobody activates for nothing. They
+    may still activate to see the page."""
+    window = upload_window_state(candidate, now)
+    if window.can_add:
+        return redirect("accounts:activate")
+    return render(
+        request,
+        "materials/window_closed.html",
+        {
+            "candidate": candidate,
+            "reason": window.reason,
+            "next_step": window_next_step(candidate, now),
         },
     )
 

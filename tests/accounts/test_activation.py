@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def fresh(client):
     """A candidate who just came in for the first time, signed in on `client`."""
     candidate = CandidateFactory(activated=False)
-    assert client.get(candidate_entry_url(candidate)).url == "/activate/"
+    assert client.get(client.get(candidate_entry_url(candidate)).url).url == "/activate/"
     return candidate
 
 

@@ -44,7 +44,7 @@ def test_demo_enter_signs_fresh_token(client):
     response = client.post(f"/demo/registration/{candidate.pk}/enter/")
     assert response.status_code == 302
     assert response.url.startswith("/entry/?t=")
-    assert client.get(response.url).url == "/activate/"
+    assert client.get(client.get(response.url).url).url == "/activate/"
     assert client.session["yishen_candidate_id"] == candidate.pk
 
 
@@ -56,7 +56,7 @@ def test_demo_register_new_candidate_goes_to_activation(client):
         {"name": "", "province": "37", "category": "110", "tags": ["应届毕业生"]},
     )
     assert response.url.startswith("/entry/?t=")
-    assert client.get(response.url).url == "/activate/"
+    assert client.get(client.get(response.url).url).url == "/activate/"
     candidate = Candidate.objects.get()
     assert candidate.tags == ["应届毕业生"]
     assert candidate.site.code == "3701"

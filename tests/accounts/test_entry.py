@@ -52,7 +52,10 @@ def _assert_refused(response, caplog, *, status, reason, text=GO_BACK):
 def test_entry_first_valid_creates_candidate_and_goes_to_activation(client, payload):
     response = client.get(entry_url(payload))
     assert response.status_code == 302
-    assert response.url == "/activate/"
+    # Through the material page, which sends a candidate who has not activated on (the
+    # upload window is open).
+    assert response.url == "/materials/"
+    assert client.get(response.url).url == "/activate/"
     candidate = Candidate.objects.get(reg_no=payload["reg_no"])
     assert candidate.exam_year == ExamYear.objects.get(year=2026)
     assert (candidate.name, candidate.id_no, candidate.site.code, candidate.category.code) == (

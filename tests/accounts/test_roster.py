@@ -250,7 +250,7 @@ def test_first_entry_of_a_pushed_candidate_continues_as_a_first_entry(client, wo
     payload["site"] = "1202"
     response = enter(client, payload)
     assert response.status_code == 302
-    assert response.url == "/activate/"
+    assert client.get(response.url).url == "/activate/"
     candidate.refresh_from_db()
     assert candidate.has_started
     assert candidate.site == world["hexi"]

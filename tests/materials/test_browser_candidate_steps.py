@@ -1,0 +1,99 @@
+"""The candidate's page in Chromium, with JavaScript and without: the upload window that
+closes (or has closed), the confirmation before 提交审核 and 重新提交, the final result."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.entry import payload_for_candidate, sign_entry_token
+from tests.factories.accounts import CandidateFactory, ProvinceFactory, TestSiteFactory
+from tests.factories.materials import MaterialCategoryFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def no_js_page(_playwright_browser, live_server):
+    """The same phone-sized page with JavaScript switched off."""
+    context = _playwright_browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        base_url=live_server.url,
+        java_script_enabled=False,
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def _enter(page, candidate):
+    token = sign_entry_token(payload_for_candidate(candidate), settings.YISHEN_ENTRY_SECRET)
+    page.goto(f"/entry/?t={token}")
+
+
+def _site_candidate(*, opens_at, closes_at, activated=True, **kwargs):
+    province = ProvinceFactory(opens_at=opens_at, closes_at=closes_at)
+    site = TestSiteFactory(province=province, name="和平区考点")
+    candidate = CandidateFactory(site=site, province=province, activated=activated, **kwargs)
+    MaterialCategoryFactory(
+        province=province, exam_year=candidate.exam_year, name="身份证明", required=True
+    )
+    return candidate
+
+
+# --- the window ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_browser_closed_window_names_the_site_and_says_past(js, page, no_js_page):
+    now = timezone.now()
+    candidate = _site_candidate(
+        opens_at=now - timedelta(days=9), closes_at=now - timedelta(hours=2)
+    )
+    tab = page if js else no_js_page
+    _enter(tab, candidate)
+    tab.wait_for_url(re.compile(r"/materials/$"))
+    panel = tab.locator("#status-panel")
+    text = panel.inner_text()
+    assert "上传截止时间" in text and "已截止" in text
+    assert "剩余" not in text and "0分" not in text and "0 分" not in text
+    notice = tab.locator("#window-closed").inner_text()
+    assert "截止，内容已锁定" in notice and "请联系您报考的考点：和平区考点" in notice
+    assert tab.locator(".upload-form").count() == 0
+    assert tab.get_by_role("button", name="提交审核").count() == 0
+
+
+def test_browser_deadline_passing_on_an_open_page_says_past_never_zero(page):
+    now = timezone.now()
+    candidate = _site_candidate(
+        opens_at=now - timedelta(days=9), closes_at=now + timedelta(seconds=4)
+    )
+    _enter(page, candidate)
+    page.wait_for_url(re.compile(r"/materials/$"))
+    countdown = page.locator("#status-panel .deadline .countdown")
+    assert "剩余" in countdown.inner_text()
+    # The page fetches itself again once the moment has passed: the closed notice appears.
+    page.locator("#window-closed").wait_for(timeout=20_000)
+    assert "已截止" in page.locator("#status-panel .deadline").inner_text()
+    assert "剩余" not in page.locator("#status-panel").inner_text()
+    assert page.locator(".upload-form").count() == 0
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_browser_new_candidate_told_before_activation(js, page, no_js_page):
+    now = timezone.now()
+    candidate = _site_candidate(
+        opens_at=now - timedelta(days=9), closes_at=now - timedelta(hours=2), activated=False
+    )
+    tab = page if js else no_js_page
+    _enter(tab, candidate)
+    tab.wait_for_url(re.compile(r"/materials/$"))
+    assert tab.get_by_role("heading", name="当前不在材料上传时间内").count() == 1
+    assert "请联系您报考的考点：和平区考点" in tab.locator("main").inner_text()
+    assert tab.locator(".steps").count() == 0
+    # Activating anyway is the candidate's choice: the first of the four steps.
+    tab.get_by_role("link", name="仍要激活并查看材料要求").click()
+    tab.wait_for_url(re.compile(r"/activate/confirm/$"))
