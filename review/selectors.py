@@ -40,6 +40,64 @@ def feedback_for_candidate(candidate: Candidate) -> QuerySet[Feedback]:
     return Feedback.objects.filter(candidate=candidate).order_by("-created_at", "-id")
 
 
+# The 审核意见 that ask the candidate to change something (a rejection asks nothing).
+RETURN_ACTIONS = (EventAction.SITE_RETURN, EventAction.PROVINCE_RETURN)
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    feedback: Feedback
+    # Answered (the candidate resubmitted, or the review has ended): history, not a to-do.
+    handled: bool
+
+
+@dataclass(frozen=True)
+class FinalResult:
+    """审核通过 or 审核拒绝, with when, and the reason of a rejection."""
+
+    status: str
+    label: str
+    decided_at: dt.datetime | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CandidateFeedback:
+    result: FinalResult | None
+    entries: list[FeedbackEntry]
+
+
+def candidate_feedback_view(candidate: Candidate) -> CandidateFeedback:
+    """What the material page says of the review: the final result once there is one (a
+    rejection's own 审核意见 is its reason, not repeated below), and the 审核意见, each marked
+    handled unless it is the return the candidate still has to answer (the newest one, while
+    the candidate is 退回修改)."""
+    feedback = list(feedback_for_candidate(candidate))
+    status = candidate.status
+    result = None
+    if status in (CandidateStatus.APPROVED, CandidateStatus.REJECTED):
+        reason, decided_at = "", candidate.status_changed_at
+        if status == CandidateStatus.REJECTED:
+            rejection = next((f for f in feedback if f.action == EventAction.REJECT), None)
+            if rejection is not None:
+                feedback.remove(rejection)
+                reason = rejection.message
+                decided_at = decided_at or rejection.created_at
+        result = FinalResult(
+            status=status,
+            label=CandidateStatus(status).label,
+            decided_at=decided_at,
+            reason=reason,
+        )
+    open_return = None
+    if status == CandidateStatus.RETURNED:
+        open_return = next((f for f in feedback if f.action in RETURN_ACTIONS), None)
+    return CandidateFeedback(
+        result=result,
+        entries=[FeedbackEntry(feedback=f, handled=f is not open_return) for f in feedback],
+    )
+
+
 # --- the reviewer workbench ----------------------------------------------------------------
 
 QUEUE_PAGE_SIZE = 50

@@ -3,11 +3,12 @@ so review renders it here and the page's template loads this library."""
 
 from django import template
 
-from ..selectors import feedback_for_candidate
+from ..selectors import candidate_feedback_view
 
 register = template.Library()
 
 
 @register.inclusion_tag("review/_candidate_feedback.html")
 def candidate_feedback(candidate):
-    return {"feedback": list(feedback_for_candidate(candidate))}
+    view = candidate_feedback_view(candidate)
+    return {"result": view.result, "entries": view.entries, "candidate": candidate}

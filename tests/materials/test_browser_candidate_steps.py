@@ -9,8 +9,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.entry import payload_for_candidate, sign_entry_token
-from tests.factories.accounts import CandidateFactory, ProvinceFactory, TestSiteFactory
-from tests.factories.materials import MaterialCategoryFactory
+from review import services
+from tests.factories.accounts import (
+    CandidateFactory,
+    ProvinceFactory,
+    TestSiteFactory,
+    province_reviewer,
+    site_reviewer,
+)
+from tests.factories.materials import MaterialCategoryFactory, MaterialImageFactory
+from tests.factories.review import candidate_with_photos
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,3 +105,39 @@ def test_browser_new_candidate_told_before_activation(js, page, no_js_page):
     # Activating anyway is the candidate's choice: the first of the four steps.
     tab.get_by_role("link", name="仍要激活并查看材料要求").click()
     tab.wait_for_url(re.compile(r"/activate/confirm/$"))
+
+
+# --- the final result -----------------------------------------------------------------------
+
+
+def test_browser_final_result_with_date_and_earlier_feedback_handled(page):
+    candidate, _cats, imgs = candidate_with_photos(photos=2)
+    site_staff = site_reviewer(candidate.site)
+    services.image_return(image=imgs[0], by=site_staff, reason="图片不清晰")
+    services.candidate_return(candidate=candidate, by=site_staff, message="请更换第一张")
+    candidate.refresh_from_db()
+    imgs[0].removed_at = timezone.now()
+    imgs[0].save()
+    MaterialImageFactory(candidate=candidate, category=imgs[0].category, replaces=imgs[0])
+    services.candidate_resubmit(candidate=candidate)
+    services.images_approve_remaining(candidate=candidate, by=site_staff)
+    services.candidate_site_pass(candidate=candidate, by=site_staff)
+    services.candidate_approve(candidate=candidate, by=province_reviewer(candidate.province))
+    candidate.refresh_from_db()
+
+    _enter(page, candidate)
+    page.wait_for_url(re.compile(r"/materials/$"))
+    result = page.locator("#final-result")
+    decided = timezone.localtime(candidate.status_changed_at)
+    text = result.inner_text()
+    assert "审核通过" in text
+    assert f"{decided.year}年{decided.month}月{decided.day}日 {decided:%H:%M}" in text
+    # The result comes before the earlier feedback, which is marked handled.
+    assert page.evaluate(
+        "() => !!(document.getElementById('final-result').compareDocumentPosition("
+        "document.querySelector('.feedback')) & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+    item = page.locator(".feedback-item")
+    assert item.count() == 1
+    assert "请更换第一张" in item.inner_text() and "已处理" in item.inner_text()
+    assert page.locator("text=待处理").count() == 0
