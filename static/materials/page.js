@@ -48,6 +48,7 @@
   function swap(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var swapped = [];
+    var active = document.activeElement;
     doc.querySelectorAll("[data-swap][id]").forEach(function (fresh) {
       var old = document.getElementById(fresh.id);
       if (old) {
@@ -56,6 +57,12 @@
         swapped.push(node);
       }
     });
+    // A keyboard user's focus was in a replaced part (a poll while a photo is processed):
+    // it goes to the same control in the new part instead of falling back to the page's top.
+    if (active && active.id && !document.contains(active)) {
+      var again = document.getElementById(active.id);
+      if (again) again.focus({ preventScroll: true });
+    }
     startCountdowns();
     swapped.forEach(pollIfProcessing);
     return swapped;
