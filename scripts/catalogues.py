@@ -10,6 +10,7 @@ both the .po and the .mo are committed. `make messages` extracts the strings aga
 The .mo is written by polib, so it is the same bytes on every machine; the tests compare
 each committed .mo with a fresh compile of its .po (tests/config/test_catalogues.py)."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,9 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 # Where catalogues are looked for: the project's and the apps' locale folders.
 SKIP = {".venv", "var", "node_modules", ".git"}
+# The placeholders a translation must keep: %(name)s of templates and gettext % formatting,
+# {name} of str.format and the SMS texts. A lost one would break the page or the message.
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|\{\w+\}")
 
 
 def po_files(root: Path = ROOT) -> list[Path]:
@@ -37,7 +41,8 @@ def compiled(po_path: Path) -> bytes:
 
 def problems(po_path: Path) -> list[str]:
     """What keeps a catalogue from being complete: each untranslated or fuzzy entry, a
-    placeholder Plural-Forms header, a missing or stale .mo."""
+    translation whose placeholders differ from its source's, a placeholder Plural-Forms
+    header, a missing or stale .mo."""
     po = polib.pofile(str(po_path))
     found = []
     for entry in po:
@@ -50,6 +55,12 @@ def problems(po_path: Path) -> list[str]:
             found.append(f"fuzzy: {entry.msgid!r} ({where})")
         elif not entry.translated():
             found.append(f"untranslated: {entry.msgid!r} ({where})")
+        else:
+            expected = sorted(set(PLACEHOLDER.findall(entry.msgid)))
+            translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+            for text in translations:
+                if sorted(set(PLACEHOLDER.findall(text))) != expected:
+                    found.append(f"placeholders differ: {entry.msgid!r} -> {text!r}")
     if "INTEGER" in po.metadata.get("Plural-Forms", "INTEGER"):
         found.append("the Plural-Forms header is missing or still the template's")
     mo_path = po_path.with_suffix(".mo")

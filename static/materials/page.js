@@ -400,13 +400,14 @@
 
   var ticking = null;
 
-  function formatLeft(ms) {
+  // The words come with the element, in the page's language (materials/_countdown_units.html).
+  function formatLeft(ms, el) {
     var s = Math.floor(ms / 1000);
-    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
-    var m = Math.floor((s % 3600) / 60), sec = s % 60;
-    if (d > 0) return d + T.day + h + T.hour + m + T.minute;
-    if (h > 0) return h + T.hour + m + T.minute + sec + T.second;
-    return m + T.minute + sec + T.second;
+    var v = { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600),
+              m: Math.floor((s % 3600) / 60), s: s % 60 };
+    if (v.d > 0) return fill(el.dataset.dhm || "{d}" + T.day + "{h}" + T.hour + "{m}" + T.minute, v);
+    if (v.h > 0) return fill(el.dataset.hms || "{h}" + T.hour + "{m}" + T.minute + "{s}" + T.second, v);
+    return fill(el.dataset.ms || "{m}" + T.minute + "{s}" + T.second, v);
   }
 
   var refreshedAt = {};
@@ -417,7 +418,7 @@
       var left = Date.parse(el.dataset.deadline) - now;
       if (isNaN(left)) return;
       if (left <= 0) {
-        el.textContent = "（" + T.past + "）";
+        el.textContent = el.dataset.past || "（" + T.past + "）";
         el.classList.add("is-past");
         // The moment passed while the page was open: fetch the page again so that what
         // is locked (or newly open) shows as the server now sees it. Once per moment.
@@ -426,7 +427,9 @@
           setTimeout(refreshPage, 1500);
         }
       } else {
-        el.textContent = "（" + (el.dataset.prefix || "") + " " + formatLeft(left) + "）";
+        el.textContent = el.dataset.format
+          ? fill(el.dataset.format, { left: formatLeft(left, el) })
+          : "（" + (el.dataset.prefix || "") + " " + formatLeft(left, el) + "）";
         el.classList.toggle("is-soon", left < 86400000);
       }
     });

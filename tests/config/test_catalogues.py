@@ -12,6 +12,12 @@ catalogues = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(catalogues)
 
 PO_FILES = catalogues.po_files()
+
+
+def test_the_project_catalogue_is_found():
+    assert ROOT / "locale/en/LC_MESSAGES/django.po" in PO_FILES
+
+
 HEADER = (
     'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
     '"Language: en\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
@@ -42,6 +48,20 @@ def test_the_check_names_an_untranslated_and_a_fuzzy_string(tmp_path):
     assert catalogues.problems(po_path) == [
         "untranslated: '退回' ()",
         "fuzzy: '考区' ()",
+    ]
+
+
+def test_the_check_names_a_translation_that_loses_or_invents_a_placeholder(tmp_path):
+    po_path = _catalogue(
+        tmp_path,
+        'msgid "剩余 %(left)s"\nmsgstr "left"\n\n'
+        'msgid "请在{hours}小时内修改"\nmsgstr "Reply within {hour} hours"\n\n'
+        'msgid "第 %(n)s 张"\nmsgstr "Photo %(n)s"\n',
+    )
+    po_path.with_suffix(".mo").write_bytes(catalogues.compiled(po_path))
+    assert catalogues.problems(po_path) == [
+        "placeholders differ: '剩余 %(left)s' -> 'left'",
+        "placeholders differ: '请在{hours}小时内修改' -> 'Reply within {hour} hours'",
     ]
 
 
