@@ -418,7 +418,9 @@
       var left = Date.parse(el.dataset.deadline) - now;
       if (isNaN(left)) return;
       if (left <= 0) {
-        el.textContent = el.dataset.past || "（" + T.past + "）";
+        // Full-width brackets in Chinese, plain ones in other languages.
+        el.textContent = /^zh/.test(document.documentElement.lang)
+          ? "（" + T.past + "）" : "(" + T.past + ")";
         el.classList.add("is-past");
         // The moment passed while the page was open: fetch the page again so that what
         // is locked (or newly open) shows as the server now sees it. Once per moment.
