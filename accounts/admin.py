@@ -27,6 +27,7 @@ from .models import (
     StaffAccount,
     StaffProfile,
     TestSite,
+    mask_phone,
 )
 from .services import (
     staff_account_save,
@@ -92,6 +93,24 @@ class ProvinceAdmin(ProvinceScopedAdmin):
                 "description": _(
                     "短信可用 {hours}（修改时限小时数）、{deadline}（截止时间）、{name}、"
                     "{reg_no}、{year}。"
+                ),
+            },
+        ),
+        (
+            _("提醒短信"),
+            {
+                "fields": [
+                    "window_reminder_hours",
+                    "sms_window_reminder_text",
+                    "quiet_start",
+                    "quiet_end",
+                ],
+                "description": _(
+                    "上传截止提醒：截止前设定的小时数起，向本考区尚未提交的考生（含名单中从未"
+                    "登录、只有报名系统登记手机号码的考生）各发一次，短信可用 {deadline}（上传"
+                    "截止时间）、{name}、{reg_no}、{year}；修改上传截止时间后会按新时间再提醒"
+                    "一次。修改截止提醒（退回后）与上传截止提醒都不在免打扰时段发送：到时段"
+                    "结束再发；若截止时间早于时段结束，则在时段开始前一小时内提前发送。"
                 ),
             },
         ),
@@ -190,6 +209,7 @@ class CandidateAdmin(ProvinceScopedAdmin):
                 "fields": [
                     "masked_phone_display",
                     "phone_verified_at",
+                    "masked_roster_mobile",
                     "address",
                     "registration_confirmed_at",
                     "consent_at",
@@ -239,6 +259,10 @@ class CandidateAdmin(ProvinceScopedAdmin):
     @admin.display(description=_("手机号码"))
     def masked_phone_display(self, obj: Candidate) -> str:
         return obj.masked_phone
+
+    @admin.display(description=_("报名系统登记的手机号码"))
+    def masked_roster_mobile(self, obj: Candidate) -> str:
+        return mask_phone(obj.roster_mobile)
 
     @admin.display(description=_("已激活"), boolean=True, ordering="activated_at")
     def is_activated_display(self, obj: Candidate) -> bool:

@@ -1,5 +1,9 @@
+import datetime as dt
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -32,9 +36,20 @@ DEFAULT_SMS_REJECTED = gettext_noop(
 DEFAULT_SMS_REMINDER = gettext_noop(
     "您的医师资格考试报名材料尚未按审核意见修改，将于{deadline}截止，请尽快登录报名网站处理。"
 )
+# To a candidate who has not entered yet and to one who entered but has not submitted: the
+# text must be true for both (and in an auto-save province, where nothing is "submitted").
+DEFAULT_SMS_WINDOW_REMINDER = gettext_noop(
+    "您的医师资格考试报名材料尚未完成上传提交，材料上传将于{deadline}截止，"
+    "请尽快登录报名网站，访问报名材料上传页面处理。"
+)
 SMS_TEXT_HELP = _(
     "考生使用英文界面时：本栏保持标准文字，则发送其英文版本；修改后，所有考生都收到这里填写的文字。"
 )
+# Quiet hours are read on the Beijing clock, whatever the server's.
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
+# A reminder whose deadline comes before the quiet hours end goes in this last stretch
+# before they begin: the evening before rather than never.
+QUIET_EVENING_AHEAD = dt.timedelta(hours=1)
 
 
 class ExamYear(models.Model):
@@ -87,6 +102,29 @@ class Province(models.Model):
     sms_reminder_text = models.TextField(
         _("修改截止提醒短信"), default=DEFAULT_SMS_REMINDER, help_text=SMS_TEXT_HELP
     )
+    # The upload-window reminder (review.services.window_reminders_send).
+    window_reminder_hours = models.PositiveSmallIntegerField(
+        _("上传截止前提醒（小时）"),
+        default=48,
+        validators=[MaxValueValidator(720)],
+        help_text=_(
+            "上传截止前多少小时向尚未提交的考生（含从未登录的名单考生）发一次提醒短信；"
+            "填 0 不发送。"
+        ),
+    )
+    sms_window_reminder_text = models.TextField(
+        _("上传截止提醒短信"), default=DEFAULT_SMS_WINDOW_REMINDER, help_text=SMS_TEXT_HELP
+    )
+    quiet_start = models.TimeField(
+        _("免打扰开始时间"),
+        default=dt.time(22, 0),
+        help_text=_("北京时间。免打扰时段内不发提醒短信，到时段结束再发。"),
+    )
+    quiet_end = models.TimeField(
+        _("免打扰结束时间"),
+        default=dt.time(8, 0),
+        help_text=_("北京时间；与开始时间相同表示不设免打扰时段。"),
+    )
 
     class Meta:
         verbose_name = _("考区")
@@ -95,6 +133,43 @@ class Province(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def quiet_period(self, when: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+        """The quiet hours (no reminder SMS) that `when` falls in, as (start, end), or None
+        when it falls outside them. The hours may cross midnight (22:00–08:00) or not."""
+        start, end = self.quiet_start, self.quiet_end
+        if start == end:
+            return None
+        local = when.astimezone(BEIJING)
+        moment, day = local.time(), local.date()
+        if start < end:
+            if not start <= moment < end:
+                return None
+            first_day = last_day = day
+        elif moment >= start:
+            first_day, last_day = day, day + dt.timedelta(days=1)
+        elif moment < end:
+            first_day, last_day = day - dt.timedelta(days=1), day
+        else:
+            return None
+        return (
+            dt.datetime.combine(first_day, start, tzinfo=BEIJING),
+            dt.datetime.combine(last_day, end, tzinfo=BEIJING),
+        )
+
+    def reminder_send_from(self, *, due: dt.datetime, deadline: dt.datetime) -> dt.datetime:
+        """From when a reminder due at `due`, about a deadline at `deadline`, may go: at
+        `due`, or, when that falls in the quiet hours, when they end; and when the deadline
+        comes before they end, in the hour before they began (the evening before, rather
+        than after the deadline or never). The sender also sends nothing while it is
+        itself in the quiet hours."""
+        period = self.quiet_period(due)
+        if period is None:
+            return due
+        start, end = period
+        if end < deadline:
+            return end
+        return start - QUIET_EVENING_AHEAD
 
 
 class TestSite(models.Model):
@@ -155,6 +230,10 @@ class Candidate(models.Model):
 
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
     phone_verified_at = models.DateTimeField(_("手机验证时间"), null=True, blank=True)
+    # The number the registration system holds, from its roster: what reaches a candidate
+    # who has never entered (reminders). Once the candidate has verified a phone, that one
+    # is used instead (reminder_phone).
+    roster_mobile = models.CharField(_("报名系统登记的手机号码"), max_length=11, blank=True)
     address = models.CharField(_("联系地址"), max_length=200, blank=True)
     # The interface language the candidate last used (the switch on every page, or the one
     # active at entry): the SMS about their review are written in it (notifications.sms).
@@ -232,6 +311,11 @@ class Candidate(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def reminder_phone(self) -> str:
+        """Where a reminder goes: the phone the candidate verified, else the roster's."""
+        return self.phone or self.roster_mobile
 
     @property
     def is_activated(self) -> bool:

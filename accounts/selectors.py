@@ -1,7 +1,6 @@
 """Reads about the exam organisation and who may see what. The scope rule for staff lives
 here, once: every view, admin page and photo response that shows a candidate asks it."""
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .enums import ActivationStep, CandidateStatus, IdType, StaffRole, SubmitMode
-from .models import Candidate, HandoffToken, PhoneVerification, StaffProfile, TestSite
+from .models import BEIJING, Candidate, HandoffToken, PhoneVerification, StaffProfile, TestSite
 
 # Phone verification limits (the phone service keeps them; the page shows them).
 CODE_TTL = timedelta(seconds=settings.YISHEN_PHONE_CODE_SECONDS)
@@ -20,7 +19,7 @@ CODE_MAX_ATTEMPTS = settings.YISHEN_PHONE_CODE_MAX_ATTEMPTS
 CODE_RESEND_SECONDS = settings.YISHEN_PHONE_CODE_RESEND_SECONDS
 CODES_PER_HOUR = settings.YISHEN_PHONE_CODES_PER_HOUR
 
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+SHANGHAI = BEIJING
 
 
 def staff_profile_of(user) -> StaffProfile | None:

@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from .enums import StaffRole
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_NOISE = re.compile(r"[\s-]")
+
+
+def mobile_from_sheet(value: str) -> str:
+    """A mobile number as people type it in a spreadsheet (spaces, hyphens, +86) as the 11
+    digits validate_mobile checks."""
+    return _MOBILE_NOISE.sub("", value or "").removeprefix("+86")
 
 
 def validate_mobile(value: str) -> None:

@@ -24,13 +24,15 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "purpose",
+        "kind",
+        "candidate",
         "masked_recipient",
         "status",
         "attempts",
         "sent_at",
         "last_error",
     ]
-    list_filter = ["status", "purpose"]
+    list_filter = ["status", "purpose", "kind"]
     list_select_related = ["candidate"]
     search_fields = ["candidate__reg_no", "recipient"]
     date_hierarchy = "created_at"

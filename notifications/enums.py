@@ -30,7 +30,8 @@ class NotificationPurpose(models.TextChoices):
     VERIFICATION_CODE = "code", _("手机验证码")
     RETURN = "return", _("退回通知")
     RESULT = "result", _("审核结果")
-    REMINDER = "reminder", _("修改截止提醒")
+    # Both reminders: of a reply deadline after a return, and of the upload window's close.
+    REMINDER = "reminder", _("提醒")
     STAFF_INVITE = "staff_invite", _("审核账号开通")
 
 
@@ -43,6 +44,9 @@ class SmsKind(models.TextChoices):
     APPROVED = "approved", _("审核通过")
     REJECTED = "rejected", _("审核拒绝")
     REMINDER = "reminder", _("修改截止提醒")
+    # Before the province's upload window closes, to a candidate who has not submitted
+    # (including one from a roster who never entered).
+    WINDOW_REMINDER = "window_reminder", _("上传截止提醒")
     # To a new reviewer account (not a candidate): its one-time link.
     STAFF_INVITE = "staff_invite", _("审核账号开通")
 
@@ -55,6 +59,7 @@ SMS_KIND_PARAMS: dict[str, tuple[str, ...]] = {
     SmsKind.APPROVED: ("name", "reg_no", "year"),
     SmsKind.REJECTED: ("name", "reg_no", "year"),
     SmsKind.REMINDER: ("name", "reg_no", "year", "hours", "deadline"),
+    SmsKind.WINDOW_REMINDER: ("name", "reg_no", "year", "deadline"),
     SmsKind.STAFF_INVITE: ("name", "username", "hours", "link"),
 }
 

@@ -28,6 +28,7 @@ PROVINCE_TEXT_FIELDS = {
     SmsKind.APPROVED: "sms_approved_text",
     SmsKind.REJECTED: "sms_rejected_text",
     SmsKind.REMINDER: "sms_reminder_text",
+    SmsKind.WINDOW_REMINDER: "sms_window_reminder_text",
 }
 PURPOSES = {
     SmsKind.CODE: NotificationPurpose.VERIFICATION_CODE,
@@ -35,6 +36,7 @@ PURPOSES = {
     SmsKind.APPROVED: NotificationPurpose.RESULT,
     SmsKind.REJECTED: NotificationPurpose.RESULT,
     SmsKind.REMINDER: NotificationPurpose.REMINDER,
+    SmsKind.WINDOW_REMINDER: NotificationPurpose.REMINDER,
     SmsKind.STAFF_INVITE: NotificationPurpose.STAFF_INVITE,
 }
 # Messages to staff (not to a candidate): their texts are ours. The account's one-time link

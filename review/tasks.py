@@ -19,5 +19,12 @@ def close_upload_windows() -> int:
 @shared_task(name="review.remind_reply_deadlines")
 def remind_reply_deadlines() -> int:
     """A reminder SMS when a reply deadline is near and nothing was resubmitted (once per
-    return)."""
+    return; held in the province's quiet hours)."""
     return services.reply_deadline_reminders_send()
+
+
+@shared_task(name="review.remind_window_closing")
+def remind_window_closing() -> int:
+    """A reminder SMS before the province's upload window closes, to every candidate who has
+    not submitted, including those from a roster who never entered (once per window)."""
+    return services.window_reminders_send()

@@ -11,6 +11,7 @@ PERSONAL_FIELDS = {
     "id_no_cipher": "",
     "id_no_hash": "",
     "phone": "",
+    "roster_mobile": "",
     "address": "",
     "tags": [],
     "registration_changes": [],

@@ -6,7 +6,11 @@ refused with its reason, and the report says which for each.
 A candidate created this way has no last_entry_at: they are "not started" until their first
 entry, which then continues as a first entry (accounts.services.entry). The registration
 data of a candidate who has already entered is updated the way a later entry updates it: the
-changes are shown to them on the material page."""
+changes are shown to them on the material page.
+
+A record may carry the candidate's mobile number as the registration system holds it
+(optional): it is how a reminder reaches a candidate who has never entered. It is stored
+apart from the phone the candidate verifies at activation, which is used once it exists."""
 
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from ..entry import RECORD_FIELDS, registration_field_problem, registration_normalised
 from ..enums import CandidateEventAction, IdType
-from ..models import Candidate, ExamCategory, ExamYear, Province, TestSite
+from ..models import Candidate, ExamCategory, ExamYear, Province, TestSite, mask_phone
 from ..tabular import Column
+from ..validators import MOBILE_RE, mobile_from_sheet
 from .entry import (
     REGISTRATION_COLUMNS,
     registration_apply,
@@ -40,6 +45,7 @@ ROSTER_COLUMNS = (
     Column("site", "考点代码"),
     Column("category", "报考类别代码"),
     Column("tags", "考生标记", required=False),
+    Column("mobile", "手机号码", required=False),
 )
 ROSTER_FILE_MAX_ROWS = 50_000
 ROSTER_API_MAX_RECORDS = 1000
@@ -89,7 +95,27 @@ def roster_record_from_sheet(values: dict) -> dict:
     record["id_type"] = _ID_TYPES.get(record["id_type"], record["id_type"])
     tags = str(values.get("tags") or "")
     record["tags"] = [t.strip() for t in _TAG_SEPARATORS.split(tags) if t.strip()]
+    if "mobile" in values:  # only a sheet with the column says anything about it
+        record["mobile"] = mobile_from_sheet(str(values["mobile"] or ""))
     return record
+
+
+def roster_mobile_of(record: dict) -> str | None:
+    """The record's optional `mobile` (the number the registration system holds): None when
+    the record has none (the candidate's is left as it is), "" when it is empty or null (the
+    candidate's is cleared), else the 11-digit mainland mobile, checked as activation checks
+    a phone. Raises _Refused for anything else."""
+    if "mobile" not in record:
+        return None
+    value = record["mobile"]
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not MOBILE_RE.match(value):
+        raise _Refused(
+            "bad_mobile",
+            _("手机号码“%(mobile)s”格式不正确（应为11位手机号码）") % {"mobile": value},
+        )
+    return value
 
 
 def roster_upsert(
@@ -130,6 +156,7 @@ def roster_upsert(
             continue
         data = SimpleNamespace(**registration_normalised(record))
         try:
+            mobile = roster_mobile_of(record)
             record_province, site, category = lookups.resolve(data)
             if province is not None and record_province.pk != province.pk:
                 raise _Refused(
@@ -144,6 +171,7 @@ def roster_upsert(
                 category=category,
                 exam_year=lookups.exam_year(data.year),
                 scope=province,
+                mobile=mobile,
                 now=now,
             )
         except _Refused as refusal:
@@ -192,7 +220,7 @@ class _Lookups:
         return self.years[year]
 
 
-def _upsert_one(data, *, province, site, category, exam_year, scope, now) -> str:
+def _upsert_one(data, *, province, site, category, exam_year, scope, mobile, now) -> str:
     with transaction.atomic():
         candidate = (
             Candidate.objects.select_for_update()
@@ -206,6 +234,7 @@ def _upsert_one(data, *, province, site, category, exam_year, scope, now) -> str
                     registration_set(
                         candidate, claims=data, province=province, site=site, category=category
                     )
+                    candidate.roster_mobile = mobile or ""
                     candidate.save()
             except IntegrityError:
                 # Entered (or pushed) at this very moment: update the row that won instead.
@@ -219,15 +248,19 @@ def _upsert_one(data, *, province, site, category, exam_year, scope, now) -> str
             raise _Refused(
                 "other_province_candidate", _("该考生属于其他考区，不能由本考区导入修改")
             )
+        mobile_changed = mobile is not None and mobile != candidate.roster_mobile
+        if mobile_changed:
+            candidate.roster_mobile = mobile
         if not candidate.has_started:
             before = _registration_of(candidate)
             registration_set(
                 candidate, claims=data, province=province, site=site, category=category
             )
             changed = [k for k, v in _registration_of(candidate).items() if before[k] != v]
+            changed += ["mobile"] if mobile_changed else []
             if not changed:
                 return UNCHANGED
-            candidate.save(update_fields=[*REGISTRATION_COLUMNS, "updated_at"])
+            candidate.save(update_fields=[*REGISTRATION_COLUMNS, "roster_mobile", "updated_at"])
             candidate_event_create(
                 candidate=candidate, action=CandidateEventAction.ROSTER, fields=changed
             )
@@ -235,17 +268,33 @@ def _upsert_one(data, *, province, site, category, exam_year, scope, now) -> str
         changes = registration_apply(
             candidate, claims=data, province=province, site=site, category=category
         )
-        if not changes:
+        if not changes and not mobile_changed:
             return UNCHANGED
-        candidate.registration_changes = registration_changes_merge(
-            candidate.registration_changes, changes, now=now
-        )
-        candidate.save(update_fields=[*REGISTRATION_COLUMNS, "registration_changes", "updated_at"])
-        candidate_event_create(
-            candidate=candidate,
-            action=CandidateEventAction.REGISTRATION_CHANGED,
-            changes=changes,
-            source="roster",
+        if changes:
+            candidate.registration_changes = registration_changes_merge(
+                candidate.registration_changes, changes, now=now
+            )
+            candidate_event_create(
+                candidate=candidate,
+                action=CandidateEventAction.REGISTRATION_CHANGED,
+                changes=changes,
+                source="roster",
+            )
+        if mobile_changed:
+            # Not shown to the candidate: the phone they verified is the one used.
+            candidate_event_create(
+                candidate=candidate,
+                action=CandidateEventAction.ROSTER,
+                fields=["mobile"],
+                mobile=mask_phone(mobile),
+            )
+        candidate.save(
+            update_fields=[
+                *REGISTRATION_COLUMNS,
+                "registration_changes",
+                "roster_mobile",
+                "updated_at",
+            ]
         )
         return UPDATED
 

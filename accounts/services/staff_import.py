@@ -6,7 +6,6 @@ may have changed in between). Each new account gets its one-time link by SMS
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -21,7 +20,7 @@ from ..enums import StaffRole
 from ..models import Province, StaffProfile, TestSite
 from ..selectors import staff_profile_of
 from ..tabular import Column
-from ..validators import MOBILE_RE
+from ..validators import MOBILE_RE, mobile_from_sheet
 from .staff import staff_account_save
 from .staff_invite import staff_invite_send
 
@@ -39,7 +38,6 @@ _ROLE_NAMES = {
     **{str(role.label): role.value for role in IMPORTABLE_ROLES},
     **{role.value: role.value for role in IMPORTABLE_ROLES},
 }
-_MOBILE_NOISE = re.compile(r"[\s-]")
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ def staff_import_check(*, rows: list[dict], province: Province, by) -> StaffImpo
     report = StaffImportReport(province=province)
     User = get_user_model()
     usernames = [(row.get("username") or "").strip() for row in rows]
-    mobiles = [_MOBILE_NOISE.sub("", row.get("mobile") or "").removeprefix("+86") for row in rows]
+    mobiles = [mobile_from_sheet(row.get("mobile") or "") for row in rows]
     codes = {(row.get("site") or "").strip() for row in rows} - {""}
     sites = {s.code: s for s in TestSite.objects.filter(code__in=codes).select_related("province")}
     taken_usernames = set(

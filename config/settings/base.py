@@ -318,6 +318,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.remind_reply_deadlines",
         "schedule": crontab(minute="*/15"),
     },
+    # Every quarter of an hour: a reminder held by the quiet hours goes soon after they end.
+    "remind-window-closing": {
+        "task": "review.remind_window_closing",
+        "schedule": crontab(minute="*/15"),
+    },
     "purge-entry-nonces": {
         "task": "accounts.purge_entry_nonces",
         "schedule": crontab(minute=7),

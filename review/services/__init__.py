@@ -31,7 +31,6 @@ from .claims import (
     claim_take,
     claims_purge_expired,
     note_create,
-    reply_deadline_reminders_send,
 )
 from .decisions import (
     candidate_approve,
@@ -41,6 +40,7 @@ from .decisions import (
     candidate_site_pass,
 )
 from .images import image_approve, image_return, images_approve_remaining
+from .reminders import reply_deadline_reminders_send, window_reminders_send
 from .transition import CategoryItem, Refused, candidate_transition
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "claim_release",
     "claims_purge_expired",
     "reply_deadline_reminders_send",
+    "window_reminders_send",
     "CLAIM_MINUTES",
     "DEADLINE_BATCH",
     "REMINDER_HOURS",

@@ -1,4 +1,4 @@
-"""Internal notes, claims, and the reply-deadline reminders."""
+"""Internal notes and claims (the reminders are in reminders.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.enums import CandidateStatus
 from accounts.models import Candidate
-from notifications.sms import SmsKind, sms_send
 
 from .. import transitions
 from ..enums import EventAction
 from ..models import ReviewClaim, ReviewNote
-from ._base import REMINDER_HOURS, event_create, profile_in_scope
+from ._base import event_create, profile_in_scope
 
 
 def note_create(*, candidate: Candidate, by, text: str, ip: str | None = None) -> ReviewNote:
@@ -68,37 +66,3 @@ def claims_purge_expired(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     deleted, _rows = ReviewClaim.objects.filter(expires_at__lte=now).delete()
     return deleted
-
-
-def reply_deadline_reminders_send(
-    *, now: dt.datetime | None = None, within_hours: int = REMINDER_HOURS
-) -> int:
-    """A reminder SMS to every RETURNED candidate whose reply deadline is near and who has not
-    resubmitted. "Near" is `within_hours`, or a quarter of the province's reply time when that
-    is shorter (a 4-hour reply time is not reminded of the moment the return SMS arrived).
-    Once per return: the event key carries the deadline, which each return sets anew."""
-    now = now or timezone.now()
-    sent = 0
-    qs = (
-        Candidate.objects.filter(
-            status=CandidateStatus.RETURNED,
-            reply_deadline__gt=now,
-            reply_deadline__lte=now + dt.timedelta(hours=within_hours),
-        )
-        .exclude(phone="")
-        .select_related("province", "exam_year")
-        .order_by("pk")
-    )
-    for candidate in qs.iterator(chunk_size=500):
-        near = dt.timedelta(hours=min(within_hours, candidate.province.reply_hours / 4))
-        if candidate.reply_deadline - now > near:
-            continue
-        sms_send(
-            kind=SmsKind.REMINDER,
-            candidate=candidate,
-            event_key=f"reminder:{candidate.pk}:{int(candidate.reply_deadline.timestamp())}",
-            deadline=candidate.reply_deadline,
-            hours=candidate.province.reply_hours,
-        )
-        sent += 1
-    return sent

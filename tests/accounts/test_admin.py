@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -280,9 +282,50 @@ def _province_post(province, **changes):
         "sms_rejected_text": province.sms_rejected_text,
         "sms_reminder_text": province.sms_reminder_text,
         "watermark_text": province.watermark_text,
+        "window_reminder_hours": province.window_reminder_hours,
+        "sms_window_reminder_text": province.sms_window_reminder_text,
+        "quiet_start": province.quiet_start.strftime("%H:%M"),
+        "quiet_end": province.quiet_end.strftime("%H:%M"),
     }
     data.update(changes)
     return data
+
+
+def test_admin_operator_sets_the_reminder_and_the_quiet_hours(tj_client, world):
+    tianjin = world["tianjin"]
+    url = f"/admin/accounts/province/{tianjin.pk}/change/"
+    page = tj_client.get(url).content.decode()
+    assert "上传截止前提醒（小时）" in page and "免打扰开始时间" in page
+
+    response = tj_client.post(
+        url,
+        _province_post(
+            tianjin,
+            window_reminder_hours="24",
+            quiet_start="21:30",
+            quiet_end="07:00",
+            sms_window_reminder_text="请于{deadline}前完成上传。",
+        ),
+    )
+
+    assert response.status_code == 302
+    tianjin.refresh_from_db()
+    assert (tianjin.window_reminder_hours, tianjin.quiet_start, tianjin.quiet_end) == (
+        24,
+        dt.time(21, 30),
+        dt.time(7, 0),
+    )
+    assert tianjin.sms_window_reminder_text == "请于{deadline}前完成上传。"
+
+
+def test_admin_refuses_a_reminder_lead_time_beyond_30_days(tj_client, world):
+    tianjin = world["tianjin"]
+    url = f"/admin/accounts/province/{tianjin.pk}/change/"
+    response = tj_client.post(url, _province_post(tianjin, window_reminder_hours="721"))
+    assert response.status_code == 200
+    assert "确保该值小于或等于720" in response.content.decode()
+    tianjin.refresh_from_db()
+    assert tianjin.window_reminder_hours == 48
 
 
 def test_admin_province_watermark_with_glyph_the_font_lacks_refused(tj_client, world):

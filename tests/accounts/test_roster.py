@@ -174,6 +174,58 @@ def test_each_refused_record_says_why_and_the_rest_is_written(client, world):
     assert list(Candidate.objects.values_list("reg_no", flat=True)) == ["122600000001"]
 
 
+def test_pushed_mobile_is_kept_for_the_reminders_apart_from_the_phone(client, world):
+    body = push(client, {"candidates": [record(1, mobile="13812345678"), record(2)]}).json()
+    assert body["counts"]["created"] == 2
+    first = Candidate.objects.get(reg_no="122600000001")
+    assert (first.roster_mobile, first.phone, first.reminder_phone) == (
+        "13812345678",
+        "",
+        "13812345678",
+    )
+    assert Candidate.objects.get(reg_no="122600000002").roster_mobile == ""
+
+
+def test_pushed_mobile_is_refused_unless_an_11_digit_mainland_mobile(client, world):
+    bad = ["1381234567", "23812345678", "+8613812345678", 13812345678, "138 1234 5678"]
+    body = push(client, {"candidates": [record(n, mobile=m) for n, m in enumerate(bad)]}).json()
+    assert [r.get("code") for r in body["results"]] == ["bad_mobile"] * len(bad)
+    assert body["results"][0]["reason"] == "手机号码“1381234567”格式不正确（应为11位手机号码）"
+    assert not Candidate.objects.exists()
+
+
+def test_pushed_mobile_changes_cleared_or_left_as_it_was(client, world):
+    push(client, {"candidates": [record(1, mobile="13812345678")]})
+    candidate = Candidate.objects.get()
+    # A record without the field leaves it; another number replaces it; "" or null clear it.
+    assert push(client, {"candidates": [record(1)]}).json()["counts"]["unchanged"] == 1
+    assert push(client, {"candidates": [record(1, mobile="13987654321")]}).json()["counts"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 0,
+        "refused": 0,
+    }
+    candidate.refresh_from_db()
+    assert candidate.roster_mobile == "13987654321"
+    event = candidate.account_events.last()
+    assert (event.action, event.data["fields"]) == (CandidateEventAction.ROSTER, ["mobile"])
+    push(client, {"candidates": [record(1, mobile=None)]})
+    candidate.refresh_from_db()
+    assert candidate.roster_mobile == ""
+
+
+def test_pushed_mobile_of_a_candidate_who_entered_leaves_their_verified_phone(client, world):
+    candidate = CandidateFactory(reg_no="122600000001", site=world["heping"], phone="13900000001")
+    data = record(1, name=candidate.name, id_no=candidate.id_no, mobile="13812345678")
+    assert push(client, {"candidates": [data]}).json()["results"][0]["result"] == "updated"
+    candidate.refresh_from_db()
+    assert (candidate.phone, candidate.roster_mobile) == ("13900000001", "13812345678")
+    assert candidate.reminder_phone == "13900000001"
+    assert candidate.registration_changes == []  # nothing the candidate has to be shown
+    event = candidate.account_events.get(action=CandidateEventAction.ROSTER)
+    assert event.data == {"fields": ["mobile"], "mobile": "138****5678"}
+
+
 def test_roster_push_with_a_changed_body_is_refused(client, world):
     signed = json.dumps({"candidates": [record(1)]}).encode()
     sent = json.dumps({"candidates": [record(1, name="篡改")]}).encode()
@@ -286,6 +338,7 @@ HEADER = [
     "考点代码",
     "报考类别代码",
     "考生标记",
+    "手机号码",
 ]
 
 
@@ -301,7 +354,7 @@ def sheet(rows) -> io.BytesIO:
     return buffer
 
 
-def row(n: int, **changes) -> list:
+def row(n: int, mobile: str = "", **changes) -> list:
     data = record(n, **changes)
     tags = "、".join(data["tags"])
     return [
@@ -314,13 +367,14 @@ def row(n: int, **changes) -> list:
         data["site"],
         "110",
         tags,
+        mobile,
     ]
 
 
 def test_operator_imports_a_roster_file_with_a_report(client, world):
     CandidateFactory(reg_no="122600000009", site=world["shijiazhuang"])
     rows = [
-        row(1, tags=["应届毕业生", "在读研究生"]),
+        row(1, tags=["应届毕业生", "在读研究生"], mobile="+86 138-1234-5678"),
         row(2),
         row(3, province="13", site="1301"),
         row(4, site="9999"),
@@ -339,9 +393,20 @@ def test_operator_imports_a_roster_file_with_a_report(client, world):
     first = Candidate.objects.get(reg_no="122600000001")
     assert first.tags == ["应届毕业生", "在读研究生"]
     assert first.id_type == "id_card"
+    assert first.roster_mobile == "13812345678"
 
     again = client.post(IMPORT_URL, {"province": world["tianjin"].pk, "file": sheet(rows[:2])})
     assert again.context["report"].counts["unchanged"] == 2
+
+
+def test_roster_file_with_a_bad_mobile_reports_the_row(client, world):
+    client.force_login(world["operator"])
+    response = client.post(
+        IMPORT_URL, {"province": world["tianjin"].pk, "file": sheet([row(1, mobile="1234")])}
+    )
+    page = response.content.decode()
+    assert "第 2 行" in page and "手机号码“1234”格式不正确（应为11位手机号码）" in page
+    assert not Candidate.objects.exists()
 
 
 def test_operator_cannot_import_a_roster_into_another_province(client, world):

@@ -43,6 +43,14 @@ def test_help_page_names_every_candidate_and_photo_state_by_its_enum_label(clien
         assert f"<dt>{status.label}</dt>" in states, status
 
 
+def test_help_page_tells_of_the_reminder_sms_and_where_it_goes(client):
+    text = client.get(HELP).content.decode()
+    reminder = re.search(r'id="help-reminder">(.*?)</p>', text, re.S).group(1)
+    assert "上传截止前，尚未完成上传提交的考生会收到一条提醒短信（夜间不发送）" in reminder
+    assert "还没有进入过本系统的，发到报名系统登记的手机号码" in reminder
+    assert "临近修改截止时间仍未重新提交的，会再收到一条提醒短信。" in text
+
+
 def test_help_page_is_not_stored_by_browsers(client):
     response = client.get(HELP)
     assert "no-store" in response["Cache-Control"]

@@ -3,6 +3,7 @@
 each class of provider error ends in retry or give up with a Chinese reason, a timeout ends
 结果未知, and receipts mark messages 已送达 / 未送达."""
 
+import datetime as dt
 import json
 from datetime import timedelta
 
@@ -113,6 +114,25 @@ def test_tencent_sends_the_province_template_with_parameters_in_order(
     assert call.params["TemplateParamSet"] == ["王伟", "24"]
     assert call.params["SessionContext"] == f"yishen-sms-{notification.pk}"
     assert call.headers["authorization"].startswith("TC3-HMAC-SHA256 Credential=test-secret-id/")
+
+
+def test_aliyun_sends_the_window_reminder_with_the_province_template(
+    aliyun, candidate, django_capture_on_commit_callbacks
+):
+    SmsTemplate.objects.create(
+        province_code="37",
+        kind=SmsKind.WINDOW_REMINDER,
+        template_code="SMS_480009",
+        params="xm=name,jz=deadline",
+    )
+    deadline = dt.datetime(2026, 5, 10, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with django_capture_on_commit_callbacks(execute=True):
+        sms_send(
+            kind=SmsKind.WINDOW_REMINDER, candidate=candidate, event_key="w:1", deadline=deadline
+        )
+    (call,) = aliyun.calls
+    assert call.params["TemplateCode"] == "SMS_480009"
+    assert json.loads(call.params["TemplateParam"]) == {"xm": "王伟", "jz": "2026年5月10日17:00"}
 
 
 @pytest.mark.parametrize("provider", PROVIDERS, indirect=True)

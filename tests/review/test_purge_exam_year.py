@@ -66,6 +66,7 @@ def _cycle(year: int, *, current: bool, photos: int = 2):
         name="张三",
         id_no=NUMBER,
         phone=PHONE,
+        roster_mobile="13812345678",
         address="山东省济南市历下区经十路1号",
         tags=["应届毕业生"],
         registration_changes=[{"field": "name", "old": "张叁", "new": "张三"}],
@@ -158,10 +159,11 @@ def test_purge_clears_personal_fields_and_keeps_counts_and_the_audit_trail(two_y
         approved.id_no,
         approved.id_no_hash,
         approved.phone,
+        approved.roster_mobile,
         approved.address,
         approved.tags,
         approved.registration_changes,
-    ) == ("", "", "", "", "", [], [])
+    ) == ("", "", "", "", "", "", [], [])
     assert approved.reg_no == "202500000001"
     assert not Candidate.objects.with_id_no(NUMBER).filter(exam_year__year=2025).exists()
     assert not PhoneVerification.objects.filter(candidate=approved).exists()

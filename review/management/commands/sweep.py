@@ -7,7 +7,7 @@ from config.celery import app
 class Command(BaseCommand):
     help = (
         "把 Celery beat 的全部定时任务（settings.CELERY_BEAT_SCHEDULE）在本进程中各执行一次："
-        "截止自动提交、修改截止提醒、清理入口随机数、重新处理卡住的照片与短信等。都可重复运行。"
+        "截止自动提交、上传截止提醒与修改截止提醒、清理入口随机数、重新处理卡住的照片与短信等。都可重复运行。"
         "没有 Celery beat 的安装用 cron 每分钟运行一次即可。"
     )
 
