@@ -39,10 +39,33 @@ PICTURES = [
     "05-category.png",
     "06-sms-template.png",
     "07-staff-add.png",
+    "11-staff-import.png",
+    "12-roster-import.png",
     "08-dashboard.png",
     "09-candidates.png",
     "10-exports.png",
 ]
+
+
+# The sheets the operator uploads in the pictures: a few good rows and a few the report
+# refuses (a bad mobile, a site of another province; a duplicate, an unknown site).
+STAFF_SHEET = """考点代码,姓名,手机号码,用户名,角色
+1201,张明,13800001201,zhangming1201,考点审核员
+1202,李华,13800001202,lihua1202,考点审核员
+,王芳,13800001299,wangfang12,考区审核员
+1203,赵强,1380000,zhaoqiang1203,考点审核员
+1301,孙丽,13800001301,sunli1301,考点审核员
+"""
+ROSTER_SHEET = """报名号,年度,姓名,证件类型,证件号码,考区代码,考点代码,报考类别代码,考生标记,手机号码
+{year}1201900001,{year},周新,居民身份证,120101199203040011,12,1201,110,应届毕业生,13800009001
+{year}1202900002,{year},吴晓,居民身份证,120101199305060022,12,1202,210,,138 0000 9002
+{year}1203900003,{year},郑宁,居民身份证,120101199407080033,12,1299,110,,13800009003
+{year}1201900004,{year},冯远,居民身份证,120101199509100044,12,1201,110,,1380000
+"""
+
+
+def _csv(name: str, text: str) -> dict:
+    return {"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}
 
 
 @pytest.fixture
@@ -144,6 +167,26 @@ def test_guide_pages_show_what_the_guide_says_and_are_photographed(desk, picture
     for field in ("username", "role", "site"):
         assert desk.locator(f"[name={field}]").count() == 1, field
     _shoot(desk, picture_dir, "07-staff-add.png")
+
+    # 5b. Reviewers imported from a sheet: the check's report (nothing written yet).
+    desk.goto("/admin/accounts/staffaccount/import/")
+    desk.locator("#id_file").set_input_files(_csv("reviewers.csv", STAFF_SHEET))
+    desk.get_by_role("button", name="检查文件").click()
+    report = desk.locator("#staff-import-report")
+    assert "共 5 行（天津）：3 行可以导入，2 行有问题。" in report.inner_text()
+    assert desk.locator("#staff-import-problems tbody tr").count() == 2
+    assert desk.get_by_role("button", name="确认导入").count() == 1
+    _shoot(desk, picture_dir, "11-staff-import.png")
+
+    # 5c. The roster, imported from the registration system's file, and its report.
+    desk.goto("/admin/accounts/candidate/import/")
+    roster = ROSTER_SHEET.format(year=exam_year.year)
+    desk.locator("#id_file").set_input_files(_csv("roster.csv", roster))
+    desk.get_by_role("button", name="导入").click()
+    report = desk.locator("#roster-import-report")
+    assert "新增 2 人，更新 0 人，无变化 0 人，未导入 2 行。" in report.inner_text()
+    assert desk.locator("#roster-import-refused tbody tr").count() == 2
+    _shoot(desk, picture_dir, "12-roster-import.png")
 
     # 6. Following the review, the candidates, and the results export.
     desk.goto("/review/dashboard/")
