@@ -88,6 +88,20 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a page's photos in parallel threads, and each staff view
+    # writes an audit row. SQLite's default (deferred) transactions fail at once with
+    # "database is locked" when two of them turn into writers; BEGIN IMMEDIATE takes the
+    # write lock first, so a second writer waits (up to `timeout` seconds) instead. The
+    # write-ahead log lets readers go on while one writes, and a commit is one sync of the
+    # log (about 2 ms here) instead of the rollback journal's several (about 20 ms).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
