@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from .models import (
     AuditChainHead,
     Feedback,
     ReturnReason,
+    ReviewClaim,
     ReviewEvent,
     ReviewNote,
     SiteStatusCount,
@@ -220,18 +222,44 @@ def queue_page(
 
 
 def next_in_queue(
-    profile: StaffProfile, flt: QueueFilter, *, after: Candidate, now: dt.datetime | None = None
+    profile: StaffProfile,
+    flt: QueueFilter,
+    *,
+    after: Candidate,
+    now: dt.datetime | None = None,
+    skip: Iterable[int] = (),
 ) -> Candidate | None:
     """ "Save and next": the candidate following `after` in the queue (or the first one, when
-    `after` has left it, e.g. just passed)."""
+    `after` has left it, e.g. just passed), leaving out the candidates `skip` and those
+    another reviewer holds (an unexpired claim). Read only: review.services.claim_next
+    claims what this finds."""
     now = now or timezone.now()
-    qs = _queue_base(profile, flt, now=now).exclude(pk=after.pk)
+    qs = (
+        _queue_base(profile, flt, now=now)
+        .exclude(pk__in=[after.pk, *skip])
+        .exclude(
+            Exists(
+                ReviewClaim.objects.filter(candidate=OuterRef("pk"), expires_at__gt=now).exclude(
+                    reviewer_id=profile.user_id
+                )
+            )
+        )
+    )
     candidate = (
         qs.filter(_after(Cursor(after.submitted_at, after.pk), nulls=_nulls_possible(flt)))
         .order_by(*QUEUE_ORDER)
         .first()
     )
     return candidate or qs.order_by(*QUEUE_ORDER).first()
+
+
+def claim_in_force(candidate: Candidate, *, now: dt.datetime) -> ReviewClaim | None:
+    """The unexpired claim on the candidate, with its reviewer (read only)."""
+    return (
+        ReviewClaim.objects.select_related("reviewer")
+        .filter(candidate_id=candidate.pk, expires_at__gt=now)
+        .first()
+    )
 
 
 def status_counts(profile: StaffProfile) -> dict[str, int]:

@@ -27,6 +27,7 @@ from .candidate import (
     candidates_close_windows,
 )
 from .claims import (
+    claim_next,
     claim_release,
     claim_take,
     claims_purge_expired,
@@ -67,6 +68,7 @@ __all__ = [
     "candidate_reject",
     "note_create",
     "claim_take",
+    "claim_next",
     "claim_release",
     "claims_purge_expired",
     "reply_deadline_reminders_send",

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.enums import CandidateStatus
 from accounts.http import client_ip
@@ -54,7 +54,10 @@ def candidate_page(request, candidate, *, return_error=None, status: int = 200):
         candidate=candidate, by=request.user, page=services.WORKBENCH, ip=client_ip(request)
     )
     now = timezone.now()
-    claim = services.claim_take(candidate=candidate, by=request.user, now=now)
+    # Read only: a page is not a claim (a prefetch or a link preview must not take a
+    # candidate). «下一位» and the decisions, all POSTs, claim (services.claim_next,
+    # the decisions' claim_keep).
+    claim = selectors.claim_in_force(candidate, now=now)
     held_by = (
         claim.reviewer
         if claim is not None and claim.reviewer_id != request.user.pk and claim.expires_at > now
@@ -126,19 +129,23 @@ def candidate_page(request, candidate, *, return_error=None, status: int = 200):
     )
 
 
-@require_GET
+@require_POST
 @reviewer_required
 def next_candidate(request, pk: int):
-    """«下一位»: the next candidate of the same queue (filters in the query string)."""
-    return redirect(next_url(request, visible_candidate(request, pk), queue_querystring(request)))
+    """«下一位» (a POST: it claims): leaves this candidate to others (the reviewer's claim
+    on it ends) and goes to the next one of the same queue (the filters posted back)."""
+    current = visible_candidate(request, pk)
+    services.claim_release(candidate=current, by=request.user)
+    return redirect(next_url(request, current, back_qs(request)))
 
 
 def next_url(request, current, qs: str) -> str:
     """Where «下一位» leads from `current`: the next candidate of the queue that `qs` (the
-    queue's filters) describes, or the queue when none is left (with a message)."""
+    queue's filters) describes that no other reviewer holds, claimed for this reviewer
+    (services.claim_next), or the queue when none is left (with a message)."""
     profile = request.staff_profile
     _form, flt = queue_filter(request, profile, QueryDict(qs))
-    following = selectors.next_in_queue(profile, flt, after=current)
+    following = services.claim_next(by=request.user, flt=flt, after=current)
     if following is None:
         messages.info(request, _("当前队列已全部处理完。"))
         return with_qs(reverse("review:queue"), qs)

@@ -354,10 +354,8 @@
       var select = panel && panel.querySelector(".return-form select");
       if (select) { select.focus(); select.scrollIntoView({ block: "nearest" }); } else done = false;
     } else if (key === "p" || key === "P") done = press("#decisions [data-key=p]");
-    else if (key === "n" || key === "N") {
-      var next = document.getElementById("next-link");
-      if (next) window.location.href = next.href; else done = false;
-    } else if (key === "d" || key === "D") {
+    else if (key === "n" || key === "N") done = press("#next-link");
+    else if (key === "d" || key === "D") {
       var first = document.querySelector("#decisions button[type=submit]");
       if (first) { first.scrollIntoView({ block: "nearest" }); first.focus(); } else done = false;
     } else if (key === "Escape" && photo) photo.focus({ preventScroll: true });

@@ -117,3 +117,40 @@ def test_two_reviewers_in_the_workbench_at_once_one_wins_the_other_reads_why():
     decided = ReviewEvent.objects.filter(action__in=[EventAction.SITE_PASS, EventAction.REJECT])
     assert decided.count() == 1
     assert Notification.objects.count() == (candidate.status == CandidateStatus.REJECTED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_going_next_at_once_never_get_the_same_candidate():
+    skip_unless_postgres()
+    import datetime as dt
+
+    from review import selectors
+    from review.models import ReviewClaim
+
+    first, cats, _i = candidate_with_photos(status=CandidateStatus.SUBMITTED)
+    others = []
+    for n in range(3):
+        c, _c, _i = candidate_with_photos(
+            status=CandidateStatus.SUBMITTED, site=first.site, categories=cats
+        )
+        c.submitted_at = first.submitted_at + dt.timedelta(seconds=n + 1)
+        c.save(update_fields=["submitted_at"])
+        others.append(c)
+    reviewers = [site_reviewer(first.site) for _ in range(3)]
+    got: dict[int, int] = {}
+
+    def go_next(i: int):
+        def call():
+            following = services.claim_next(
+                by=reviewers[i], flt=selectors.QueueFilter(), after=first
+            )
+            got[i] = following.pk
+
+        return call
+
+    outcomes = race_messages([go_next(i) for i in range(3)])
+
+    assert outcomes == ["ok", "ok", "ok"], outcomes
+    assert sorted(got.values()) == sorted(c.pk for c in others), got
+    held = dict(ReviewClaim.objects.values_list("candidate_id", "reviewer_id"))
+    assert held == {got[i]: reviewers[i].pk for i in range(3)}

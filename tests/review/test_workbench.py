@@ -81,7 +81,7 @@ def _urls(candidate, image):
         ("get", reverse("review:queue"), {}),
         ("get", reverse("review:dashboard"), {}),
         ("get", reverse("review:candidate", kwargs=kw), {}),
-        ("get", reverse("review:next", kwargs=kw), {}),
+        ("post", reverse("review:next", kwargs=kw), {}),
         ("post", reverse("review:decide", kwargs=kw), {"action": "site_pass"}),
         ("post", reverse("review:decide", kwargs=kw), {"action": "reject", "message": "x"}),
         ("post", reverse("review:decide", kwargs=kw), {}),
@@ -367,7 +367,6 @@ def test_candidate_page_shows_summary_masked_photos_and_reasons(client, org, cas
     assert "图片不清晰" in body
     assert "快捷键" in body
     assert "style=" not in body and "onclick" not in body
-    assert ReviewClaim.objects.get(candidate=candidate).reviewer == org.staff["site"]
 
 
 def _candidate_queries(client, candidate):
@@ -529,8 +528,95 @@ def test_approve_remaining_and_save_and_next(client, org):
 def test_next_at_end_of_queue_goes_back_to_queue(client, org, case):
     candidate, cats, imgs = case
     _login(client, org.staff["site"])
-    response = client.get(reverse("review:next", kwargs={"pk": candidate.pk}))
+    response = client.post(reverse("review:next", kwargs={"pk": candidate.pk}))
     assert response["Location"] == reverse("review:queue")
+
+
+def _queue_of_three(org):
+    cands, cats = [], 1
+    for n in range(3):
+        c, cats, _i = candidate_with_photos(
+            status=S.SUBMITTED, site=org.site, photos=1, categories=cats
+        )
+        c.submitted_at = timezone.now() - dt.timedelta(minutes=10 - n)
+        c.save(update_fields=["submitted_at"])
+        cands.append(c)
+    return cands
+
+
+def test_showing_a_candidate_page_claims_nothing(client, org, case):
+    candidate, cats, imgs = case
+    _login(client, org.staff["site"])
+    response = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk}))
+    assert response.status_code == 200
+    assert "考点通过" in response.content.decode()  # the reviewer may act on it
+    assert not ReviewClaim.objects.exists()
+
+
+def test_next_by_get_is_refused_and_claims_nothing(client, org):
+    first, second, _third = _queue_of_three(org)
+    _login(client, org.staff["site"])
+    response = client.get(reverse("review:next", kwargs={"pk": first.pk}))
+    assert response.status_code == 405
+    assert not ReviewClaim.objects.exists()
+
+
+def test_next_by_post_claims_exactly_the_next_candidate(client, org):
+    first, second, third = _queue_of_three(org)
+    reviewer = org.staff["site"]
+    _login(client, reviewer)
+    client.post(reverse("review:approve_remaining", kwargs={"pk": first.pk}))  # claims first
+    response = client.post(reverse("review:next", kwargs={"pk": first.pk}), {"queue": ""})
+    assert response["Location"] == reverse("review:candidate", kwargs={"pk": second.pk})
+    # The candidate left behind is free for others; the next one is this reviewer's.
+    assert list(ReviewClaim.objects.values_list("candidate_id", "reviewer_id")) == [
+        (second.pk, reviewer.pk)
+    ]
+
+
+def test_next_skips_a_candidate_another_reviewer_holds(client, org):
+    first, second, third = _queue_of_three(org)
+    other = site_reviewer(org.site)
+    claim(second, other)
+    reviewer = org.staff["site"]
+    _login(client, reviewer)
+    response = client.post(reverse("review:next", kwargs={"pk": first.pk}))
+    assert response["Location"] == reverse("review:candidate", kwargs={"pk": third.pk})
+    held = dict(ReviewClaim.objects.values_list("candidate_id", "reviewer_id"))
+    assert held == {second.pk: other.pk, third.pk: reviewer.pk}
+
+
+def test_two_reviewers_going_next_at_once_get_different_candidates(org):
+    """One after the other here (SQLite); tests/review/test_concurrency.py races them."""
+    from review import selectors, services
+
+    first, second, third = _queue_of_three(org)
+    a, b = org.staff["site"], site_reviewer(org.site)
+    flt = selectors.QueueFilter()
+    got_a = services.claim_next(by=a, flt=flt, after=first)
+    got_b = services.claim_next(by=b, flt=flt, after=first)
+    assert {got_a.pk, got_b.pk} == {second.pk, third.pk}
+    # Nothing left for a third reviewer that the other two do not hold.
+    assert services.claim_next(by=site_reviewer(org.site), flt=flt, after=third) == first
+
+
+def test_pass_and_next_claims_the_next_candidate_in_the_same_post(client, org):
+    first, second, _third = _queue_of_three(org)
+    reviewer = org.staff["site"]
+    _login(client, reviewer)
+    client.post(reverse("review:approve_remaining", kwargs={"pk": first.pk}))
+    response = client.post(
+        reverse("review:decide", kwargs={"pk": first.pk}),
+        {"action": "site_pass", "expected_status": "submitted", "next": "1"},
+    )
+    assert response["Location"] == reverse("review:candidate", kwargs={"pk": second.pk})
+    assert list(ReviewClaim.objects.values_list("candidate_id", "reviewer_id")) == [
+        (second.pk, reviewer.pk)
+    ]
+    # Showing it neither claims again nor changes the claim.
+    before = ReviewClaim.objects.get()
+    client.get(response["Location"])
+    assert ReviewClaim.objects.get().expires_at == before.expires_at
 
 
 def test_note_is_internal(client, org, case):
@@ -544,7 +630,9 @@ def test_note_is_internal(client, org, case):
 def test_release_claim(client, org, case):
     candidate, cats, imgs = case
     _login(client, org.staff["site"])
-    client.get(reverse("review:candidate", kwargs={"pk": candidate.pk}))
+    client.post(
+        reverse("review:image_approve", kwargs={"pk": candidate.pk, "image_pk": imgs[0].pk})
+    )
     assert ReviewClaim.objects.filter(candidate=candidate).exists()
     client.post(reverse("review:release", kwargs={"pk": candidate.pk}))
     assert not ReviewClaim.objects.filter(candidate=candidate).exists()
