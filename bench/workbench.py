@@ -36,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -53,6 +54,46 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
         pass
+
+
+class _Timeline:
+    """The server's side of the figures: when each request came in and when its answer was
+    complete (wall clock, ms, as the page's performance.timeOrigin), to show where the
+    next-candidate time goes."""
+
+    def __init__(self, app):
+        self.app = app
+        self.requests: list[tuple[float, float, str, str, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        t0 = time.time() * 1000
+        status = []
+
+        def start(code, headers, exc_info=None):
+            status.append(code.split(" ", 1)[0])
+            return start_response(code, headers, exc_info)
+
+        body = self.app(environ, start)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+            with self.lock:
+                self.requests.append(
+                    (
+                        t0,
+                        time.time() * 1000,
+                        environ["REQUEST_METHOD"],
+                        environ["PATH_INFO"],
+                        status[0] if status else "",
+                    )
+                )
+
+    def between(self, start: float, end: float) -> list[tuple[float, float, str, str, str]]:
+        with self.lock:
+            return sorted(r for r in self.requests if r[1] >= start and r[0] <= end)
 
 
 def _setup(workdir: Path) -> None:
@@ -105,9 +146,27 @@ def _summary(name: str, values: list[float], goal: str) -> str:
     return f"{name:<26}{statistics.median(values):>9.1f}{values[-1]:>9.1f}{len(values):>6}   {goal}"
 
 
+def _detail(marks: dict, timeline: _Timeline) -> str:
+    """The next candidate's time, from the pass key: the requests the server answered (start
+    and end) and the page's own timings, in ms after the key."""
+    key = marks["key"]
+    lines = []
+    for start, end, method, path, status in timeline.between(key, marks["ready"]):
+        lines.append(f"    {start - key:7.1f} → {end - key:7.1f}  {method:<4} {status} {path}")
+    for name, at in marks.items():
+        if name != "key" and at:
+            lines.append(f"    {at - key:7.1f}            page: {name}")
+    return "\n".join(sorted(lines, key=lambda line: float(line.split()[0])))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="print where each next-candidate time went (the requests, the page's timings)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="yishen-bench-workbench-"))
     _setup(workdir)
@@ -120,10 +179,11 @@ def main() -> None:
     from tests.staff import browser_login
 
     reviewer, candidates, photo_bytes = _seed(args.rounds)
+    timeline = _Timeline(StaticFilesHandler(WSGIHandler()))
     server = make_server(
         "127.0.0.1",
         0,
-        StaticFilesHandler(WSGIHandler()),
+        timeline,
         server_class=_ThreadingServer,
         handler_class=_QuietHandler,
     )
@@ -150,6 +210,8 @@ def main() -> None:
                 f"{journey.next_ready_ms:.0f} ms, reload {reloads[-1]:.0f} ms",
                 flush=True,
             )
+            if args.detail:
+                print(_detail(journey.next_marks, timeline), flush=True)
         browser.close()
     server.shutdown()
     print()

@@ -45,9 +45,23 @@ PAGE_READY = """() => new Promise((resolve) => {
   const img = document.querySelector('.photo.current .viewer .photo-img');
   const done = (lcp) => {
     const nav = performance.getEntriesByType('navigation')[0];
+    const at = (t) => performance.timeOrigin + t;
+    const photo = img && performance.getEntriesByName(img.currentSrc || img.src)[0];
     resolve({
-      ready: performance.timeOrigin + Math.max(nav.domContentLoadedEventEnd, lcp),
+      ready: at(Math.max(nav.domContentLoadedEventEnd, lcp)),
       keyAt: Number(sessionStorage.getItem('bench-key-at') || 0),
+      // Where the time went, for the benchmark's breakdown (absolute ms).
+      marks: {
+        navigationStart: performance.timeOrigin,
+        redirectEnd: nav.redirectEnd ? at(nav.redirectEnd) : 0,
+        requestStart: at(nav.requestStart),
+        responseStart: at(nav.responseStart),
+        responseEnd: at(nav.responseEnd),
+        domContentLoaded: at(nav.domContentLoadedEventEnd),
+        photoStart: photo ? at(photo.startTime) : 0,
+        photoEnd: photo ? at(photo.responseEnd) : 0,
+        lcp: lcp ? at(lcp) : 0,
+      },
     });
   };
   const wait = () => (img && !img.complete ? img.decode().catch(() => {}) : Promise.resolve());
@@ -67,6 +81,8 @@ class Journey:
     shown: list[str] = field(default_factory=list)  # the photo shown after each J
     switch_ms: list[float] = field(default_factory=list)
     next_ready_ms: float = 0.0
+    # Absolute times (ms) of the next candidate's page: the pass key, then PAGE_READY's marks.
+    next_marks: dict = field(default_factory=dict)
 
 
 def clear_candidate_by_keyboard(page, *, photos: int) -> Journey:
@@ -93,6 +109,7 @@ def clear_candidate_by_keyboard(page, *, photos: int) -> Journey:
     page.wait_for_url(lambda url: urlsplit(url).path != here, wait_until="load")
     times = page.evaluate(PAGE_READY)
     journey.next_ready_ms = times["ready"] - times["keyAt"]
+    journey.next_marks = {"key": times["keyAt"], **times["marks"], "ready": times["ready"]}
     return journey
 
 
