@@ -138,7 +138,17 @@ def test_guide_pages_show_what_the_guide_says_and_are_photographed(desk, picture
 
     # 2. The province: window, submit mode, return time, SMS texts, watermark.
     desk.goto(f"/admin/accounts/province/{tianjin.pk}/change/")
-    for field in ("opens_at", "closes_at", "submit_mode", "reply_hours", "watermark_text"):
+    for field in (
+        "opens_at",
+        "closes_at",
+        "submit_mode",
+        "reply_hours",
+        "watermark_text",
+        "window_reminder_hours",
+        "sms_window_reminder_text",
+        "quiet_start",
+        "quiet_end",
+    ):
         assert desk.locator(f"[name^={field}]").count() >= 1, field
     _shoot(desk, picture_dir, "03-province.png")
 
