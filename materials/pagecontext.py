@@ -14,12 +14,12 @@ from accounts.enums import CandidateStatus, SubmitMode
 from accounts.models import Candidate
 from accounts.selectors import submitted_message
 
-from .enums import ImageStatus, ProcessingState
+from .enums import DEFAULT_FORMATS, ImageStatus, ProcessingState
 from .models import MaterialCategory, MaterialImage
 from .precheck.selectors import quality_advice
 from .rules import EditState, category_edit_state, image_can_delete, upload_window_state
 from .selectors import categories_for_candidate, current_images
-from .validation import FORMAT_LABELS, human_size
+from .validation import format_list, human_size
 
 
 @dataclass
@@ -64,16 +64,26 @@ class CategoryBlock:
         return any(p.processing for p in self.photos)
 
     @property
+    def formats(self) -> list[str]:
+        """What the server accepts here (validation.inspect_image_bytes: the same default)."""
+        return list(self.category.formats or DEFAULT_FORMATS)
+
+    @property
     def accept(self) -> str:
-        types = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
-        allowed = [types[f] for f in self.category.formats or [] if f in types]
-        # What the browser can shrink/convert for us before sending.
-        extra = ["image/webp", "image/gif", "image/bmp"]
-        return ",".join(dict.fromkeys(allowed + extra))
+        """The file chooser offers what the server accepts, nothing the page would refuse."""
+        types = {
+            "jpeg": "image/jpeg",
+            "png": "image/png",
+            "gif": "image/gif",
+            "webp": "image/webp",
+            "bmp": "image/bmp",
+            "tiff": "image/tiff",
+        }
+        return ",".join(types[f] for f in self.formats if f in types)
 
     @property
     def formats_label(self) -> str:
-        return "/".join(FORMAT_LABELS.get(f, f) for f in self.category.formats or [])
+        return format_list(self.formats)
 
     @property
     def max_size_label(self) -> str:

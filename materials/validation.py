@@ -117,8 +117,27 @@ def _too_large(size: int, max_bytes: int) -> ValidationError:
     )
 
 
-def _format_list(formats) -> str:
+def format_list(formats) -> str:
     return "/".join(FORMAT_LABELS.get(f, f.upper()) for f in formats)
+
+
+# The format refusals, the page's script says them too (materials.views._js_strings passes
+# them with {placeholders}): one wording, whichever side finds the file wrong.
+def not_allowed_text(*, formats_label: str, actual_label: str) -> str:
+    return _("本项材料只接受 %(formats)s 格式的照片，您选择的文件是 %(actual)s 格式。") % {
+        "formats": formats_label,
+        "actual": actual_label,
+    }
+
+
+def pdf_text(*, formats_label: str) -> str:
+    return _("不接受 PDF 文件。请上传 %(formats)s 格式的照片（可将文件拍照或截图后上传）。") % {
+        "formats": formats_label
+    }
+
+
+def unrecognised_text(*, formats_label: str) -> str:
+    return _("无法识别该文件，请上传 %(formats)s 格式的照片。") % {"formats": formats_label}
 
 
 def _sniff_other(head: bytes) -> str | None:
@@ -146,10 +165,7 @@ def _read_all(file, limit: int) -> bytes:
 
 
 def _unreadable(allowed) -> ValidationError:
-    return _refuse(
-        _("无法识别该文件，请上传 %(formats)s 格式的照片。") % {"formats": _format_list(allowed)},
-        "format",
-    )
+    return _refuse(unrecognised_text(formats_label=format_list(allowed)), "format")
 
 
 def _broken() -> ValidationError:
@@ -199,11 +215,7 @@ def inspect_image_bytes(*, data: bytes, name: str, formats, max_bytes: int) -> I
         raise _refuse(HEIC_MESSAGE, "heic")
     allowed = list(formats or ["jpeg", "png"])
     if other == "pdf":
-        raise _refuse(
-            _("不接受 PDF 文件。请上传 %(formats)s 格式的照片（可将文件拍照或截图后上传）。")
-            % {"formats": _format_list(allowed)},
-            "format",
-        )
+        raise _refuse(pdf_text(formats_label=format_list(allowed)), "format")
     try:
         with warnings.catch_warnings():
             # We check the declared size ourselves, right below, before decoding anything.
@@ -230,8 +242,7 @@ def inspect_image_bytes(*, data: bytes, name: str, formats, max_bytes: int) -> I
         width, height = im.size
     if fmt not in allowed:
         raise _refuse(
-            _("本项材料只接受 %(formats)s 格式的照片，您选择的文件是 %(actual)s 格式。")
-            % {"formats": _format_list(allowed), "actual": FORMAT_LABELS[fmt]},
+            not_allowed_text(formats_label=format_list(allowed), actual_label=FORMAT_LABELS[fmt]),
             "format",
         )
     dot = name.rfind(".")
@@ -242,7 +253,7 @@ def inspect_image_bytes(*, data: bytes, name: str, formats, max_bytes: int) -> I
                 "文件扩展名是 %(ext)s，但文件内容是 %(actual)s 格式的图片，二者不一致。"
                 "请用 %(formats)s 格式重新保存后再上传。"
             )
-            % {"ext": extension, "actual": FORMAT_LABELS[fmt], "formats": _format_list(allowed)},
+            % {"ext": extension, "actual": FORMAT_LABELS[fmt], "formats": format_list(allowed)},
             "extension",
         )
     if width <= 0 or height <= 0:

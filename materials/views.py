@@ -39,7 +39,13 @@ from .rules import image_can_delete, upload_window_state
 from .selectors import categories_for_candidate, category_for_candidate
 from .services import image_delete, image_upload
 from .signals import image_viewed
-from .validation import HEIC_MESSAGE
+from .validation import (
+    FORMAT_LABELS,
+    HEIC_MESSAGE,
+    not_allowed_text,
+    pdf_text,
+    unrecognised_text,
+)
 
 VARIANTS = {"display", "thumb", "original"}
 # A staff member's look at these leaves an audit row. The thumbnails are the lists' (the
@@ -80,11 +86,16 @@ def not_uploaded_text(n, most) -> str:
     return _("另有 %(n)s 张未上传：本项最多 %(max)s 张。") % {"n": n, "max": most}
 
 
-def _js_strings() -> dict[str, str]:
+def _js_strings() -> dict[str, object]:
     """What static/materials/page.js says, translated here (the script has no catalogue).
     Messages the server gives too come from the same function, with {placeholders}."""
     return {
         "heic": str(HEIC_MESSAGE),
+        # The server's refusals, for the page to say before sending what the server refuses.
+        "notAllowed": not_allowed_text(formats_label="{formats}", actual_label="{actual}"),
+        "pdf": pdf_text(formats_label="{formats}"),
+        "unrecognised": unrecognised_text(formats_label="{formats}"),
+        "formatLabels": FORMAT_LABELS,
         "unreadable": _("无法读取该图片，请换一张 JPG 或 PNG 格式的照片。"),
         "tooBig": _("照片压缩后仍超过大小限制，请裁剪后再上传。"),
         "preparing": _("正在处理照片"),

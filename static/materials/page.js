@@ -1,9 +1,11 @@
 /* The material page, enhanced. Without this file every action is a plain form post.
  *
  * - Choosing photos uploads them at once, one request per photo, with a progress bar.
- * - A photo that is too big, or not JPEG/PNG but decodable by the browser (WebP, GIF, BMP,
- *   HEIC on Safari), is turned upright (EXIF orientation), scaled and re-encoded as JPEG
- *   until it fits the category's byte limit — before it is sent.
+ * - A file in a format the category does not take (sniffed from its bytes, as the server
+ *   does) is refused before it is sent, in the server's words (GIF, WebP, PDF, HEIC …): the
+ *   page never turns it into a JPEG behind the candidate's back.
+ * - A photo that is too big is turned upright (EXIF orientation), scaled and re-encoded as
+ *   JPEG until it fits the category's byte limit — before it is sent.
  * - Delete asks for confirmation in a dialog; 示例 and thumbnails open in a viewer dialog.
  * - The server answers fetches (header X-Yishen-Fragment) with the re-rendered category
  *   section and status panel; elements are swapped by id.
@@ -124,6 +126,7 @@
       if (ascii.slice(0, 3) === "GIF") return "gif";
       if (ascii.slice(0, 2) === "BM") return "bmp";
       if (ascii.slice(0, 4) === "%PDF") return "pdf";
+      if (ascii.slice(0, 4) === "II*\u0000" || ascii.slice(0, 4) === "MM\u0000*") return "tiff";
       return "other";
     });
   }
@@ -193,22 +196,32 @@
     return step(target, 0);
   }
 
-  function prepare(file, maxBytes, formats) {
+  /* What the server answers a file of this kind that the category does not take
+   * (materials/validation.py: its wording, passed in by the page). */
+  function refusal(kind, formatsLabel) {
+    if (kind === "heic") return T.heic;
+    if (kind === "pdf") return fill(T.pdf, { formats: formatsLabel });
+    var label = (T.formatLabels || {})[kind];
+    if (label) return fill(T.notAllowed, { formats: formatsLabel, actual: label });
+    return fill(T.unrecognised, { formats: formatsLabel });
+  }
+
+  function prepare(file, maxBytes, formats, formatsLabel) {
     return sniff(file).then(function (kind) {
-      var allowed = formats.indexOf(kind) !== -1;
-      if (allowed && file.size <= maxBytes) {
-        // As chosen; the name is made to agree with the content (the server checks).
-        var ext = kind === "jpeg" ? ".jpg" : "." + kind;
+      if (formats.indexOf(kind) === -1) throw new Error(refusal(kind, formatsLabel));
+      // Small enough, or no JPEG to shrink into: as chosen (the server has the last word).
+      // The name is made to agree with the content (the server checks).
+      if (file.size <= maxBytes || formats.indexOf("jpeg") === -1) {
+        var ext = { jpeg: ".jpg", tiff: ".tif" }[kind] || "." + kind;
         return new File([file], baseName(file.name) + ext, { type: "image/" + kind });
       }
-      if (kind === "pdf") throw new Error(T.unreadable);
       return decode(file).then(function (source) {
         return shrink(source, maxBytes).then(function (blob) {
           if (source.close) source.close();
           return new File([blob], baseName(file.name) + ".jpg", { type: "image/jpeg" });
         }, function () { throw new Error(T.tooBig); });
       }, function () {
-        throw new Error(kind === "heic" ? T.heic : T.unreadable);
+        throw new Error(T.unreadable);
       });
     });
   }
@@ -236,6 +249,7 @@
     var url = form.getAttribute("action");
     var maxBytes = parseInt(section.dataset.maxBytes, 10);
     var formats = (section.dataset.formats || "jpeg,png").split(",");
+    var formatsLabel = section.dataset.formatsLabel || "JPG/PNG";
     var free = parseInt(section.dataset.free, 10) || 0;
     var files = Array.prototype.slice.call(fileList);
     var errors = [], lastHtml = null;
@@ -256,7 +270,7 @@
         var of = files.length > 1 ? fill(T.ofN, { i: i + 1, n: files.length }) : "";
         label.textContent = T.preparing + of;
         bar.removeAttribute("value");
-        return prepare(file, maxBytes, formats).then(function (ready) {
+        return prepare(file, maxBytes, formats, formatsLabel).then(function (ready) {
           label.textContent = T.uploading + of;
           bar.value = 0;
           return send(url, ready, function (fraction) {

@@ -60,8 +60,9 @@ def _post(page, category, name: str, data: bytes):
         ("drawing.jpg", _svg, "无法识别该文件"),
         ("bomb.png", _png_small_bomb, "不像是一张正常的照片"),
         ("photo.jpg", photos.make_gif, "您选择的文件是 GIF 格式"),
+        ("scan.pdf", photos.make_pdf, "不接受 PDF 文件。请上传 JPG/PNG 格式的照片"),
     ],
-    ids=["html", "svg", "small-bomb", "gif"],
+    ids=["html", "svg", "small-bomb", "gif", "pdf"],
 )
 def test_browser_without_javascript_hostile_file_message_in_place(no_js_page, name, make, message):
     category = _enter(no_js_page)

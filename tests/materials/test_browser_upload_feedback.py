@@ -1,5 +1,6 @@
 """What the material page says after an upload, in Chromium: the processing note goes when
-the thumbnail shows."""
+the thumbnail shows; a file the server would refuse for its format is refused before it is
+sent, in the server's words (materials/validation.py)."""
 
 import re
 
@@ -62,3 +63,49 @@ def test_browser_processing_note_goes_when_the_thumbnail_shows(page, live_server
     assert "正在处理" not in section.inner_text()
     assert "已上传 1 张。" in section.locator(".upload-notices").inner_text()
     assert MaterialImage.objects.get().pk == image_id
+
+
+# The server's words for each (tests/materials/test_hostile_files.py posts the same files).
+REFUSED_BEFORE_SENDING = {
+    "gif": (
+        "anim.gif",
+        photos.make_gif,
+        "本项材料只接受 JPG/PNG 格式的照片，您选择的文件是 GIF 格式。",
+    ),
+    "big-gif": (
+        "big.gif",
+        lambda: photos.make_gif(1600, 1200),
+        "本项材料只接受 JPG/PNG 格式的照片，您选择的文件是 GIF 格式。",
+    ),
+    "webp": (
+        "photo.webp",
+        photos.make_webp,
+        "本项材料只接受 JPG/PNG 格式的照片，您选择的文件是 WebP 格式。",
+    ),
+    "pdf": (
+        "scan.pdf",
+        photos.make_pdf,
+        "不接受 PDF 文件。请上传 JPG/PNG 格式的照片（可将文件拍照或截图后上传）。",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED_BEFORE_SENDING))
+def test_browser_refuses_a_format_the_server_refuses_before_sending(page, live_server, kind):
+    name, make, message = REFUSED_BEFORE_SENDING[kind]
+    category = _enter(page)
+    assert page.locator(f"#file-{category.pk}").get_attribute("accept") == "image/jpeg,image/png"
+    posts = []
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
+    )
+
+    page.locator(f"#file-{category.pk}").set_input_files(
+        files=[{"name": name, "mimeType": "application/octet-stream", "buffer": make()}]
+    )
+
+    errors = page.locator(f"#cat-{category.pk} .upload-errors")
+    errors.wait_for()
+    assert errors.inner_text().strip() == message
+    assert posts == []  # refused in the page: nothing converted, nothing sent
+    assert not MaterialImage.objects.exists()
