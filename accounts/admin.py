@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -376,7 +377,11 @@ def deactivate_accounts(modeladmin, request, queryset):
             messages.ERROR,
         )
         return
-    modeladmin.message_user(request, _("已停用 %(n)d 个账号。") % {"n": n}, messages.SUCCESS)
+    modeladmin.message_user(
+        request,
+        ngettext("已停用 %(n)d 个账号。", "已停用 %(n)d 个账号。", n) % {"n": n},
+        messages.SUCCESS,
+    )
 
 
 @admin.action(description=_("重新发送开通短信"))
@@ -395,7 +400,10 @@ def resend_invites(modeladmin, request, queryset):
         sent += 1
     if sent:
         modeladmin.message_user(
-            request, _("已向 %(n)d 个账号发送开通短信。") % {"n": sent}, messages.SUCCESS
+            request,
+            ngettext("已向 %(n)d 个账号发送开通短信。", "已向 %(n)d 个账号发送开通短信。", sent)
+            % {"n": sent},
+            messages.SUCCESS,
         )
     if skipped:
         modeladmin.message_user(

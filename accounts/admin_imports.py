@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .admin_scoping import admin_province_of, is_national
 from .models import Province
@@ -120,7 +120,12 @@ def _staff_import_confirm(model_admin, request, template, columns):
         return TemplateResponse(request, template, context)
     messages.success(
         request,
-        _("已导入 %(n)d 个审核员账号，开通链接已通过短信发送。") % {"n": report.created},
+        ngettext(
+            "已导入 %(n)d 个审核员账号，开通链接已通过短信发送。",
+            "已导入 %(n)d 个审核员账号，开通链接已通过短信发送。",
+            report.created,
+        )
+        % {"n": report.created},
     )
     return redirect(reverse("admin:accounts_staffaccount_changelist"))
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "考务组织与考生"
+    verbose_name = _("考务组织与考生")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from .enums import (
     CandidateEventAction,
@@ -60,7 +60,7 @@ class ExamYear(models.Model):
 
     class Meta:
         verbose_name = _("考试年度")
-        verbose_name_plural = _("考试年度")
+        verbose_name_plural = pgettext_lazy("plural", "考试年度")
         ordering = ["-year"]
 
     def __str__(self) -> str:
@@ -128,7 +128,7 @@ class Province(models.Model):
 
     class Meta:
         verbose_name = _("考区")
-        verbose_name_plural = _("考区")
+        verbose_name_plural = pgettext_lazy("plural", "考区")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -183,7 +183,7 @@ class TestSite(models.Model):
 
     class Meta:
         verbose_name = _("考点")
-        verbose_name_plural = _("考点")
+        verbose_name_plural = pgettext_lazy("plural", "考点")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -196,7 +196,7 @@ class ExamCategory(models.Model):
 
     class Meta:
         verbose_name = _("报考类别")
-        verbose_name_plural = _("报考类别")
+        verbose_name_plural = pgettext_lazy("plural", "报考类别")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -269,7 +269,7 @@ class Candidate(models.Model):
 
     class Meta:
         verbose_name = _("考生")
-        verbose_name_plural = _("考生")
+        verbose_name_plural = pgettext_lazy("plural", "考生")
         constraints = [
             models.UniqueConstraint(fields=["exam_year", "reg_no"], name="candidate_year_reg_no"),
         ]
@@ -350,7 +350,7 @@ class EntryNonce(models.Model):
 
     class Meta:
         verbose_name = _("入口令牌")
-        verbose_name_plural = _("入口令牌")
+        verbose_name_plural = pgettext_lazy("plural", "入口令牌")
 
     def __str__(self) -> str:
         return self.nonce
@@ -372,7 +372,7 @@ class HandoffToken(models.Model):
 
     class Meta:
         verbose_name = _("手机继续链接")
-        verbose_name_plural = _("手机继续链接")
+        verbose_name_plural = pgettext_lazy("plural", "手机继续链接")
         indexes = [models.Index(fields=["candidate", "created_at"], name="handoff_cand_created")]
 
     def __str__(self) -> str:
@@ -392,7 +392,7 @@ class PhoneVerification(models.Model):
 
     class Meta:
         verbose_name = _("手机验证码")
-        verbose_name_plural = _("手机验证码")
+        verbose_name_plural = pgettext_lazy("plural", "手机验证码")
         indexes = [models.Index(fields=["candidate", "created_at"], name="phoneverif_cand_created")]
 
     def __str__(self) -> str:
@@ -417,7 +417,7 @@ class StaffProfile(models.Model):
 
     class Meta:
         verbose_name = _("审核与管理账号范围")
-        verbose_name_plural = _("审核与管理账号范围")
+        verbose_name_plural = pgettext_lazy("plural", "审核与管理账号范围")
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
@@ -441,7 +441,7 @@ class CandidateEvent(models.Model):
 
     class Meta:
         verbose_name = _("考生账号记录")
-        verbose_name_plural = _("考生账号记录")
+        verbose_name_plural = pgettext_lazy("plural", "考生账号记录")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["candidate", "created_at"], name="candevent_cand_created")]
 
@@ -455,7 +455,7 @@ class StaffAccount(User):
     class Meta:
         proxy = True
         verbose_name = _("审核与管理账号")
-        verbose_name_plural = _("审核与管理账号")
+        verbose_name_plural = pgettext_lazy("plural", "审核与管理账号")
 
 
 class StaffInvite(models.Model):
@@ -483,7 +483,7 @@ class StaffInvite(models.Model):
 
     class Meta:
         verbose_name = _("账号开通链接")
-        verbose_name_plural = _("账号开通链接")
+        verbose_name_plural = pgettext_lazy("plural", "账号开通链接")
         indexes = [models.Index(fields=["user", "created_at"], name="staffinvite_user_created")]
 
     def __str__(self) -> str:

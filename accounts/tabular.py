@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import load_workbook
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -63,7 +64,12 @@ def read_sheet(upload, *, columns: tuple[Column, ...], max_rows: int) -> list[Sh
             continue
         if len(rows) >= max_rows:
             raise ValidationError(
-                _("行数超过上限（每次最多 %(max)d 行），请分批导入。") % {"max": max_rows},
+                ngettext(
+                    "行数超过上限（每次最多 %(max)d 行），请分批导入。",
+                    "行数超过上限（每次最多 %(max)d 行），请分批导入。",
+                    max_rows,
+                )
+                % {"max": max_rows},
                 code="too_many_rows",
             )
         rows.append(SheetRow(number=number, values=values))

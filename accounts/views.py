@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -416,10 +416,15 @@ def _handle_phone_post(request, candidate):
         except ValidationError as exc:
             phone_form.add_error(None, exc)
         else:
+            minutes = int(CODE_TTL.total_seconds() // 60)
             messages.success(
                 request,
-                _("验证码已发送，%(minutes)d 分钟内有效。")
-                % {"minutes": int(CODE_TTL.total_seconds() // 60)},
+                ngettext(
+                    "验证码已发送，%(minutes)d 分钟内有效。",
+                    "验证码已发送，%(minutes)d 分钟内有效。",
+                    minutes,
+                )
+                % {"minutes": minutes},
             )
             return phone_form, code_form, "sent"
     elif action == "verify" and code_form.is_valid():

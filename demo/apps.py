@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
@@ -7,4 +8,4 @@ class DemoConfig(AppConfig):
     by production's default."""
 
     name = "demo"
-    verbose_name = "演示"
+    verbose_name = _("演示")

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .enums import (
     SMS_KIND_PARAMS,
@@ -63,7 +64,7 @@ class Notification(models.Model):
 
     class Meta:
         verbose_name = _("通知")
-        verbose_name_plural = _("通知")
+        verbose_name_plural = pgettext_lazy("plural", "通知")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="notification_status"),
@@ -142,7 +143,7 @@ class SmsTemplate(models.Model):
 
     class Meta:
         verbose_name = _("短信模板")
-        verbose_name_plural = _("短信模板")
+        verbose_name_plural = pgettext_lazy("plural", "短信模板")
         ordering = ["province_code", "kind"]
         constraints = [
             models.UniqueConstraint(

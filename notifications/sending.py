@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .backends import (
     AmbiguousSmsError,
@@ -111,7 +112,11 @@ def phone_limit_wait(notification: Notification, *, now) -> tuple[float, str] | 
         free_at = inside[len(inside) - allowed] + timedelta(seconds=window)
         wait = max((free_at - now).total_seconds(), 1.0)
         if worst is None or wait > worst[0]:
-            reason = _("同一号码%(window)s最多发送 %(allowed)d 条短信") % {
+            reason = ngettext(
+                "同一号码%(window)s最多发送 %(allowed)d 条短信",
+                "同一号码%(window)s最多发送 %(allowed)d 条短信",
+                allowed,
+            ) % {
                 "window": label,
                 "allowed": allowed,
             }

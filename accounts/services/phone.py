@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications.sms import SmsKind, sms_send
 
@@ -53,7 +54,12 @@ def phone_code_send(
                 + 1
             )
             raise ValidationError(
-                _("验证码发送过于频繁，请 %(seconds)d 秒后再获取。") % {"seconds": wait},
+                ngettext(
+                    "验证码发送过于频繁，请 %(seconds)d 秒后再获取。",
+                    "验证码发送过于频繁，请 %(seconds)d 秒后再获取。",
+                    wait,
+                )
+                % {"seconds": wait},
                 code="cooldown",
             )
         sent_to_candidate = PhoneVerification.objects.filter(
@@ -64,7 +70,12 @@ def phone_code_send(
         ).count()
         if sent_to_candidate >= CODES_PER_HOUR or sent_to_phone >= CODES_PER_HOUR:
             raise ValidationError(
-                _("一小时内最多获取 %(count)d 次验证码，请稍后再试。") % {"count": CODES_PER_HOUR},
+                ngettext(
+                    "一小时内最多获取 %(count)d 次验证码，请稍后再试。",
+                    "一小时内最多获取 %(count)d 次验证码，请稍后再试。",
+                    CODES_PER_HOUR,
+                )
+                % {"count": CODES_PER_HOUR},
                 code="hourly_cap",
             )
         code = f"{secrets.randbelow(1_000_000):06d}"
@@ -125,7 +136,13 @@ def phone_code_verify(
                 )
             else:
                 error = ValidationError(
-                    _("验证码不正确，还可以尝试 %(left)d 次。") % {"left": left}, code="wrong_code"
+                    ngettext(
+                        "验证码不正确，还可以尝试 %(left)d 次。",
+                        "验证码不正确，还可以尝试 %(left)d 次。",
+                        left,
+                    )
+                    % {"left": left},
+                    code="wrong_code",
                 )
         else:
             verification.verified_at = now
