@@ -77,3 +77,12 @@ class ActivationStep:
 
 # Tags the registration system sends in the entry token; others are kept as given.
 KNOWN_TAGS = ("应届毕业生", "在读研究生", "港澳台", "外籍", "师承", "确有专长")
+# Their names for people, in the active language (the tag itself stays the value).
+TAG_LABELS = {
+    "应届毕业生": _("应届毕业生"),
+    "在读研究生": _("在读研究生"),
+    "港澳台": _("港澳台"),
+    "外籍": _("外籍"),
+    "师承": _("师承"),
+    "确有专长": _("确有专长"),
+}

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.enums import KNOWN_TAGS
+from accounts.enums import KNOWN_TAGS, TAG_LABELS
 from accounts.models import ExamCategory, Province
 
 
@@ -24,6 +24,6 @@ class DemoRegisterForm(forms.Form):
     tags = forms.MultipleChoiceField(
         label=_("考生标记"),
         required=False,
-        choices=[(tag, tag) for tag in KNOWN_TAGS],
+        choices=[(tag, TAG_LABELS[tag]) for tag in KNOWN_TAGS],
         widget=forms.CheckboxSelectMultiple,
     )

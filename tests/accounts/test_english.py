@@ -81,3 +81,7 @@ def test_demo_registration_form_in_english():
             "Exam category",
             "Candidate tags",
         ]
+        # A tag is named in English; the value sent on stays the registration system's.
+        assert ("应届毕业生", "Graduating this year") in [
+            (value, str(label)) for value, label in form.fields["tags"].choices
+        ]
