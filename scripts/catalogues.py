@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SKIP = {".venv", "var", "node_modules", ".git"}
 # The placeholders a translation must keep: %(name)s of templates and gettext % formatting,
 # {name} of str.format and the SMS texts. A lost one would break the page or the message.
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|\{\w+\}")
+# ASCII names only: ${变量} in a help text is a provider's notation shown to the operator.
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|\{\w+\}", re.ASCII)
 
 
 def po_files(root: Path = ROOT) -> list[Path]:

@@ -89,3 +89,16 @@ def test_the_compiled_catalogue_translates_and_leaves_out_fuzzy_strings(tmp_path
         translations = gettext.GNUTranslations(mo)
     assert translations.gettext("考区") == "Province"
     assert translations.gettext("考点") == "考点"
+
+
+def test_a_notation_in_braces_that_is_not_a_python_name_is_not_a_placeholder(tmp_path):
+    # ${变量} in an operator's help text shows Alibaba Cloud's notation; {1} is Tencent's and
+    # the English must keep it like any {name}.
+    po_path = _catalogue(
+        tmp_path,
+        'msgid "腾讯云对应 {1}；阿里云对应 ${变量}。"\n'
+        'msgstr "Tencent Cloud: {1}; Alibaba Cloud: ${…}."\n\n'
+        'msgid "对应 {1}。"\nmsgstr "Maps to {one}."\n',
+    )
+    po_path.with_suffix(".mo").write_bytes(catalogues.compiled(po_path))
+    assert catalogues.problems(po_path) == ["placeholders differ: '对应 {1}。' -> 'Maps to {one}.'"]
