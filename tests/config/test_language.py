@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.models import Candidate
 from tests.accounts.helpers import candidate_entry_url
-from tests.factories.accounts import CandidateFactory, operator
+from tests.factories.accounts import CandidateFactory, operator, site_reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,12 @@ def test_the_phone_opened_by_the_qr_code_continues_in_the_candidates_language():
     response = phone.get("/" + url.split("/", 3)[3])
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert '<html lang="en">' in phone.get(response.url).content.decode()
+
+
+def test_the_reviewer_sees_that_a_candidate_uses_english(client):
+    chinese = CandidateFactory(status="submitted")
+    english = CandidateFactory(status="submitted", site=chinese.site, language="en")
+    client.force_login(site_reviewer(chinese.site))
+    assert "考生使用的语言" not in client.get(f"/review/c/{chinese.pk}/").content.decode()
+    body = client.get(f"/review/c/{english.pk}/").content.decode()
+    assert "<dt>考生使用的语言</dt><dd>English</dd>" in body
