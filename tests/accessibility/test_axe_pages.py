@@ -4,23 +4,39 @@ violations found are printed (rule, what it asks for, the elements) when the tes
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.auth import SESSION_KEY
 from accounts.enums import CandidateStatus
+from accounts.models import Province
 from accounts.services.phone import phone_code_send
 from accounts.staff_views import RECOVERY_CODES_KEY
 from demo.seed.review import seed_return_reasons
 from review.models import ReturnReason
-from review.services import candidate_return, image_approve, image_return
+from review.services import (
+    candidate_approve,
+    candidate_reject,
+    candidate_return,
+    candidate_site_pass,
+    image_approve,
+    image_return,
+)
+from tests import photos
 from tests.accessibility.axe import SIZES, blocking, report, violations
-from tests.factories.accounts import CandidateFactory, operator, site_reviewer
+from tests.factories.accounts import (
+    CandidateFactory,
+    operator,
+    province_reviewer,
+    site_reviewer,
+)
 from tests.factories.materials import MaterialCategoryFactory, MaterialImageFactory
 from tests.factories.review import candidate_with_photos
 from tests.staff import StaffClient, authenticator
@@ -37,6 +53,9 @@ class Visit:
     ready: str = "body"  # a selector that is there once the page is drawn
     # What the person does before the check (opens a dialog, sends a wrong file...).
     act: Callable | None = None
+    # False: the page as without JavaScript — our scripts are not loaded (axe itself needs
+    # the page's JavaScript engine, so it is not switched off).
+    js: bool = True
 
 
 def _candidate_session(candidate) -> str:
@@ -177,6 +196,62 @@ def material_submitted():
     return Visit("/materials/", _candidate_session(candidate), ready="#status-panel")
 
 
+def material_approved():
+    candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2)
+    site_user = site_reviewer(candidate.site)
+    for image in imgs:
+        image_approve(image=image, by=site_user)
+    candidate_site_pass(candidate=candidate, by=site_user)
+    candidate_approve(candidate=candidate, by=province_reviewer(candidate.province))
+    return Visit("/materials/", _candidate_session(candidate), ready="#status-panel")
+
+
+def material_rejected():
+    candidate, _cats, _imgs = candidate_with_photos(status=S.SUBMITTED, photos=1)
+    candidate_reject(
+        candidate=candidate, by=site_reviewer(candidate.site), reason="学历证明与报考类别不符。"
+    )
+    return Visit("/materials/", _candidate_session(candidate), ready="#status-panel")
+
+
+def material_window_closed():
+    visit = material_draft()
+    Province.objects.update(closes_at=timezone.now() - dt.timedelta(hours=1))
+    return visit
+
+
+def material_without_javascript():
+    visit = material_draft()
+    visit.js = False
+    return visit
+
+
+def material_delete_page_without_javascript():
+    candidate = CandidateFactory()
+    id_card, _diploma, _other = _categories(candidate)
+    image = MaterialImageFactory(candidate=candidate, category=id_card)
+    return Visit(f"/materials/photo/{image.pk}/delete/", _candidate_session(candidate), js=False)
+
+
+def material_example_page():
+    candidate = CandidateFactory()
+    id_card, _diploma, _other = _categories(candidate)
+    id_card.example_image.save("id-card.jpg", ContentFile(photos.make_typical_jpeg()))
+    return Visit(f"/materials/example/{id_card.pk}/", _candidate_session(candidate))
+
+
+def window_closed_before_activation():
+    candidate = CandidateFactory(activated=False)
+    Province.objects.filter(pk=candidate.province_id).update(
+        closes_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    return Visit("/materials/", _candidate_session(candidate))
+
+
+def page_not_found():
+    return Visit("/no-such-page/")
+
+
 def help_page():
     candidate = CandidateFactory()
     return Visit("/materials/help/", _candidate_session(candidate))
@@ -220,6 +295,27 @@ def review_candidate_decisions_open():
     visit = review_candidate()
     visit.act = _decisions_open_and_refused
     return visit
+
+
+def review_candidate_province_level():
+    candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=2)
+    site_user = site_reviewer(candidate.site)
+    for image in imgs:
+        image_approve(image=image, by=site_user)
+    candidate_site_pass(candidate=candidate, by=site_user)
+    return Visit(
+        f"/review/c/{candidate.pk}/",
+        _staff_session(province_reviewer(candidate.province)),
+        ready="#workbench .photo.current",
+        act=lambda page: page.evaluate(
+            "() => document.querySelectorAll('details').forEach(d => d.open = true)"
+        ),
+    )
+
+
+def review_exports():
+    _candidate, user = _reviewed_candidate()
+    return Visit("/api/v1/exports/", _staff_session(user))
 
 
 def review_dashboard():
@@ -292,6 +388,14 @@ PAGES = {
         material_draft_upload_refused,
         material_returned,
         material_submitted,
+        material_approved,
+        material_rejected,
+        material_window_closed,
+        material_without_javascript,
+        material_delete_page_without_javascript,
+        material_example_page,
+        window_closed_before_activation,
+        page_not_found,
         help_page,
         profile_page,
         review_login,
@@ -301,6 +405,8 @@ PAGES = {
         review_queue,
         review_candidate,
         review_candidate_decisions_open,
+        review_candidate_province_level,
+        review_exports,
         review_dashboard,
         admin_login,
         admin_index,
@@ -331,6 +437,8 @@ def test_no_serious_or_critical_axe_violation_at_phone_and_desktop_sizes(
                     }
                 ]
             )
+        if not visit.js:
+            context.route("**/static/**/*.js", lambda route: route.abort())
         page = context.new_page()
         response = page.goto(visit.url)
         assert response.status < 500, (name, response.status)
