@@ -116,6 +116,9 @@ def test_candidate_uploads_looks_and_submits_by_keyboard_on_a_phone(page):
 
     # 4. Submit: Tab on to 提交审核, Enter (and the confirmation, if asked).
     info = tab_to(page, lambda i: i["tag"] == "button" and i["text"] == "提交审核")
+    # A browser's own confirm() takes no keys from Playwright: it is answered 确定 as the
+    # candidate's Enter would (Playwright would otherwise dismiss it).
+    page.once("dialog", lambda dialog: dialog.accept())
     page.keyboard.press("Enter")
     _confirm_if_asked(page)
     page.locator("#status-panel .status-submitted").wait_for()
