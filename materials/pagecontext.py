@@ -173,6 +173,53 @@ def category_blocks(
 
 
 @dataclass
+class LockItem:
+    """A category and its photos that 提交审核 / 重新提交 will lock."""
+
+    category: MaterialCategory
+    photos: list[PhotoView]
+
+    @property
+    def count(self) -> int:
+        return len(self.photos)
+
+
+@dataclass
+class SubmitSummary:
+    """What the confirmation before 提交审核 / 重新提交 lists: what will be locked, and what
+    stops the step (it mirrors review's refusals; the server decides)."""
+
+    resubmit: bool
+    locking: list[LockItem]
+    missing: list[MaterialCategory]  # required categories short of their minimum
+    still_returned: list[MaterialCategory]  # resubmit: a photo marked 退回 is still there
+
+    @property
+    def can_confirm(self) -> bool:
+        if self.missing or self.still_returned:
+            return False
+        return self.resubmit or bool(self.locking)
+
+
+def submit_summary(blocks: list[CategoryBlock], *, resubmit: bool) -> SubmitSummary:
+    """Submitting locks every photo on the page; resubmitting locks again the categories the
+    return unlocked (the others stayed locked), with the photos that replace the returned."""
+    locking, still_returned = [], []
+    for block in blocks:
+        if resubmit and not block.returned:
+            continue
+        photos = [p for p in block.photos if not p.returned]
+        if photos:
+            locking.append(LockItem(category=block.category, photos=photos))
+        if resubmit and any(p.returned for p in block.photos):
+            still_returned.append(block.category)
+    missing = [b.category for b in blocks if b.short_by and not b.state.locked]
+    return SubmitSummary(
+        resubmit=resubmit, locking=locking, missing=missing, still_returned=still_returned
+    )
+
+
+@dataclass
 class PagePanel:
     status: str
     status_label: str
@@ -197,6 +244,8 @@ class PagePanel:
     # do next (contact the test site, named).
     closed_notice: str = ""
     next_step: str = ""
+    # What the confirmation of 提交审核 / 重新提交 lists, when either can be taken.
+    summary: SubmitSummary | None = None
 
 
 def _shared_lock_reason(blocks: list[CategoryBlock]) -> str:
@@ -230,6 +279,11 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
     reply_open = candidate.reply_deadline is None or now < candidate.reply_deadline
     shared = _shared_lock_reason(blocks)
     closed_notice, next_step = _closed_notice(candidate, window, reply_open, now)
+    can_submit = explicit and status == CandidateStatus.DRAFT and window.can_add
+    can_resubmit = status == CandidateStatus.RETURNED and reply_open
+    summary = None
+    if can_submit or can_resubmit:
+        summary = submit_summary(blocks, resubmit=can_resubmit)
     return PagePanel(
         status=status,
         status_label=CandidateStatus(status).label,
@@ -238,8 +292,8 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         deadline=deadline,
         deadline_label=deadline_label,
         opens_at=opens_at,
-        can_submit=explicit and status == CandidateStatus.DRAFT and window.can_add,
-        can_resubmit=status == CandidateStatus.RETURNED and reply_open,
+        can_submit=can_submit,
+        can_resubmit=can_resubmit,
         autosave_note=not explicit and status == CandidateStatus.DRAFT,
         missing=missing,
         submitted_message=submitted,
@@ -253,6 +307,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         deadline_past=deadline is not None and now >= deadline,
         closed_notice=closed_notice,
         next_step=next_step,
+        summary=summary,
     )
 
 

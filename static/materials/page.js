@@ -6,7 +6,8 @@
  *   page never turns it into a JPEG behind the candidate's back.
  * - A photo that is too big is turned upright (EXIF orientation), scaled and re-encoded as
  *   JPEG until it fits the category's byte limit — before it is sent.
- * - Delete asks for confirmation in a dialog; 示例 and thumbnails open in a viewer dialog.
+ * - 提交审核 / 重新提交 and delete ask for confirmation in a dialog (the submit dialog lists
+ *   what will be locked); 示例 and thumbnails open in a viewer dialog.
  * - The server answers fetches (header X-Yishen-Fragment) with the re-rendered category
  *   section and status panel; elements are swapped by id.
  * - Deadline countdowns tick; categories with photos still being processed are polled.
@@ -323,8 +324,17 @@
       if (input.files.length) uploadFiles(form, input.files); else input.click();
       return;
     }
+    if (form.matches("[data-confirm-submit]") && submitDialog && submitDialog.showModal) {
+      event.preventDefault();
+      openSubmitDialog(form);
+      return;
+    }
     if (form.matches("[data-page-action]")) {
       event.preventDefault();
+      if (submitDialog && submitDialog.contains(form)) {
+        submitOpener = null;  // the page is about to be replaced: focus goes to the panel
+        submitDialog.close();
+      }
       var button = form.querySelector("button");
       if (button) button.disabled = true;
       fetch(form.action, {
@@ -337,6 +347,36 @@
         .catch(function () { form.submit(); });
     }
   });
+
+  /* ---- 提交审核 / 重新提交 with confirmation -------------------------------------------- */
+
+  /* The dialog lists what will be locked (or what still stops the step): a copy of the
+   * status panel's <template id="submit-summary">, which every swap keeps current. Without
+   * this script the button opens the same list as a page. Escape or 取消 closes it. */
+  var submitDialog = document.getElementById("confirm-submit");
+  var submitOpener = null;
+
+  function openSubmitDialog(form) {
+    var template = document.getElementById("submit-summary");
+    if (!template) { window.location.href = form.action; return; }
+    submitOpener = form.querySelector("button");
+    submitDialog.textContent = "";
+    submitDialog.appendChild(document.importNode(template.content, true));
+    submitDialog.showModal();
+    // The safe choice first: Enter right away cancels rather than locks.
+    var cancel = submitDialog.querySelector("[data-close]");
+    if (cancel) cancel.focus();
+  }
+
+  if (submitDialog) {
+    submitDialog.addEventListener("click", function (event) {
+      if (event.target.closest && event.target.closest("[data-close]")) submitDialog.close();
+    });
+    submitDialog.addEventListener("close", function () {
+      if (submitOpener && document.contains(submitOpener)) submitOpener.focus();
+      submitOpener = null;
+    });
+  }
 
   /* ---- delete with confirmation ------------------------------------------------------ */
 

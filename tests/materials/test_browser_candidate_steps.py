@@ -107,6 +107,125 @@ def test_browser_new_candidate_told_before_activation(js, page, no_js_page):
     tab.wait_for_url(re.compile(r"/activate/confirm/$"))
 
 
+# --- confirming 提交审核 and 重新提交 ----------------------------------------------------------
+
+
+def _ready_to_submit():
+    candidate = CandidateFactory()
+    id_card = MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="身份证明",
+        required=True,
+        min_count=2,
+        max_count=2,
+        order=1,
+    )
+    diploma = MaterialCategoryFactory(
+        province=candidate.province,
+        exam_year=candidate.exam_year,
+        name="学历证明",
+        required=True,
+        order=2,
+    )
+    MaterialImageFactory.create_batch(2, candidate=candidate, category=id_card)
+    MaterialImageFactory(candidate=candidate, category=diploma)
+    return candidate
+
+
+def _focused_inside(page, selector) -> bool:
+    return page.evaluate(
+        "(sel) => document.querySelector(sel).contains(document.activeElement)", selector
+    )
+
+
+def test_browser_submit_dialog_lists_what_locks_cancel_and_confirm_by_keyboard(page):
+    candidate = _ready_to_submit()
+    _enter(page, candidate)
+    page.wait_for_url(re.compile(r"/materials/$"))
+    button = page.locator("#status-panel").get_by_role("button", name="提交审核")
+    button.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="确认提交审核？")
+    dialog.wait_for(state="visible")
+    text = dialog.inner_text()
+    assert "提交后，以下材料将全部锁定" in text
+    assert "身份证明：2 张图片" in text and "学历证明：1 张图片" in text
+    assert dialog.locator(".lock-thumbs img").count() == 3
+    assert _focused_inside(page, "#confirm-submit")
+    # Escape cancels: nothing submitted, focus back on the button.
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "提交审核"
+    candidate.refresh_from_db()
+    assert candidate.status == "draft"
+    # Again, and confirm with the keyboard (focus starts on 取消, the safe choice).
+    page.keyboard.press("Enter")
+    dialog.wait_for(state="visible")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "取消"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "确认提交"
+    page.keyboard.press("Enter")
+    page.locator(".submitted-message").wait_for()
+    assert "上报完成，内容已锁定。" in page.locator(".submitted-message").inner_text()
+    candidate.refresh_from_db()
+    assert candidate.status == "submitted"
+    assert page.locator(".upload-form").count() == 0
+
+
+def test_browser_no_js_submit_goes_through_the_confirmation_page(no_js_page):
+    candidate = _ready_to_submit()
+    _enter(no_js_page, candidate)
+    no_js_page.wait_for_url(re.compile(r"/materials/$"))
+    no_js_page.locator("#status-panel").get_by_role("button", name="提交审核").click()
+    no_js_page.wait_for_url(re.compile(r"/materials/submit/"))
+    main = no_js_page.locator("main").inner_text()
+    assert "确认提交审核？" in main
+    assert "身份证明：2 张图片" in main and "学历证明：1 张图片" in main
+    candidate.refresh_from_db()
+    assert candidate.status == "draft"
+    # 取消 goes back without submitting.
+    no_js_page.get_by_role("link", name="取消").click()
+    no_js_page.wait_for_url(re.compile(r"/materials/$"))
+    candidate.refresh_from_db()
+    assert candidate.status == "draft"
+    no_js_page.locator("#status-panel").get_by_role("button", name="提交审核").click()
+    no_js_page.get_by_role("button", name="确认提交").click()
+    no_js_page.wait_for_url(re.compile(r"/materials/"))
+    assert "上报完成，内容已锁定。" in no_js_page.locator(".submitted-message").inner_text()
+    candidate.refresh_from_db()
+    assert candidate.status == "submitted"
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_browser_resubmit_confirmation_lists_what_locks_again(js, page, no_js_page):
+    candidate, cats, imgs = candidate_with_photos(photos=2, categories=2)
+    site_staff = site_reviewer(candidate.site)
+    services.image_return(image=imgs[0], by=site_staff, reason="图片不清晰")
+    services.candidate_return(candidate=candidate, by=site_staff)
+    imgs[0].removed_at = timezone.now()
+    imgs[0].save()
+    MaterialImageFactory(candidate=candidate, category=cats[0], replaces=imgs[0])
+    tab = page if js else no_js_page
+    _enter(tab, candidate)
+    tab.wait_for_url(re.compile(r"/materials/$"))
+    tab.locator("#status-panel").get_by_role("button", name="重新提交").click()
+    if js:
+        box = tab.get_by_role("dialog", name="确认重新提交？")
+        box.wait_for(state="visible")
+    else:
+        tab.wait_for_url(re.compile(r"/materials/resubmit/"))
+        box = tab.locator("main")
+    text = box.inner_text()
+    assert "重新提交后，以下材料将再次锁定" in text
+    assert f"{cats[0].name}：2 张图片" in text
+    assert cats[1].name not in text  # never unlocked
+    box.get_by_role("button", name="确认重新提交").click()
+    tab.locator("#status-panel .status-submitted").wait_for()
+    candidate.refresh_from_db()
+    assert candidate.status == "submitted"
+
+
 # --- the final result -----------------------------------------------------------------------
 
 

@@ -120,10 +120,14 @@ def test_browser_upload_shrink_delete_submit(page, live_server):
     _wait_settled(page, id_card, "1 / 2")
     assert not MaterialImage.objects.filter(pk=second.pk).exists()
 
-    # 3. Submitting too early names what is missing.
+    # 3. Submitting too early: the confirmation names what is missing and offers no submit.
     page.locator("#status-panel").get_by_role("button", name="提交审核").click()
-    page.locator(".messages").wait_for()
-    assert "以下必传材料尚未上传齐全" in page.locator(".messages").inner_text()
+    confirm = page.locator("#confirm-submit")
+    confirm.wait_for(state="visible")
+    assert "以下必传材料尚未上传齐全" in confirm.inner_text()
+    assert confirm.get_by_role("button", name="确认提交").count() == 0
+    confirm.get_by_role("button", name="返回修改").click()
+    confirm.wait_for(state="hidden")
 
     # 4. Fill the required categories. Three photos chosen at once for 学历证明 (two free
     #    places): the page uploads two and says how many went in and how many did not.
@@ -170,6 +174,7 @@ def test_browser_upload_shrink_delete_submit(page, live_server):
     # 5. Submit: the message and everything locked, without a page reload.
     page.evaluate("window.__noReload = true")
     page.locator("#status-panel").get_by_role("button", name="提交审核").click()
+    page.locator("#confirm-submit").get_by_role("button", name="确认提交").click()
     page.locator(".submitted-message").wait_for()
     assert re.search(
         r"\d{4}/\d{1,2}/\d{1,2} \d{2}:\d{2}:\d{2} 上报完成，内容已锁定。",

@@ -83,6 +83,7 @@ def test_browser_two_level_review_with_return_and_resubmit(page, live_server):
         " && !document.querySelector('[data-processing]')"
     )
     page.get_by_role("button", name="重新提交").first.click()
+    page.locator("#confirm-submit").get_by_role("button", name="确认重新提交").click()
     page.locator("#status-panel .status-submitted").wait_for()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.SUBMITTED

@@ -164,6 +164,7 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
         )
 
     page.locator("#status-panel").get_by_role("button", name="提交审核").click()
+    page.locator("#confirm-submit").get_by_role("button", name="确认提交").click()
     page.locator(".submitted-message").wait_for()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.SUBMITTED
@@ -206,6 +207,7 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
         timeout=90_000,
     )
     page.get_by_role("button", name="重新提交").first.click()
+    page.locator("#confirm-submit").get_by_role("button", name="确认重新提交").click()
     page.locator("#status-panel .status-submitted").wait_for()
     new = MaterialImage.objects.get(
         candidate=candidate, removed_at__isnull=True, replaces=images[0]
