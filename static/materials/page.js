@@ -472,9 +472,11 @@
       var left = Date.parse(el.dataset.deadline) - now;
       if (isNaN(left)) return;
       if (left <= 0) {
+        // A deadline says 已截止; the opening of the window says 已开始 (data-past).
         // Full-width brackets in Chinese, plain ones in other languages.
+        var past = el.dataset.past || T.past;
         el.textContent = /^zh/.test(document.documentElement.lang)
-          ? "（" + T.past + "）" : "(" + T.past + ")";
+          ? "（" + past + "）" : "(" + past + ")";
         el.classList.add("is-past");
         // The moment passed while the page was open: fetch the page again so that what
         // is locked (or newly open) shows as the server now sees it. Once per moment.

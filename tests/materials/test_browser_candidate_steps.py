@@ -77,17 +77,37 @@ def test_browser_closed_window_names_the_site_and_says_past(js, page, no_js_page
 def test_browser_deadline_passing_on_an_open_page_says_past_never_zero(page):
     now = timezone.now()
     candidate = _site_candidate(
-        opens_at=now - timedelta(days=9), closes_at=now + timedelta(seconds=4)
+        opens_at=now - timedelta(days=9), closes_at=now + timedelta(seconds=12)
     )
     _enter(page, candidate)
     page.wait_for_url(re.compile(r"/materials/$"))
     countdown = page.locator("#status-panel .deadline .countdown")
     assert "剩余" in countdown.inner_text()
     # The page fetches itself again once the moment has passed: the closed notice appears.
-    page.locator("#window-closed").wait_for(timeout=20_000)
+    page.locator("#window-closed").wait_for(timeout=30_000)
     assert "已截止" in page.locator("#status-panel .deadline").inner_text()
     assert "剩余" not in page.locator("#status-panel").inner_text()
     assert page.locator(".upload-form").count() == 0
+
+
+def test_browser_window_opening_on_an_open_page_says_started_then_opens(page):
+    now = timezone.now()
+    candidate = _site_candidate(
+        opens_at=now + timedelta(seconds=12), closes_at=now + timedelta(days=3)
+    )
+    _enter(page, candidate)
+    page.wait_for_url(re.compile(r"/materials/$"))
+    assert "尚未开放上传" in page.locator("#window-closed").inner_text()
+    assert page.locator(".upload-form").count() == 0
+    page.wait_for_function(
+        "() => { const el = document.querySelector('.countdown[data-past]');"
+        " return el && el.textContent === '（已开始）'; }",
+        timeout=30_000,
+    )
+    # Then the page as the server now sees it: open, counting down to the close.
+    page.locator(".upload-form").first.wait_for(timeout=30_000)
+    assert page.locator("#window-closed").count() == 0
+    assert "剩余" in page.locator("#status-panel .deadline").inner_text()
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
