@@ -151,3 +151,12 @@ def test_resubmit_confirmation_lists_the_returned_category_to_lock_again(
     candidate_client.post(RESUBMIT)
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.SUBMITTED
+
+
+def test_confirmation_page_in_english(candidate_client, candidate, category, settings):
+    MaterialImageFactory.create_batch(2, candidate=candidate, category=category)
+    candidate_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html(candidate_client.get(SUBMIT))
+    assert "Submit for review now?" in page
+    assert "all of these materials are locked" in page
+    assert "2 photos" in page and "Confirm and submit</button>" in page
