@@ -13,6 +13,7 @@ image_deleted = Signal()
 # candidate): the candidate may now hold every required photo and enter the site's queue.
 candidate_materials_changed = Signal()
 
-# Sent when a staff member is served a photo (kwargs: image, variant, user, ip), before the
-# file leaves: review writes the audit row (an error there serves nothing).
+# Sent when a staff member is served a photo (kwargs: image, variant, user, ip, ahead), before
+# the file leaves: review writes the audit row (an error there serves nothing). `ahead`: the
+# request's «ahead» token ("" if none), with which a page loads photos before showing them.
 image_viewed = Signal()

@@ -388,6 +388,7 @@ def image_file(request, pk: int, variant: str):
             variant=variant,
             user=request.user,
             ip=client_ip(request),
+            ahead=request.GET.get("ahead", "")[:200],
         )
     if variant == "original":
         content_type = {"jpeg": "image/jpeg", "png": "image/png"}.get(

@@ -16,7 +16,7 @@ from materials.signals import (
 
 from .enums import ActorKind, EventAction
 from .models import ReviewEvent
-from .services import candidate_autosubmit, image_view_record
+from .services import candidate_autosubmit, image_view_record, photo_sent_ahead
 
 
 def _candidate_event(*, candidate, action: str, image, data, ip) -> None:
@@ -70,6 +70,10 @@ def second_factor_reset_audit(sender, *, user, by, ip=None, devices=0, **kwargs)
 
 
 @receiver(image_viewed, sender=MaterialImage)
-def image_viewed_audit(sender, *, image, variant, user, ip=None, **kwargs) -> None:
-    """A staff member's look at a photo: the audit row, before the file is served."""
+def image_viewed_audit(sender, *, image, variant, user, ip=None, ahead="", **kwargs) -> None:
+    """A staff member's look at a photo: the audit row, before the file is served; none for
+    a photo the workbench loads ahead with its page's token (the page records it when it
+    shows it: review.services.audit)."""
+    if ahead and variant == "display" and photo_sent_ahead(token=ahead, image=image, by=user):
+        return
     image_view_record(image=image, by=user, variant=variant, ip=ip)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<int:pk>/decide/", views.decide, name="decide"),
     path("c/<int:pk>/approve-remaining/", views.approve_remaining, name="approve_remaining"),
     path("c/<int:pk>/note/", views.note, name="note"),
+    path("c/<int:pk>/shown/", views.photos_shown, name="photos_shown"),
     path("c/<int:pk>/release/", views.release, name="release"),
     path("c/<int:pk>/photo/<int:image_pk>/approve/", views.image_approve, name="image_approve"),
     path("c/<int:pk>/photo/<int:image_pk>/return/", views.image_return, name="image_return"),

@@ -18,6 +18,9 @@ from .audit import (
     candidate_trail_export,
     candidate_view_record,
     image_view_record,
+    photo_sent_ahead,
+    photos_ahead_token,
+    photos_shown_record,
 )
 from .candidate import (
     candidate_autosubmit,
@@ -48,6 +51,9 @@ __all__ = [
     "candidate_transition",
     "candidate_view_record",
     "image_view_record",
+    "photo_sent_ahead",
+    "photos_ahead_token",
+    "photos_shown_record",
     "candidate_trail_export",
     "WORKBENCH",
     "ADMIN",

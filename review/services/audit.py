@@ -1,9 +1,20 @@
 """The audit rows of staff looking at candidates: a candidate's page (workbench or admin), a
 photo (display or original), and the export of a candidate's trail for an inspector. Each is
 one row of the chained audit trail (review.models.ReviewEvent), written before the page or
-the file is sent."""
+the file is sent.
+
+A photo is recorded when it is shown. A page without JavaScript shows what it loads, so
+serving the photo records it. The workbench's script loads the next photos ahead, before
+the reviewer looks at them: it asks for them with the page's «ahead» token
+(photos_ahead_token, signed for the reviewer and the candidate whose page view was just
+recorded), those are served without a row, and the script reports each photo when it shows
+it (photos_shown_record, a small POST). So no photo leaves without a row that names the
+reviewer and the candidate, and a photo row means the photo was on the reviewer's
+screen."""
 
 from __future__ import annotations
+
+from django.core import signing
 
 from accounts.models import Candidate
 from accounts.selectors import staff_profile_of
@@ -16,6 +27,11 @@ from ._base import event_create
 # Where a candidate's page was opened (ReviewEvent.data["page"]).
 WORKBENCH = "workbench"
 ADMIN = "admin"
+
+# The «ahead» token of a workbench page (photos_ahead_token): how long a page left open may
+# load its photos ahead without a row each (after that, each is recorded when served).
+AHEAD_SALT = "review.photos-ahead"
+AHEAD_MAX_AGE = 12 * 3600
 
 
 def _role(by) -> str:
@@ -46,6 +62,36 @@ def image_view_record(*, image: MaterialImage, by, variant: str, ip: str | None)
         data={"variant": variant, "category_id": image.category_id},
         ip=ip,
     )
+
+
+def photos_ahead_token(*, candidate: Candidate, by) -> str:
+    """For the workbench page whose view of `candidate` by `by` was just recorded: the token
+    its script adds to the photos it loads ahead (see the module's docstring)."""
+    return signing.dumps({"c": candidate.pk, "u": by.pk}, salt=AHEAD_SALT)
+
+
+def photo_sent_ahead(*, token: str, image: MaterialImage, by) -> bool:
+    """Is this request for `image` a load ahead by the page of `by` that holds `token`
+    (then the page records the photo when it shows it)? Else the serving records it."""
+    try:
+        data = signing.loads(token, salt=AHEAD_SALT, max_age=AHEAD_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return data == {"c": image.candidate_id, "u": by.pk}
+
+
+def photos_shown_record(
+    *, candidate: Candidate, by, image_ids: list[int], ip: str | None
+) -> list[ReviewEvent]:
+    """The workbench's script showed these photos of `candidate` (loaded ahead, so not
+    recorded when served): one row each, as if served. Ids of photos that are not the
+    candidate's are left out."""
+    images = MaterialImage.objects.filter(candidate=candidate, pk__in=image_ids).order_by("pk")
+    rows = []
+    for image in images:
+        image.candidate = candidate
+        rows.append(image_view_record(image=image, by=by, variant="display", ip=ip))
+    return rows
 
 
 def candidate_trail_export(

@@ -3,7 +3,7 @@
 (dashboard) and the reviewers' marks on the machine pre-check's hints (precheck). Every change goes through review.services; who may see what is
 accounts.selectors (the one scope rule)."""
 
-from .candidate import candidate, next_candidate
+from .candidate import candidate, next_candidate, photos_shown
 from .dashboard import dashboard
 from .decisions import approve_remaining, decide, image_approve, image_return, note, release
 from .login import login, logout
@@ -22,6 +22,7 @@ __all__ = [
     "logout",
     "next_candidate",
     "note",
+    "photos_shown",
     "queue",
     "release",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import messages
-from django.http import QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,14 +45,19 @@ def candidate(request, pk: int):
     return candidate_page(request, visible_candidate(request, pk, related=True))
 
 
-def candidate_page(request, candidate, *, return_error=None, status: int = 200):
+def candidate_page(
+    request, candidate, *, return_error=None, status: int = 200, record_view: bool = True
+):
     """The page. `return_error`: (photo, bound ImageReturnForm) of a return that was refused
-    for its input, shown in that photo's controls with what the reviewer had entered."""
+    for its input, shown in that photo's controls with what the reviewer had entered.
+    `record_view`: False for the answer to a decision the page's script posted, from which
+    it takes the changed parts into the page already shown (recorded when it was opened)."""
     profile = request.staff_profile
-    # Every rendering of the page shows the candidate: a staff view, audited.
-    services.candidate_view_record(
-        candidate=candidate, by=request.user, page=services.WORKBENCH, ip=client_ip(request)
-    )
+    if record_view:
+        # A page shown: a staff view, audited.
+        services.candidate_view_record(
+            candidate=candidate, by=request.user, page=services.WORKBENCH, ip=client_ip(request)
+        )
     now = timezone.now()
     # Read only: a page is not a claim (a prefetch or a link preview must not take a
     # candidate). «下一位» and the decisions, all POSTs, claim (services.claim_next,
@@ -87,6 +92,10 @@ def candidate_page(request, candidate, *, return_error=None, status: int = 200):
                 "reason": form.data.get("reason", ""),
                 "text": form.data.get("text", ""),
             }
+    # The photo the page opens at (its script may choose another from the address's
+    # #fragment): the first still to decide, else the first. Only it is loaded at once.
+    start = next((img for img in images if img.status == ImageStatus.PENDING), None)
+    start = start or (images[0] if images else None)
     decision_messages = placed.pop(DECISION_TAG, [])
     # A photo that is gone since the message was written: its message goes to the top.
     for rest in placed.values():
@@ -124,6 +133,10 @@ def candidate_page(request, candidate, *, return_error=None, status: int = 200):
             "qs": back_qs(request) if request.method == "POST" else queue_querystring(request),
             "note_form": NoteForm(),
             "now": now,
+            "start_pk": start.pk if start is not None else None,
+            # The script loads the next photos ahead with this token, and reports each one
+            # when it shows it (services.audit).
+            "ahead": services.photos_ahead_token(candidate=candidate, by=request.user),
         },
         status=status,
     )
@@ -137,6 +150,22 @@ def next_candidate(request, pk: int):
     current = visible_candidate(request, pk)
     services.claim_release(candidate=current, by=request.user)
     return redirect(next_url(request, current, back_qs(request)))
+
+
+@require_POST
+@reviewer_required
+def photos_shown(request, pk: int):
+    """The page's script showed photos it had loaded ahead (`image`, one or more ids): their
+    audit rows (services.photos_shown_record). 204, or 400 when no id is one of the
+    candidate's photos."""
+    candidate = visible_candidate(request, pk)
+    ids = [int(v) for v in request.POST.getlist("image") if v.isdigit()][:20]
+    rows = services.photos_shown_record(
+        candidate=candidate, by=request.user, image_ids=ids, ip=client_ip(request)
+    )
+    if not rows:
+        return HttpResponseBadRequest(_("图片不存在。"), content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)
 
 
 def next_url(request, current, qs: str) -> str:

@@ -43,6 +43,17 @@ DONE_WITH_SMS_MESSAGES = {
 }
 
 
+def _answer(request, pk: int, anchor: str):
+    """After a photo decision: the page's script (which posts with X-Requested-With: fetch)
+    gets the page at once and takes the changed parts from it; a browser without the script
+    is sent back to the page (POST, redirect, GET)."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        return candidate_page(
+            request, visible_candidate(request, pk, related=True), record_view=False
+        )
+    return redirect(candidate_url(pk, back_qs(request), anchor))
+
+
 def _fail(request, exc: ValidationError, *, where: str = "") -> None:
     """Tells the reviewer why nothing changed; `where`: beside which control (a photo's,
     the candidate's decisions), else at the top of the page."""
@@ -67,8 +78,8 @@ def image_approve(request, pk: int, image_pk: int):
         except ValidationError as exc:
             _fail(request, exc, where=photo_tag(image_pk))
             # Back at the photo's controls, where the message is.
-            return redirect(candidate_url(pk, back_qs(request), f"panel-{image_pk}"))
-    return redirect(candidate_url(pk, back_qs(request), f"photo-{image_pk}"))
+            return _answer(request, pk, f"panel-{image_pk}")
+    return _answer(request, pk, f"photo-{image_pk}")
 
 
 @require_POST
@@ -88,6 +99,7 @@ def image_return(request, pk: int, image_pk: int):
             visible_candidate(request, pk, related=True),
             return_error=(image, form),
             status=400,
+            record_view=request.headers.get("X-Requested-With") != "fetch",
         )
     try:
         services.image_return(
@@ -100,8 +112,8 @@ def image_return(request, pk: int, image_pk: int):
         )
     except ValidationError as exc:
         _fail(request, exc, where=photo_tag(image.pk))
-        return redirect(candidate_url(candidate.pk, back_qs(request), f"panel-{image.pk}"))
-    return redirect(candidate_url(candidate.pk, back_qs(request), f"photo-{image.pk}"))
+        return _answer(request, candidate.pk, f"panel-{image.pk}")
+    return _answer(request, candidate.pk, f"photo-{image.pk}")
 
 
 @require_POST
@@ -117,9 +129,9 @@ def approve_remaining(request, pk: int):
         )
     except ValidationError as exc:
         _fail(request, exc, where=DECISION_TAG)
-        return redirect(candidate_url(candidate.pk, back_qs(request), "decisions"))
+        return _answer(request, candidate.pk, "decisions")
     messages.success(request, _("已通过 %(n)s 张待审核图片。") % {"n": n}, extra_tags=DECISION_TAG)
-    return redirect(candidate_url(candidate.pk, back_qs(request), "decisions"))
+    return _answer(request, candidate.pk, "decisions")
 
 
 @require_POST

@@ -125,11 +125,84 @@
 
   // --- one photo at a time ------------------------------------------------------------------
 
-  function load(photo) {
-    Array.prototype.forEach.call(photo.querySelectorAll(".photo-img"), function (img) {
-      if (img.loading === "lazy") img.loading = "eager";
-      if (img.decode) img.decode().catch(function () {});
+  // Loading and the audit trail (review/services/audit.py): a photo shown is recorded once.
+  // A photo loaded when it is shown is recorded by the server as it serves it; one loaded
+  // ahead (the next ones, before the reviewer looks) carries the page's token, is served
+  // without a row, and is reported here when it is shown.
+  var ahead = bench.getAttribute("data-ahead") || "";
+  var shownUrl = bench.getAttribute("data-shown");
+  var reported = {};
+
+  // The images of a photo on screen when it is current: the photo, and the version it
+  // replaced while they are compared.
+  function visibleImages(photo) {
+    var comparing = photo.querySelector(".viewers.comparing");
+    return Array.prototype.filter.call(photo.querySelectorAll(".photo-img"), function (img) {
+      return comparing || !img.closest(".viewer-old");
     });
+  }
+
+  function decode(img) {
+    if (img.decode) img.decode().catch(function () {});
+  }
+
+  // Loads a photo that is not shown yet (not yet asked for: still lazy), with the token.
+  function loadAhead(photo) {
+    if (!ahead) return;
+    visibleImages(photo).forEach(function (img) {
+      if (img.loading !== "lazy" || img.hasAttribute("data-ahead")) return;
+      var src = img.getAttribute("src");
+      img.setAttribute("data-ahead", "");
+      img.src = src + (src.indexOf("?") === -1 ? "?" : "&") + "ahead=" + encodeURIComponent(ahead);
+      img.loading = "eager";
+      decode(img);
+    });
+  }
+
+  // The photo is on screen: loads what is not loaded yet (the server records it) and
+  // reports what was loaded ahead.
+  function shown(photo) {
+    var ids = [];
+    visibleImages(photo).forEach(function (img) {
+      var id = img.getAttribute("data-image");
+      if (img.hasAttribute("data-ahead")) {
+        if (id && !reported[id]) { reported[id] = true; ids.push(id); }
+      } else if (img.loading === "lazy") {
+        img.loading = "eager";
+      }
+      decode(img);
+    });
+    if (!ids.length || !shownUrl || !window.fetch) return;
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var data = new FormData();
+    if (token) data.append("csrfmiddlewaretoken", token.value);
+    ids.forEach(function (id) { data.append("image", id); });
+    window.fetch(shownUrl, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "X-Requested-With": "fetch" },
+    }).catch(function () {});
+  }
+
+  // The next photos are loaded ahead once the current one is in (they wait for it, so that
+  // it is not slowed by them).
+  function preloadAround(i) {
+    var img = photos[i] && photos[i].querySelector(".viewer:not(.viewer-old) .photo-img");
+    var go = function () {
+      if (index !== i) return;
+      for (var k = 1; k <= PRELOAD; k++) {
+        if (photos[i + k]) loadAhead(photos[i + k]);
+      }
+      if (photos[i - 1]) loadAhead(photos[i - 1]);
+    };
+    if (img && !img.complete) {
+      img.addEventListener("load", go, { once: true });
+      img.addEventListener("error", go, { once: true });
+    } else {
+      go();
+    }
   }
 
   function pkOf(photo) {
@@ -149,12 +222,9 @@
       if (chip.getAttribute("data-goto") === pk) chip.setAttribute("aria-current", "true");
       else chip.removeAttribute("aria-current");
     });
-    load(current);
+    shown(current);
     fitAll(current);
-    for (var k = 1; k <= PRELOAD; k++) {
-      if (photos[index + k]) load(photos[index + k]);
-    }
-    if (photos[index - 1]) load(photos[index - 1]);
+    preloadAround(index);
     if (focus !== false) current.focus({ preventScroll: true });
     // A reload comes back to this photo.
     if (window.history.replaceState && window.location.hash !== "#view-" + pk) {
@@ -319,7 +389,7 @@
     if (!button) return;
     var on = viewers.classList.toggle("comparing");
     button.setAttribute("aria-pressed", on ? "true" : "false");
-    load(photo);
+    shown(photo);
     fitAll(photo);
   }
 

@@ -540,3 +540,126 @@ def test_migration_chains_existing_rows_and_names_their_actors(org, case):
     # New rows go on from the migrated chain.
     services.candidate_view_record(candidate=candidate, by=reviewer, page="admin", ip=None)
     assert f"共 {len(rows) + 1} 条" in verify()
+
+
+# --- photos loaded ahead: recorded when shown, not when loaded -------------------------------
+
+
+def _page_token(client, candidate) -> str:
+    import re
+
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    return re.search(r'data-ahead="([^"]+)"', body).group(1)
+
+
+def _photo(client, image, **query):
+    url = reverse("materials:image", kwargs={"pk": image.pk, "variant": "display"})
+    response = client.get(url, query)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+
+
+def _photo_views(candidate) -> list[int]:
+    return list(
+        ReviewEvent.objects.filter(candidate=candidate, action=EventAction.IMAGE_VIEW)
+        .order_by("id")
+        .values_list("image_id", flat=True)
+    )
+
+
+def test_photo_loaded_ahead_with_the_page_token_leaves_no_row_until_shown(client, org, case):
+    candidate, imgs = case
+    reviewer = org.staff["site"]
+    client.force_login(reviewer)
+    token = _page_token(client, candidate)
+
+    _photo(client, imgs[1], ahead=token)
+    assert _photo_views(candidate) == []
+
+    response = client.post(
+        reverse("review:photos_shown", kwargs={"pk": candidate.pk}),
+        {"image": [imgs[1].pk]},
+        REMOTE_ADDR="10.4.4.4",
+    )
+    assert response.status_code == 204
+    [row] = ReviewEvent.objects.filter(candidate=candidate, action=EventAction.IMAGE_VIEW)
+    assert (row.image_id, row.actor, row.ip_address, row.data["variant"]) == (
+        imgs[1].pk,
+        reviewer,
+        "10.4.4.4",
+        "display",
+    )
+
+
+def test_photo_served_without_a_token_is_recorded_as_it_is_served(client, org, case):
+    candidate, imgs = case
+    client.force_login(org.staff["site"])
+    _page_token(client, candidate)
+    _photo(client, imgs[0])
+    assert _photo_views(candidate) == [imgs[0].pk]
+
+
+def test_ahead_token_of_another_candidate_or_reviewer_does_not_spare_the_row(client, org, case):
+    candidate, imgs = case
+    other, _c, other_imgs = candidate_with_photos(status=S.SUBMITTED, site=org.site, photos=1)
+    reviewer = org.staff["site"]
+    client.force_login(reviewer)
+    token = _page_token(client, other)
+    _photo(client, imgs[0], ahead=token)  # the token is for another candidate's page
+    _photo(client, imgs[1], ahead="forged")
+    assert _photo_views(candidate) == [imgs[0].pk, imgs[1].pk]
+    # Another reviewer of the same site with the first reviewer's token: recorded too.
+    from tests.factories.accounts import site_reviewer
+
+    own_token = _page_token(client, candidate)
+    client.force_login(site_reviewer(org.site))
+    _photo(client, imgs[0], ahead=own_token)
+    assert _photo_views(candidate) == [imgs[0].pk, imgs[1].pk, imgs[0].pk]
+
+
+def test_original_is_always_recorded_as_served(client, org, case):
+    candidate, imgs = case
+    client.force_login(org.staff["site"])
+    token = _page_token(client, candidate)
+    url = reverse("materials:image", kwargs={"pk": imgs[0].pk, "variant": "original"})
+    assert client.get(url, {"ahead": token}).status_code == 200
+    assert _photo_views(candidate) == [imgs[0].pk]
+
+
+def test_shown_report_of_a_photo_of_another_candidate_writes_nothing(client, org, case):
+    candidate, imgs = case
+    other, _c, other_imgs = candidate_with_photos(status=S.SUBMITTED, site=org.site, photos=1)
+    client.force_login(org.staff["site"])
+    url = reverse("review:photos_shown", kwargs={"pk": candidate.pk})
+    response = client.post(url, {"image": [other_imgs[0].pk]})
+    assert response.status_code == 400
+    assert "图片不存在" in response.content.decode()
+    assert client.post(url, {"image": ["x"]}).status_code == 400
+    assert _photo_views(candidate) == [] and _photo_views(other) == []
+
+
+def test_shown_report_outside_the_scope_is_404_and_writes_nothing(client, org, case):
+    candidate, imgs = case
+    client.force_login(org.staff["other_site"])
+    url = reverse("review:photos_shown", kwargs={"pk": candidate.pk})
+    assert client.post(url, {"image": [imgs[0].pk]}).status_code == 404
+    assert client.get(url).status_code == 405
+    assert _photo_views(candidate) == []
+
+
+def test_answer_to_a_photo_decision_posted_by_the_page_is_the_page_without_a_view_row(
+    client, org, case
+):
+    candidate, imgs = case
+    client.force_login(org.staff["site"])
+    url = reverse("review:image_approve", kwargs={"pk": candidate.pk, "image_pk": imgs[0].pk})
+    response = client.post(
+        url, {"expected_status": "submitted"}, headers={"X-Requested-With": "fetch"}
+    )
+    assert response.status_code == 200
+    assert f'id="photo-{imgs[0].pk}"' in response.content.decode()
+    assert views_of(candidate) == []
+    # Without the page's script: back to the page by a redirect, whose GET is a view.
+    url = reverse("review:image_approve", kwargs={"pk": candidate.pk, "image_pk": imgs[1].pk})
+    response = client.post(url, {"expected_status": "submitted"}, follow=True)
+    assert [row.action for row in views_of(candidate)] == [EventAction.CANDIDATE_VIEW]

@@ -16,6 +16,8 @@ from accounts.enums import CandidateStatus
 from demo.seed.review import seed_return_reasons
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
+from review.enums import EventAction
+from review.models import ReviewClaim, ReviewEvent
 from tests.factories.accounts import PASSWORD, site_reviewer
 from tests.factories.materials import MaterialImageFactory
 from tests.factories.review import candidate_with_photos
@@ -56,8 +58,10 @@ def test_keyboard_reviewer_clears_a_clean_8_photo_candidate_in_10_keys(page, liv
     second.submitted_at = first.submitted_at + dt.timedelta(seconds=1)
     second.save(update_fields=["submitted_at"])
     desk = _desk(page, base)
-    _login(desk, base, site_reviewer(first.site))
+    reviewer = site_reviewer(first.site)
+    _login(desk, base, reviewer)
     desk.goto(f"/review/c/{first.pk}/")
+    assert not ReviewClaim.objects.exists()  # the page shown claims nothing
 
     journey = clear_candidate_by_keyboard(desk, photos=8)
 
@@ -69,6 +73,10 @@ def test_keyboard_reviewer_clears_a_clean_8_photo_candidate_in_10_keys(page, liv
     assert first.status == S.SITE_PASSED
     assert MaterialImage.objects.filter(candidate=first, status=ImageStatus.APPROVED).count() == 8
     assert "已考点通过" in desk.content()
+    # The pass claimed the next candidate, and only it; showing its page claimed nothing more.
+    assert list(ReviewClaim.objects.values_list("candidate_id", "reviewer_id")) == [
+        (second.pk, reviewer.pk)
+    ]
     print(
         "\nworkbench keyboard journey:",
         f"{len(journey.keys)} keys;",
@@ -76,6 +84,45 @@ def test_keyboard_reviewer_clears_a_clean_8_photo_candidate_in_10_keys(page, liv
         [round(t, 1) for t in journey.switch_ms],
         f"; next candidate ready {journey.next_ready_ms:.0f} ms",
     )
+    desk.context.close()
+
+
+def _photos_recorded(candidate) -> list[int]:
+    return list(
+        ReviewEvent.objects.filter(candidate=candidate, action=EventAction.IMAGE_VIEW)
+        .order_by("id")
+        .values_list("image_id", flat=True)
+    )
+
+
+def test_photos_loaded_ahead_are_recorded_only_when_shown(page, live_server):
+    from tests.conftest import wait_for
+
+    base = live_server.url
+    candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=4)
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_function("() => document.querySelector('#workbench.one-photo .photo.current')")
+    # The two photos after the one shown are loaded ahead (with the page's token) ...
+    ahead = """(ids) => ids.every((id) => {
+      const img = document.querySelector(`#photo-${id} .viewer .photo-img`);
+      return img.hasAttribute('data-ahead') && img.complete && img.naturalWidth > 0;
+    })"""
+    desk.wait_for_function(ahead, arg=[imgs[1].pk, imgs[2].pk])
+    desk.wait_for_load_state("networkidle")
+    # ... and only the photo on screen is recorded.
+    assert _photos_recorded(candidate) == [imgs[0].pk]
+
+    desk.keyboard.press("j")  # the second photo is shown: the page reports it
+    assert wait_for(lambda: _photos_recorded(candidate) == [imgs[0].pk, imgs[1].pk], timeout=10)
+    desk.wait_for_function(ahead, arg=[imgs[3].pk])
+    desk.wait_for_load_state("networkidle")
+    assert _photos_recorded(candidate) == [imgs[0].pk, imgs[1].pk]
+    # Back to the first: already recorded, not again.
+    desk.keyboard.press("k")
+    desk.wait_for_load_state("networkidle")
+    assert _photos_recorded(candidate) == [imgs[0].pk, imgs[1].pk]
     desk.context.close()
 
 
