@@ -16,7 +16,9 @@ Figures, median and worst over the rounds:
   decoded (goal < 100 ms, the next photos preloaded);
 - next candidate: from the P key to the next candidate's page with its first photo painted
   (the larger of DOMContentLoaded and the largest contentful paint) (goal < 300 ms);
-- reload (baseline): from location.reload() to the same «ready» on the same page.
+- reload (baseline): from location.reload() to the same «ready» on the same page;
+- next: server CPU: the processor time of the requests the server answered during the
+  next-candidate time (what the load of a shared machine does not inflate as much).
 
 The server is Django's WSGI handler with static files (as the browser tests' live server),
 threaded, on 127.0.0.1, on a SQLite database and a media folder made for the run, with the
@@ -63,11 +65,11 @@ class _Timeline:
 
     def __init__(self, app):
         self.app = app
-        self.requests: list[tuple[float, float, str, str, str]] = []
+        self.requests: list[tuple[float, float, str, str, str, float]] = []
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        t0 = time.time() * 1000
+        t0, cpu0 = time.time() * 1000, time.thread_time()
         status = []
 
         def start(code, headers, exc_info=None):
@@ -88,10 +90,12 @@ class _Timeline:
                         environ["REQUEST_METHOD"],
                         environ["PATH_INFO"],
                         status[0] if status else "",
+                        # The request's own processor time (one thread per request).
+                        (time.thread_time() - cpu0) * 1000,
                     )
                 )
 
-    def between(self, start: float, end: float) -> list[tuple[float, float, str, str, str]]:
+    def between(self, start: float, end: float) -> list[tuple[float, float, str, str, str, float]]:
         with self.lock:
             return sorted(r for r in self.requests if r[1] >= start and r[0] <= end)
 
@@ -151,8 +155,11 @@ def _detail(marks: dict, timeline: _Timeline) -> str:
     and end) and the page's own timings, in ms after the key."""
     key = marks["key"]
     lines = []
-    for start, end, method, path, status in timeline.between(key, marks["ready"]):
-        lines.append(f"    {start - key:7.1f} → {end - key:7.1f}  {method:<4} {status} {path}")
+    for start, end, method, path, status, cpu in timeline.between(key, marks["ready"]):
+        lines.append(
+            f"    {start - key:7.1f} → {end - key:7.1f}  {method:<4} {status} {path}"
+            f"  (server CPU {cpu:.1f} ms)"
+        )
     for name, at in marks.items():
         if name != "key" and at:
             lines.append(f"    {at - key:7.1f}            page: {name}")
@@ -190,7 +197,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     chromium = os.environ.get("YISHEN_CHROMIUM", "/usr/bin/chromium")
-    keys, switches, nexts, reloads = [], [], [], []
+    keys, switches, nexts, reloads, next_cpu = [], [], [], [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
@@ -204,6 +211,8 @@ def main() -> None:
             keys.append(len(journey.keys))
             switches.extend(journey.switch_ms)
             nexts.append(journey.next_ready_ms)
+            marks = journey.next_marks
+            next_cpu.append(sum(r[5] for r in timeline.between(marks["key"], marks["ready"])))
             print(
                 f"round {n + 1}: {len(journey.keys)} keys, switch ms "
                 f"{[round(t) for t in journey.switch_ms]}, next candidate "
@@ -224,6 +233,7 @@ def main() -> None:
     print(_summary("switch ms", switches, "< 100"))
     print(_summary("next candidate ms", nexts, "< 300"))
     print(_summary("reload ms (baseline)", reloads, "—"))
+    print(_summary("next: server CPU ms", next_cpu, "—"))
     print(
         f"switch / reload: {statistics.median(switches) / statistics.median(reloads):.2f}×; "
         f"next candidate / reload: {statistics.median(nexts) / statistics.median(reloads):.2f}×"
