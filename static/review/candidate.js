@@ -177,13 +177,18 @@
     var data = new FormData();
     if (token) data.append("csrfmiddlewaretoken", token.value);
     ids.forEach(function (id) { data.append("image", id); });
-    window.fetch(shownUrl, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      keepalive: true,
-      headers: { "X-Requested-With": "fetch" },
-    }).catch(function () {});
+    // In the line of the page's other posts (one write at a time; a decision on the
+    // candidate waits for it too).
+    waiting += 1;
+    queue = queue.then(function () {
+      return window.fetch(shownUrl, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        keepalive: true,
+        headers: { "X-Requested-With": "fetch" },
+      }).catch(function () {});
+    }).then(function () { waiting -= 1; });
   }
 
   // The next photos are loaded ahead once the current one is in (they wait for it, so that
