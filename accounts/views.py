@@ -1,4 +1,5 @@
 import logging
+from functools import wraps
 
 import segno
 from django.conf import settings
@@ -292,26 +293,26 @@ STEP_TITLES = {
 }
 
 
-@candidate_required(activated=False)
-def activate(request):
-    candidate = request.candidate
-    if candidate.is_activated:
-        return redirect(material_page_url())
+def _current_step(candidate) -> str:
     step = activation_step(candidate)
     if step == ActivationStep.DONE:
         # All data present but not yet marked (e.g. data typed by an operator): last step.
         step = ActivationStep.ADDRESS
-    return redirect(STEP_URLS[step])
+    return step
+
+
+@candidate_required(activated=False)
+def activate(request):
+    if request.candidate.is_activated:
+        return redirect(material_page_url())
+    return redirect(STEP_URLS[_current_step(request.candidate)])
 
 
 def _guard(request, step: str):
     """None when `step` is the candidate's current step; else where to go instead."""
-    candidate = request.candidate
-    if candidate.is_activated:
+    if request.candidate.is_activated:
         return redirect(material_page_url())
-    current = activation_step(candidate)
-    if current == ActivationStep.DONE:
-        current = ActivationStep.ADDRESS
+    current = _current_step(request.candidate)
     if current != step:
         if ActivationStep.ORDER.index(step) > ActivationStep.ORDER.index(current):
             messages.warning(request, _("请按顺序完成激活步骤。"))
@@ -336,12 +337,35 @@ def _steps_context(step: str) -> dict:
     }
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@candidate_required(activated=False)
+def _activation_step_view(step: str):
+    """The page of one activation step: not cached, GET and POST, for a candidate not yet
+    activated, and only while `step` is their current step (else they go where they should)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request):
+            if (response := _guard(request, step)) is not None:
+                return response
+            return view(request)
+
+        return never_cache(
+            require_http_methods(["GET", "POST"])(candidate_required(activated=False)(wrapper))
+        )
+
+    return decorator
+
+
+def _step_page(request, step: str, template: str, form, *, status: int = 200, **context):
+    return render(
+        request,
+        template,
+        {"form": form, "candidate": request.candidate, **context, **_steps_context(step)},
+        status=status,
+    )
+
+
+@_activation_step_view(ActivationStep.CONFIRM)
 def activate_confirm(request):
-    if (response := _guard(request, ActivationStep.CONFIRM)) is not None:
-        return response
     form = ConfirmRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -349,24 +373,17 @@ def activate_confirm(request):
         except ValidationError as exc:
             messages.error(request, _first_message(exc))
         return redirect("accounts:activate")
-    return render(
+    return _step_page(
         request,
+        ActivationStep.CONFIRM,
         "accounts/activate_confirm.html",
-        {
-            "form": form,
-            "candidate": request.candidate,
-            "registration_url": settings.YISHEN_REGISTRATION_URL,
-            **_steps_context(ActivationStep.CONFIRM),
-        },
+        form,
+        registration_url=settings.YISHEN_REGISTRATION_URL,
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@candidate_required(activated=False)
+@_activation_step_view(ActivationStep.CONSENT)
 def activate_consent(request):
-    if (response := _guard(request, ActivationStep.CONSENT)) is not None:
-        return response
     form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -379,11 +396,7 @@ def activate_consent(request):
             form.add_error(None, exc)
         else:
             return redirect("accounts:activate")
-    return render(
-        request,
-        "accounts/activate_consent.html",
-        {"form": form, "candidate": request.candidate, **_steps_context(ActivationStep.CONSENT)},
-    )
+    return _step_page(request, ActivationStep.CONSENT, "accounts/activate_consent.html", form)
 
 
 def _phone_context(candidate, phone_form, code_form) -> dict:
@@ -437,12 +450,8 @@ def _handle_phone_post(request, candidate):
     return phone_form, code_form, None
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@candidate_required(activated=False)
+@_activation_step_view(ActivationStep.PHONE)
 def activate_phone(request):
-    if (response := _guard(request, ActivationStep.PHONE)) is not None:
-        return response
     candidate = request.candidate
     if request.method == "POST":
         phone_form, code_form, outcome = _handle_phone_post(request, candidate)
@@ -467,29 +476,32 @@ def activate_phone(request):
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@candidate_required(activated=False)
+def _address_saved(request, candidate, form) -> bool:
+    """The address form of the last activation step and of the profile page: True once the
+    service has saved the address; its refusal stands on the field."""
+    if not form.is_valid():
+        return False
+    try:
+        candidate_set_address(
+            candidate=candidate, address=form.cleaned_data["address"], ip=client_ip(request)
+        )
+    except ValidationError as exc:
+        form.add_error("address", exc)
+        return False
+    return True
+
+
+@_activation_step_view(ActivationStep.ADDRESS)
 def activate_address(request):
-    if (response := _guard(request, ActivationStep.ADDRESS)) is not None:
-        return response
     form = AddressForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            candidate_set_address(
-                candidate=request.candidate,
-                address=form.cleaned_data["address"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            form.add_error("address", exc)
-        else:
-            messages.success(request, _("激活成功，请上传报名材料。"))
-            return redirect(material_page_url())
-    return render(
+    if request.method == "POST" and _address_saved(request, request.candidate, form):
+        messages.success(request, _("激活成功，请上传报名材料。"))
+        return redirect(material_page_url())
+    return _step_page(
         request,
+        ActivationStep.ADDRESS,
         "accounts/activate_address.html",
-        {"form": form, "candidate": request.candidate, **_steps_context(ActivationStep.ADDRESS)},
+        form,
         status=400 if form.is_bound else 200,
     )
 
@@ -497,74 +509,58 @@ def activate_address(request):
 # --- profile -------------------------------------------------------------------------------
 
 
-@never_cache
-@require_GET
-@candidate_required
-def profile(request):
+def _profile_page(request, *, phone_form=None, code_form=None, address_form=None, status=200):
     candidate = request.candidate
     return render(
         request,
         "accounts/profile.html",
         {
-            **_phone_context(candidate, PhoneForm(), CodeForm()),
-            "address_form": AddressForm(initial={"address": candidate.address}),
+            **_phone_context(
+                candidate,
+                PhoneForm() if phone_form is None else phone_form,
+                CodeForm() if code_form is None else code_form,
+            ),
+            "address_form": (
+                AddressForm(initial={"address": candidate.address})
+                if address_form is None
+                else address_form
+            ),
             "material_url": material_page_url(),
             "registration_changes": registration_changes_text(candidate),
         },
+        status=status,
     )
+
+
+@never_cache
+@require_GET
+@candidate_required
+def profile(request):
+    return _profile_page(request)
 
 
 @never_cache
 @require_POST
 @candidate_required
 def profile_phone(request):
-    candidate = request.candidate
-    phone_form, code_form, outcome = _handle_phone_post(request, candidate)
+    phone_form, code_form, outcome = _handle_phone_post(request, request.candidate)
     if outcome == "verified":
         messages.success(request, _("手机号码已修改。"))
         return redirect(material_page_url())
     if outcome == "sent":
         return redirect("accounts:profile")
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            **_phone_context(candidate, phone_form, code_form),
-            "address_form": AddressForm(initial={"address": candidate.address}),
-            "material_url": material_page_url(),
-            "registration_changes": registration_changes_text(candidate),
-        },
-        status=400,
-    )
+    return _profile_page(request, phone_form=phone_form, code_form=code_form, status=400)
 
 
 @never_cache
 @require_POST
 @candidate_required
 def profile_address(request):
-    candidate = request.candidate
     form = AddressForm(request.POST)
-    if form.is_valid():
-        try:
-            candidate_set_address(
-                candidate=candidate, address=form.cleaned_data["address"], ip=client_ip(request)
-            )
-        except ValidationError as exc:
-            form.add_error("address", exc)
-        else:
-            messages.success(request, _("联系地址已修改。"))
-            return redirect(material_page_url())
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            **_phone_context(candidate, PhoneForm(), CodeForm()),
-            "address_form": form,
-            "material_url": material_page_url(),
-            "registration_changes": registration_changes_text(candidate),
-        },
-        status=400,
-    )
+    if _address_saved(request, request.candidate, form):
+        messages.success(request, _("联系地址已修改。"))
+        return redirect(material_page_url())
+    return _profile_page(request, address_form=form, status=400)
 
 
 @require_POST
