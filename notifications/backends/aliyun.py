@@ -13,26 +13,16 @@ import datetime as dt
 import json
 import logging
 import time
-from urllib.parse import urlsplit
 
 from alibabacloud_dysmsapi20170525 import models as dysms_models
 from alibabacloud_dysmsapi20170525.client import Client
 from alibabacloud_tea_openapi import utils_models as open_api_models
 from darabonba.exceptions import ResponseException, UnretryableException
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from . import (
-    OutgoingSms,
-    PermanentSmsError,
-    Receipt,
-    ReceiptQuery,
-    SmsBackend,
-    SmsError,
-    TransientSmsError,
-    message_for_network_error,
-)
+from . import OutgoingSms, Receipt, ReceiptQuery, SmsError
+from .cloud import CHINA_TIME, CloudSmsBackend, china_time, endpoint_parts, required_settings
 
 PROVIDER = "阿里云"
 # A receipt run stops asking after this long (the task's soft time limit is 240 s); the
@@ -78,33 +68,19 @@ ERRORS: dict[str, tuple[bool, str]] = {
 }
 
 
-def error_for(code: str, message: str = "") -> SmsError:
-    """The error for a provider code. An unknown code is retried (a bounded number of
-    times): giving up on a passing fault would lose the message."""
-    retry, reason = ERRORS.get(code, (True, "服务商返回错误"))
-    detail = (
-        f"{reason}（{PROVIDER} {code}{'：' + message if message and code not in ERRORS else ''}）"
-    )
-    return (TransientSmsError if retry else PermanentSmsError)(detail)
-
-
 def _china_date(moment: dt.datetime) -> str:
-    return timezone.localtime(moment, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d")
+    return timezone.localtime(moment, CHINA_TIME).strftime("%Y%m%d")
 
 
-class AliyunSmsBackend(SmsBackend):
-    uses_templates = True
-    receipts = True
+class AliyunSmsBackend(CloudSmsBackend):
+    provider = PROVIDER
+    errors = ERRORS
 
     def __init__(self) -> None:
-        key_id = settings.YISHEN_SMS_ALIYUN_ACCESS_KEY_ID
-        secret = settings.YISHEN_SMS_ALIYUN_ACCESS_KEY_SECRET
-        if not (key_id and secret):
-            raise ImproperlyConfigured(
-                "YISHEN_SMS_ALIYUN_ACCESS_KEY_ID and YISHEN_SMS_ALIYUN_ACCESS_KEY_SECRET are required"
-            )
-        endpoint = settings.YISHEN_SMS_ALIYUN_ENDPOINT
-        parts = urlsplit(endpoint if "//" in endpoint else f"https://{endpoint}")
+        key_id, secret = required_settings(
+            "YISHEN_SMS_ALIYUN_ACCESS_KEY_ID", "YISHEN_SMS_ALIYUN_ACCESS_KEY_SECRET"
+        )
+        parts = endpoint_parts(settings.YISHEN_SMS_ALIYUN_ENDPOINT)
         timeout_ms = int(settings.YISHEN_SMS_TIMEOUT_SECONDS * 1000)
         self.client = Client(
             open_api_models.Config(
@@ -121,13 +97,9 @@ class AliyunSmsBackend(SmsBackend):
         try:
             return getattr(self.client, method)(request)
         except ResponseException as exc:  # an HTTP error answer with the provider's code
-            raise error_for(str(exc.code), str(getattr(exc, "message", ""))) from exc
+            raise self.error_for(str(exc.code), str(getattr(exc, "message", ""))) from exc
         except UnretryableException as exc:  # the network: never connected, or no answer
-            text = str(exc)
-            cls = message_for_network_error(text)
-            if cls is TransientSmsError:
-                raise TransientSmsError(f"未能连接短信服务商（{PROVIDER}）") from exc
-            raise cls(f"短信服务商（{PROVIDER}）未在时限内应答，结果未知") from exc
+            raise self.network_error(str(exc)) from exc
 
     def send(self, sms: OutgoingSms) -> str:
         request = dysms_models.SendSmsRequest(
@@ -139,7 +111,7 @@ class AliyunSmsBackend(SmsBackend):
         )
         body = self._call("send_sms", request).body
         if body.code != "OK":
-            raise error_for(body.code or "", body.message or "")
+            raise self.error_for(body.code or "", body.message or "")
         return body.biz_id or ""
 
     def fetch_receipts(self, queries: list[ReceiptQuery]) -> list[Receipt]:
@@ -161,7 +133,7 @@ class AliyunSmsBackend(SmsBackend):
             try:
                 body = self._call("query_send_details", request).body
                 if body.code != "OK":
-                    raise error_for(body.code or "", body.message or "")
+                    raise self.error_for(body.code or "", body.message or "")
             except SmsError as exc:
                 if not receipts:
                     raise
@@ -174,21 +146,13 @@ class AliyunSmsBackend(SmsBackend):
                     continue
                 if detail.send_status not in (2, 3):  # 1: waiting for the receipt
                     continue
-                received = None
-                if detail.receive_date:
-                    received = timezone.make_aware(
-                        dt.datetime.strptime(detail.receive_date, "%Y-%m-%d %H:%M:%S"),
-                        dt.timezone(dt.timedelta(hours=8)),
-                    )
                 receipts.append(
                     Receipt(
                         key=query.key,
                         delivered=detail.send_status == 3,
                         provider_id=query.provider_id,
-                        error=""
-                        if detail.send_status == 3
-                        else f"未送达（{PROVIDER} {detail.err_code or ''}）",
-                        received_at=received,
+                        error="" if detail.send_status == 3 else self.undelivered(detail.err_code),
+                        received_at=china_time(detail.receive_date),
                     )
                 )
                 break

@@ -12,12 +12,7 @@ YISHEN_SMS_TENCENT_REGION (default ap-guangzhou), YISHEN_SMS_SIGN_NAME (the defa
 signature), YISHEN_SMS_TENCENT_ENDPOINT (default sms.tencentcloudapi.com; an http:// address
 for a stand-in), YISHEN_SMS_TIMEOUT_SECONDS."""
 
-import datetime as dt
-from urllib.parse import urlsplit
-
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils import timezone
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
     TencentCloudSDKException,
@@ -27,16 +22,8 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client import SmsClient
 
-from . import (
-    OutgoingSms,
-    PermanentSmsError,
-    Receipt,
-    ReceiptQuery,
-    SmsBackend,
-    SmsError,
-    TransientSmsError,
-    message_for_network_error,
-)
+from . import OutgoingSms, Receipt, ReceiptQuery, TransientSmsError
+from .cloud import CloudSmsBackend, china_time, endpoint_parts, required_settings
 
 PROVIDER = "腾讯云"
 # Receipts pulled per call (the API's maximum) and calls per run.
@@ -81,35 +68,21 @@ ERRORS: dict[str, tuple[bool, str]] = {
 }
 
 
-def error_for(code: str, message: str = "") -> SmsError:
-    """The error for a provider code. An unknown code is retried (a bounded number of
-    times): giving up on a passing fault would lose the message."""
-    retry, reason = ERRORS.get(code, (True, "服务商返回错误"))
-    detail = (
-        f"{reason}（{PROVIDER} {code}{'：' + message if message and code not in ERRORS else ''}）"
-    )
-    return (TransientSmsError if retry else PermanentSmsError)(detail)
-
-
 def _e164(phone: str) -> str:
     return phone if phone.startswith("+") else f"+86{phone}"
 
 
-class TencentSmsBackend(SmsBackend):
-    uses_templates = True
-    receipts = True
+class TencentSmsBackend(CloudSmsBackend):
+    provider = PROVIDER
+    errors = ERRORS
 
     def __init__(self) -> None:
-        secret_id = settings.YISHEN_SMS_TENCENT_SECRET_ID
-        secret_key = settings.YISHEN_SMS_TENCENT_SECRET_KEY
-        self.app_id = settings.YISHEN_SMS_TENCENT_SDK_APP_ID
-        if not (secret_id and secret_key and self.app_id):
-            raise ImproperlyConfigured(
-                "YISHEN_SMS_TENCENT_SECRET_ID, YISHEN_SMS_TENCENT_SECRET_KEY and "
-                "YISHEN_SMS_TENCENT_SDK_APP_ID are required"
-            )
-        endpoint = settings.YISHEN_SMS_TENCENT_ENDPOINT
-        parts = urlsplit(endpoint if "//" in endpoint else f"https://{endpoint}")
+        secret_id, secret_key, self.app_id = required_settings(
+            "YISHEN_SMS_TENCENT_SECRET_ID",
+            "YISHEN_SMS_TENCENT_SECRET_KEY",
+            "YISHEN_SMS_TENCENT_SDK_APP_ID",
+        )
+        parts = endpoint_parts(settings.YISHEN_SMS_TENCENT_ENDPOINT)
         profile = ClientProfile(
             httpProfile=HttpProfile(
                 protocol=parts.scheme,
@@ -128,11 +101,8 @@ class TencentSmsBackend(SmsBackend):
             return getattr(self.client, method)(request)
         except TencentCloudSDKException as exc:
             if exc.code == "ClientNetworkError":  # never connected, or no answer
-                cls = message_for_network_error(str(exc.message))
-                if cls is TransientSmsError:
-                    raise TransientSmsError(f"未能连接短信服务商（{PROVIDER}）") from exc
-                raise cls(f"短信服务商（{PROVIDER}）未在时限内应答，结果未知") from exc
-            raise error_for(str(exc.code), str(exc.message or "")) from exc
+                raise self.network_error(str(exc.message)) from exc
+            raise self.error_for(str(exc.code), str(exc.message or "")) from exc
 
     def send(self, sms: OutgoingSms) -> str:
         request = sms_models.SendSmsRequest()
@@ -148,7 +118,7 @@ class TencentSmsBackend(SmsBackend):
             raise TransientSmsError(f"服务商未返回发送结果（{PROVIDER}）")
         status = statuses[0]
         if status.Code != "Ok":
-            raise error_for(status.Code or "", status.Message or "")
+            raise self.error_for(status.Code or "", status.Message or "")
         return status.SerialNo or ""
 
     def fetch_receipts(self, queries: list[ReceiptQuery]) -> list[Receipt]:
@@ -162,22 +132,14 @@ class TencentSmsBackend(SmsBackend):
             response = self._call("PullSmsSendStatus", request)
             batch = response.PullSmsSendStatusSet or []
             for status in batch:
-                received = None
-                if status.UserReceiveTime:
-                    received = timezone.make_aware(
-                        dt.datetime.strptime(status.UserReceiveTime, "%Y-%m-%d %H:%M:%S"),
-                        dt.timezone(dt.timedelta(hours=8)),
-                    )
                 delivered = status.ReportStatus == "SUCCESS"
                 receipts.append(
                     Receipt(
                         key=status.SessionContext or "",
                         delivered=delivered,
                         provider_id=status.SerialNo or "",
-                        error=""
-                        if delivered
-                        else f"未送达（{PROVIDER} {status.Description or ''}）",
-                        received_at=received,
+                        error="" if delivered else self.undelivered(status.Description),
+                        received_at=china_time(status.UserReceiveTime),
                     )
                 )
             if len(batch) < PULL_LIMIT:
