@@ -24,6 +24,17 @@ def _status_panel_url() -> str:
     return f"{reverse('materials:page')}#status-panel"
 
 
+def _move(request, service, done: str):
+    """One of the candidate's moves, then back to the status panel with what came of it."""
+    try:
+        service(candidate=request.candidate, ip=client_ip(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(_status_panel_url())
+
+
 def _confirm_page(request, *, resubmit: bool):
     candidate = request.candidate
     now = timezone.now()
@@ -45,13 +56,7 @@ def submit(request):
     """提交审核 (explicit-submit provinces)."""
     if request.method == "GET":
         return _confirm_page(request, resubmit=False)
-    try:
-        candidate_submit(candidate=request.candidate, ip=client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已提交审核，请留意短信通知。"))
-    return redirect(_status_panel_url())
+    return _move(request, candidate_submit, _("已提交审核，请留意短信通知。"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,10 +65,4 @@ def resubmit(request):
     """重新提交 after a return."""
     if request.method == "GET":
         return _confirm_page(request, resubmit=True)
-    try:
-        candidate_resubmit(candidate=request.candidate, ip=client_ip(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("已重新提交，等待审核。"))
-    return redirect(_status_panel_url())
+    return _move(request, candidate_resubmit, _("已重新提交，等待审核。"))
