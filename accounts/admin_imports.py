@@ -56,6 +56,17 @@ def _context(model_admin, request, **extra) -> dict:
     }
 
 
+def _sheet_rows(form, columns, max_rows) -> list[dict] | None:
+    """The rows of the uploaded file, each with its row number; None when the file cannot be
+    read, with the reason on the form's file field."""
+    try:
+        sheet = read_sheet(form.cleaned_data["file"], columns=columns, max_rows=max_rows)
+    except ValidationError as exc:
+        form.add_error("file", exc)
+        return None
+    return [{"number": row.number, **row.values} for row in sheet]
+
+
 def staff_import_view(model_admin, request):
     """Step 1, the file: its report. Step 2, the confirmation: the accounts are written."""
     if not model_admin.has_add_permission(request):
@@ -66,16 +77,12 @@ def staff_import_view(model_admin, request):
         return _staff_import_confirm(model_admin, request, template, columns)
     form = SheetUploadForm(request.POST or None, request.FILES or None, request=request)
     context = _context(model_admin, request, title=_("批量导入审核员"), form=form, columns=columns)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (rows := _sheet_rows(form, STAFF_COLUMNS, STAFF_IMPORT_MAX_ROWS)) is not None
+    ):
         province = form.cleaned_data["province"]
-        try:
-            sheet = read_sheet(
-                form.cleaned_data["file"], columns=STAFF_COLUMNS, max_rows=STAFF_IMPORT_MAX_ROWS
-            )
-        except ValidationError as exc:
-            form.add_error("file", exc)
-            return TemplateResponse(request, template, context)
-        rows = [{"number": row.number, **row.values} for row in sheet]
         report = staff_import_check(rows=rows, province=province, by=request.user)
         payload = ""
         if report.accepted:
@@ -143,16 +150,12 @@ def roster_import_view(model_admin, request):
         form=form,
         columns=[c.header for c in ROSTER_COLUMNS],
     )
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (records := _sheet_rows(form, ROSTER_COLUMNS, ROSTER_FILE_MAX_ROWS)) is not None
+    ):
         province = form.cleaned_data["province"]
-        try:
-            sheet = read_sheet(
-                form.cleaned_data["file"], columns=ROSTER_COLUMNS, max_rows=ROSTER_FILE_MAX_ROWS
-            )
-        except ValidationError as exc:
-            form.add_error("file", exc)
-            return TemplateResponse(request, template, context)
-        records = [{"number": row.number, **row.values} for row in sheet]
         report = roster_upsert(records=records, province=province, from_sheet=True)
         context["report"] = report
     return TemplateResponse(request, template, context)
