@@ -100,32 +100,32 @@ def streamed(chunks, *, content_type: str, filename: str) -> StreamingHttpRespon
     return response
 
 
-@require_GET
-@staff_required
-def results_csv(request: HttpRequest) -> HttpResponse:
+def _results_file(request: HttpRequest, chunks, *, content_type: str, extension: str):
+    """The asker's filtered candidates as one file, written by `chunks`; a malformed filter
+    is a 400 that says what is wrong."""
     try:
         queryset, label = export_queryset(request)
     except ValueError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     return streamed(
-        csv_chunks(export_rows(queryset)),
-        content_type="text/csv; charset=utf-8",
-        filename=export_filename(label, "csv"),
+        chunks(export_rows(queryset)),
+        content_type=content_type,
+        filename=export_filename(label, extension),
+    )
+
+
+@require_GET
+@staff_required
+def results_csv(request: HttpRequest) -> HttpResponse:
+    return _results_file(
+        request, csv_chunks, content_type="text/csv; charset=utf-8", extension="csv"
     )
 
 
 @require_GET
 @staff_required
 def results_xlsx(request: HttpRequest) -> HttpResponse:
-    try:
-        queryset, label = export_queryset(request)
-    except ValueError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    return streamed(
-        xlsx_chunks(export_rows(queryset)),
-        content_type=XLSX_TYPE,
-        filename=export_filename(label, "xlsx"),
-    )
+    return _results_file(request, xlsx_chunks, content_type=XLSX_TYPE, extension="xlsx")
 
 
 @require_GET
