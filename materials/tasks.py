@@ -20,16 +20,18 @@ logger = logging.getLogger(__name__)
 # Transient trouble (storage or database unreachable) is retried with growing pauses, none
 # longer than the broker's visibility timeout allows (settings.YISHEN_MAX_COUNTDOWN_SECONDS).
 RETRY_DELAYS = (5, 30, 120, 300)
+# The two tasks on one photo (processing and the pre-check) run alike: bound, to retry
+# themselves after RETRY_DELAYS, acknowledged once done, and stopped after 60 s (90 s hard).
+PHOTO_TASK_OPTIONS = {
+    "bind": True,
+    "max_retries": len(RETRY_DELAYS),
+    "acks_late": True,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
 
 
-@shared_task(
-    name="materials.process_image",
-    bind=True,
-    max_retries=len(RETRY_DELAYS),
-    acks_late=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="materials.process_image", **PHOTO_TASK_OPTIONS)
 def image_process(self, *, image_id: int) -> str:
     try:
         state = processing.image_process(image_id=image_id)
@@ -45,14 +47,7 @@ def image_process(self, *, image_id: int) -> str:
     return state
 
 
-@shared_task(
-    name="materials.precheck_image",
-    bind=True,
-    max_retries=len(RETRY_DELAYS),
-    acks_late=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="materials.precheck_image", **PHOTO_TASK_OPTIONS)
 def image_precheck(self, *, image_id: int) -> str:
     """The machine pre-check of one processed photo, on its own queue `precheck`
     (CELERY_TASK_ROUTES): OCR is slow and big, and must never hold up the pipeline. A
