@@ -35,6 +35,7 @@ from .enums import DEFAULT_MAX_BYTES, ImageStatus
 from .forms import UploadForm
 from .models import MaterialCategory, MaterialImage
 from .pagecontext import category_blocks, page_panel, window_next_step
+from .photosize import photo_rule
 from .rules import image_can_delete, upload_window_state
 from .selectors import categories_for_candidate, category_for_candidate
 from .services import image_delete, image_upload
@@ -139,6 +140,7 @@ def material_page(request):
             "messages": general,
             "now": now,
             "js_strings": _js_strings(),
+            "photo_rule": photo_rule(),
         },
     )
 

@@ -5,7 +5,8 @@
  *   does) is refused before it is sent, in the server's words (GIF, WebP, PDF, HEIC …): the
  *   page never turns it into a JPEG behind the candidate's back.
  * - A photo that is too big is turned upright (EXIF orientation), scaled and re-encoded as
- *   JPEG until it fits the category's byte limit — before it is sent.
+ *   JPEG to fit the category's byte limit — before it is sent — by the rule of
+ *   materials/photosize.py: as large as it allows, the quality chosen by the bytes.
  * - 提交审核 / 重新提交 and delete ask for confirmation in a dialog (the submit dialog lists
  *   what will be locked); 示例 and thumbnails open in a viewer dialog.
  * - The server answers fetches (header X-Yishen-Fragment) with the re-rendered category
@@ -36,6 +37,12 @@
     var given = JSON.parse(document.getElementById("materials-strings").textContent);
     Object.keys(given).forEach(function (key) { T[key] = given[key]; });
   } catch (e) { /* keep the built-in wording */ }
+
+  // How a photo too big for its category is shrunk: materials/photosize.py's numbers.
+  var RULE = null;
+  try {
+    RULE = JSON.parse(document.getElementById("materials-photo-rule").textContent);
+  } catch (e) { /* no rule given: a photo over the limit is refused (T.tooBig) */ }
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, key) { return key in values ? values[key] : m; });
@@ -159,7 +166,7 @@
     });
   }
 
-  function encode(source, width, height, quality) {
+  function canvasAt(source, width, height) {
     var canvas = document.createElement("canvas");
     canvas.width = width;
     canvas.height = height;
@@ -169,32 +176,44 @@
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(source, 0, 0, width, height);
-    return new Promise(function (resolve) {
-      canvas.toBlob(function (blob) { canvas.width = canvas.height = 0; resolve(blob); }, "image/jpeg", quality);
-    });
+    return canvas;
   }
 
-  /* Largest first: the display size the server keeps (1600 px) scaled by the byte budget,
-   * then lower quality, then smaller, until it fits. */
+  function jpegOf(canvas, quality) {
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); });
+  }
+
+  /* The rule of materials/photosize.py, with its numbers (the page gives them): the largest
+   * side the rule keeps, at the highest quality that fits (a binary search between the top
+   * and the floor quality); smaller only when even the floor does not fit. */
   function shrink(source, maxBytes) {
-    var w = source.width, h = source.height;
-    var long = Math.max(w, h);
-    var budget = Math.sqrt(maxBytes / 204800);
-    var target = Math.min(long, Math.round(1600 * Math.min(budget, 2.5)));
-    var qualities = [0.85, 0.75, 0.65, 0.55];
-    var attempt = 0;
-    function step(size, qi) {
-      attempt += 1;
-      var scale = size / long;
-      var tw = Math.max(1, Math.round(w * scale)), th = Math.max(1, Math.round(h * scale));
-      return encode(source, tw, th, qualities[qi]).then(function (blob) {
-        if (blob && blob.size <= maxBytes) return blob;
-        if (attempt > 24 || size < 320) throw new Error("toobig");
-        if (qi + 1 < qualities.length) return step(size, qi + 1);
-        return step(Math.round(size * 0.8), 1);
+    var w = source.width, h = source.height, long = Math.max(w, h);
+    function fits(blob) { return blob && blob.size <= maxBytes; }
+    function search(canvas, low, best, high, steps) {
+      var q = Math.floor((low + high) * 50 + 0.5) / 100;  // hundredths, as photosize.middle
+      if (!steps || q <= low || q >= high) return Promise.resolve(best);
+      return jpegOf(canvas, q).then(function (blob) {
+        return fits(blob) ? search(canvas, q, blob, high, steps - 1) : search(canvas, low, best, q, steps - 1);
       });
     }
-    return step(target, 0);
+    function attempt(size) {
+      if (size < RULE.minLongest) return Promise.reject(new Error("toobig"));
+      var scale = size / long;
+      var canvas = canvasAt(source, Math.max(1, Math.round(w * scale)), Math.max(1, Math.round(h * scale)));
+      function done(blob) { canvas.width = canvas.height = 0; return blob; }
+      return jpegOf(canvas, RULE.qualityTop).then(function (top) {
+        if (fits(top)) return done(top);
+        return jpegOf(canvas, RULE.qualityFloor).then(function (floor) {
+          if (!floor) { done(null); throw new Error("toobig"); }
+          if (fits(floor)) return search(canvas, RULE.qualityFloor, floor, RULE.qualityTop, RULE.searchSteps).then(done);
+          done(null);
+          var factor = Math.max(RULE.stepMin, Math.min(RULE.stepMax, Math.sqrt(maxBytes / floor.size) * RULE.stepMargin));
+          return attempt(Math.floor(size * factor));
+        });
+      });
+    }
+    if (!RULE) return Promise.reject(new Error("norule"));
+    return attempt(Math.min(long, RULE.longest));
   }
 
   /* What the server answers a file of this kind that the category does not take

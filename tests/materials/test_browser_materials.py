@@ -259,3 +259,24 @@ def test_browser_shrinks_transparent_png_and_upside_down_photo(page, live_server
     assert sent.width > sent.height and photos.is_upright(sent)
     display = Image.open(io.BytesIO(_read(second.display)))
     assert photos.is_upright(display)
+
+
+def test_browser_shrinks_a_busy_2000x1500_photo_keeping_it_large(page, live_server):
+    """Over the limit as taken: the page keeps the side as large as the rule allows
+    (materials/photosize.py) and pays for the bytes with quality, so small print and stamps
+    stay legible — not 1024×768 as before."""
+    candidate = CandidateFactory()
+    category = MaterialCategoryFactory(province=candidate.province, exam_year=candidate.exam_year)
+    token = sign_entry_token(payload_for_candidate(candidate), settings.YISHEN_ENTRY_SECRET)
+    page.goto(f"/entry/?t={token}")
+    page.wait_for_url(re.compile(r"/materials/$"))
+    busy = photos.make_jpeg(2000, 1500, noise=30, quality=92)
+    assert len(busy) > 3 * 204_800
+    page.locator(f"#file-{category.pk}").set_input_files(
+        files=[{"name": "certificate.jpg", "mimeType": "image/jpeg", "buffer": busy}]
+    )
+    _wait_settled(page, category, "1 / 5")
+    image = MaterialImage.objects.get(candidate=candidate)
+    assert image.size_bytes <= 204_800
+    sent = Image.open(io.BytesIO(_read(image.original)))
+    assert 1024 < sent.width <= 2000 and sent.width * 3 == sent.height * 4
