@@ -5,8 +5,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from accounts.admin import ProvinceAdmin as AccountsProvinceAdmin
 from accounts.admin_scoping import (
@@ -87,8 +88,11 @@ class MaterialCategoryForm(forms.ModelForm):
     tags = TagsField(
         label=_("适用考生标记"),
         required=False,
-        help_text=_("空为全部考生；否则考生有其一即适用。用顿号分隔。常用：%(tags)s")
-        % {"tags": "、".join(KNOWN_TAGS)},
+        # Formatted lazily: a % here would fix the text in the language of import time.
+        help_text=format_lazy(
+            _("空为全部考生；否则考生有其一即适用。用顿号分隔。常用：{tags}"),
+            tags="、".join(KNOWN_TAGS),
+        ),
     )
     excluded_tags = TagsField(
         label=_("不适用考生标记"),
@@ -291,7 +295,7 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
             parts.append(_("仅：%(t)s") % {"t": "、".join(obj.tags)})
         if obj.excluded_tags:
             parts.append(_("除：%(t)s") % {"t": "、".join(obj.excluded_tags)})
-        return format_html("{}", "；".join(str(p) for p in parts) or _("全部"))
+        return format_html("{}", pgettext("clause separator", "；").join(parts) or _("全部"))
 
     @admin.action(description=_("复制全国模板到本考区"))
     def copy_template(self, request, queryset):
@@ -393,7 +397,11 @@ class MaterialImageAdmin(ReadOnlyScopedAdmin):
         for image in queryset.filter(processing="failed"):
             image_reprocess(image=image)
             n += 1
-        self.message_user(request, _("已重新排队处理 %(n)d 张。") % {"n": n}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("已重新排队处理 %(n)d 张。", "已重新排队处理 %(n)d 张。", n) % {"n": n},
+            messages.SUCCESS,
+        )
 
 
 class ProvinceWatermarkForm(forms.ModelForm):

@@ -149,11 +149,11 @@ class MaterialImage(models.Model):
         default=ProcessingState.PROCESSING,
     )
     processing_error = models.CharField(_("处理错误"), max_length=200, blank=True)
-    processing_attempts = models.PositiveSmallIntegerField(default=0)
+    processing_attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0)
     # The machine pre-check of the processed photo is due since then (set with READY, empty
     # once its result is stored): the candidate's page keeps polling for the quality advice
     # meanwhile, and the recovery sweep queues it again when its task was lost.
-    precheck_due_at = models.DateTimeField(null=True, blank=True)
+    precheck_due_at = models.DateTimeField(_("待机器预审时间"), null=True, blank=True)
     original = models.FileField(_("原图"), max_length=200, upload_to=image_upload_to)
     display = models.FileField(_("水印图"), max_length=200, blank=True)
     thumbnail = models.FileField(_("缩略图"), max_length=200, blank=True)
@@ -161,7 +161,7 @@ class MaterialImage(models.Model):
     size_bytes = models.PositiveIntegerField(_("字节数"))
     width = models.PositiveIntegerField(_("宽"), default=0)
     height = models.PositiveIntegerField(_("高"), default=0)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256 校验值"), max_length=64)
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     # Deleted by the candidate after a reviewer had seen it: kept for comparison.
     removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
@@ -214,10 +214,10 @@ class PhotoCheck(models.Model):
     # The 64-bit dHash (signed, as the column is) and its four 16-bit parts, each indexed
     # with the year: the reuse lookup takes the rows sharing a part (materials.precheck.dhash).
     dhash = models.BigIntegerField(_("感知哈希"))
-    dhash_0 = models.IntegerField()
-    dhash_1 = models.IntegerField()
-    dhash_2 = models.IntegerField()
-    dhash_3 = models.IntegerField()
+    dhash_0 = models.IntegerField(_("感知哈希第 1 段"))
+    dhash_1 = models.IntegerField(_("感知哈希第 2 段"))
+    dhash_2 = models.IntegerField(_("感知哈希第 3 段"))
+    dhash_3 = models.IntegerField(_("感知哈希第 4 段"))
     id_no_masked = models.CharField(_("识别的证件号码"), max_length=32, blank=True)
     id_no_valid = models.BooleanField(_("号码校验通过"), null=True)
     id_no_match = models.BooleanField(_("号码一致"), null=True)

@@ -37,7 +37,8 @@ class EditState:
 
 
 def _when(value: datetime) -> str:
-    return date_format(timezone.localtime(value), "Y年n月j日 H:i")
+    # Translators: a date and time in Django's date format letters (Y year, n month, j day).
+    return date_format(timezone.localtime(value), _("Y年n月j日 H:i"))
 
 
 def _locked(reason: str) -> EditState:

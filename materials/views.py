@@ -242,7 +242,11 @@ def category_upload(request, category_id: int):
                 if getattr(exc, "code", None) == "count":
                     left_out, full_text = left_out + 1, text
                     continue
-                errors.append(f"{file.name}：{text}" if len(files) > 1 else text)
+                errors.append(
+                    _("%(file)s：%(error)s") % {"file": file.name, "error": text}
+                    if len(files) > 1
+                    else text
+                )
     notices = []
     if uploaded:
         notices.append(uploaded_text(uploaded))
