@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewConfig(AppConfig):
     name = "review"
-    verbose_name = "审核"
+    verbose_name = _("审核")
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save, pre_save

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import CandidateStatus, ReviewLevel, StaffRole
@@ -34,6 +35,12 @@ class ReturnReason(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def label(self) -> str:
+        """The text in the reader's language: the national reasons are in the catalogue
+        (review/reasons.py); a province's own reasons show as the operator wrote them."""
+        return gettext(self.text)
 
 
 class AuditRowImmutable(Exception):
@@ -68,7 +75,12 @@ class ReviewEvent(models.Model):
     # blanks the personal fields and keeps the row). Rows about staff accounts rather than
     # a candidate (a second factor reset) have none.
     candidate = models.ForeignKey(
-        Candidate, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        Candidate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("考生"),
     )
     # The photo's id stays in the row when the photo goes (a candidate deletes a pending
     # one; the purge deletes them all): no constraint, nothing written to the audit row.
@@ -79,24 +91,36 @@ class ReviewEvent(models.Model):
         null=True,
         blank=True,
         related_name="events",
+        verbose_name=_("材料图片"),
     )
-    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_kind = models.CharField(_("操作人类型"), max_length=16, choices=ActorKind.choices)
     # Staff accounts with an audit trail are deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人账号"),
     )
     # The actor's name and role as they were at the time (the history shows these).
-    actor_name = models.CharField(max_length=150, blank=True, default="", db_default="")
-    role = models.CharField(max_length=32, blank=True)
-    action = models.CharField(max_length=32, choices=EventAction.choices)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    actor_name = models.CharField(
+        _("操作人"), max_length=150, blank=True, default="", db_default=""
+    )
+    role = models.CharField(_("角色"), max_length=32, blank=True)
+    action = models.CharField(_("操作"), max_length=32, choices=EventAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("时间"), default=timezone.now, editable=False, db_index=True
+    )
     # The hash chain (review.chain): the previous row's row_hash, and this row's.
-    prev_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
-    row_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    prev_hash = models.CharField(
+        _("上一条哈希"), max_length=64, blank=True, default="", db_default=""
+    )
+    row_hash = models.CharField(_("本条哈希"), max_length=64, blank=True, default="", db_default="")
 
     objects = ReviewEventQuerySet.as_manager()
 
@@ -169,8 +193,8 @@ class AuditChainHead(models.Model):
 
     PK = 1
 
-    last_event_id = models.BigIntegerField(null=True, blank=True)
-    last_hash = models.CharField(max_length=64, default=chain.GENESIS)
+    last_event_id = models.BigIntegerField(_("末条记录号"), null=True, blank=True)
+    last_hash = models.CharField(_("末条哈希"), max_length=64, default=chain.GENESIS)
 
     objects = AuditChainHeadManager()
 
@@ -211,16 +235,22 @@ def _chain_append(events: list[ReviewEvent], insert):
 class Feedback(models.Model):
     """审核意见: what the candidate reads at the top of the material page."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="feedback")
-    level = models.CharField(max_length=16, choices=ReviewLevel.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("考生")
     )
-    action = models.CharField(max_length=32, choices=EventAction.choices)
-    message = models.TextField(blank=True)
+    level = models.CharField(_("审核级别"), max_length=16, choices=ReviewLevel.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    action = models.CharField(_("操作"), max_length=32, choices=EventAction.choices)
+    message = models.TextField(_("说明"), blank=True)
     # [{"category": name, "image_id": id, "reason": text}, ...]
-    items = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    items = models.JSONField(_("退回项目"), default=list, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("审核意见")
@@ -235,12 +265,18 @@ class Feedback(models.Model):
 class ReviewNote(models.Model):
     """An internal note among reviewers; never shown to the candidate."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="review_notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="review_notes", verbose_name=_("考生")
     )
-    text = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("填写人"),
+    )
+    text = models.TextField(_("备注内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("内部备注")
@@ -302,12 +338,19 @@ class ReviewClaim(models.Model):
     MINUTES = 5
 
     candidate = models.OneToOneField(
-        Candidate, on_delete=models.CASCADE, primary_key=True, related_name="claim"
+        Candidate,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="claim",
+        verbose_name=_("考生"),
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("审核人"),
     )
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(_("到期时间"))
 
     objects = ReviewClaimManager()
 
@@ -372,11 +415,15 @@ class SiteStatusCount(models.Model):
     changes of site and deletions made through the ORM. The counts above the queue read a
     few rows per site instead of counting a province's candidates."""
 
-    site = models.ForeignKey(TestSite, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        TestSite, on_delete=models.CASCADE, related_name="+", verbose_name=_("考点")
+    )
     # The site's province, as on the candidate: the scope filter of staff applies unchanged.
-    province = models.ForeignKey(Province, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=16, choices=CandidateStatus.choices)
-    count = models.IntegerField(default=0)
+    province = models.ForeignKey(
+        Province, on_delete=models.CASCADE, related_name="+", verbose_name=_("考区")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=CandidateStatus.choices)
+    count = models.IntegerField(_("人数"), default=0)
 
     objects = SiteStatusCountManager()
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.enums import CandidateStatus
 from accounts.models import Candidate, StaffProfile
@@ -97,7 +98,7 @@ def format_time(value: dt.datetime) -> str:
 
 
 def names(categories) -> str:
-    return "、".join(c.name for c in categories)
+    return pgettext("list separator", "、").join(c.name for c in categories)
 
 
 @dataclass(frozen=True)

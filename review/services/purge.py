@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.enums import CandidateStatus
 from accounts.models import Candidate, ExamYear, PhoneVerification, Province
@@ -50,7 +51,7 @@ def exam_year_purge_refusal(*, exam_year: ExamYear, now: datetime) -> str | None
         names = [str(p) for p in open_provinces]
         if names:
             return _("{year} 年度的上传期尚未结束：{provinces}。").format(
-                year=exam_year.year, provinces="、".join(names)
+                year=exam_year.year, provinces=pgettext("list separator", "、").join(names)
             )
     pending = Candidate.objects.filter(exam_year=exam_year).filter(
         Q(status__in=(CandidateStatus.SUBMITTED, CandidateStatus.SITE_PASSED))

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.http import client_ip
@@ -130,7 +130,11 @@ def approve_remaining(request, pk: int):
     except ValidationError as exc:
         _fail(request, exc, where=DECISION_TAG)
         return _answer(request, candidate.pk, "decisions")
-    messages.success(request, _("已通过 %(n)s 张待审核图片。") % {"n": n}, extra_tags=DECISION_TAG)
+    messages.success(
+        request,
+        ngettext("已通过 %(n)s 张待审核图片。", "已通过 %(n)s 张待审核图片。", n) % {"n": n},
+        extra_tags=DECISION_TAG,
+    )
     return _answer(request, candidate.pk, "decisions")
 
 
@@ -172,7 +176,11 @@ def decide(request, pk: int):
             _fail(request, exc, where=DECISION_TAG)
             return redirect(candidate_url(pk, qs, "decisions"))
     told = DONE_WITH_SMS_MESSAGES[action] if done.sms_queued else DONE_MESSAGES[action]
-    messages.success(request, f"{candidate.reg_no} {candidate.name}：{told}")
+    messages.success(
+        request,
+        _("%(reg_no)s %(name)s：%(done)s")
+        % {"reg_no": candidate.reg_no, "name": candidate.name, "done": told},
+    )
     if data.get("next"):
         # Straight to the next candidate (one redirect, not two through «下一位»).
         return redirect(next_url(request, visible_candidate(request, pk), qs))
