@@ -3,9 +3,13 @@ messages, the candidate's refusals and the export's columns when the interface s
 English. Chinese stays the default, its text unchanged; stored texts stay Chinese."""
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 
+from accounts.enums import CandidateStatus
+from materials.enums import ImageStatus
 from review.enums import EventAction
 from review.exports.rows import export_header
 from review.forms import QueueFilterForm, reviewer_scope
@@ -15,6 +19,7 @@ from review.selectors import return_reasons
 from review.services import candidate_submit
 from tests.factories.accounts import CandidateFactory
 from tests.factories.materials import MaterialCategoryFactory
+from tests.factories.review import candidate_with_photos
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +89,23 @@ def test_the_export_columns_and_history_are_english():
         assert str(EventAction.PROVINCE_RETURN_TO_SITE.label) == "Returned to test site by province"
     assert export_header()[0] == "报名号"
     assert str(EventAction.SUBMIT.label) == "提交审核"
+
+
+def test_the_workbench_offers_english_reasons_and_the_photo_keeps_the_chinese_one(client, org):
+    candidate, _cats, imgs = candidate_with_photos(
+        status=CandidateStatus.SUBMITTED, site=org.site, photos=1
+    )
+    client.force_login(org.staff["site"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    reason = ReturnReason.objects.get(province=None, text="图片不清晰")
+    assert f'<option value="{reason.pk}">Photo not clear</option>' in body
+    assert ">图片不清晰<" not in body  # shown in English; only option values stay Chinese
+
+    client.post(
+        reverse("review:image_return", kwargs={"pk": candidate.pk, "image_pk": imgs[0].pk}),
+        {"reason": reason.pk, "text": "", "expected_status": "submitted"},
+    )
+    imgs[0].refresh_from_db()
+    assert imgs[0].status == ImageStatus.RETURNED
+    assert imgs[0].return_reason == "图片不清晰"  # what the candidate reads, in Chinese
