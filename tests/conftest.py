@@ -55,6 +55,17 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _chinese_after_each_test():
+    """A request in English (the language cookie) leaves English active in the test's thread
+    after the response; the next test that renders text without a request (a command, a
+    service message) would read English. Each test ends back in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def real_celery_worker(transactional_db, settings):
     """A Celery worker process on the test database and the configured broker. Tasks are no
