@@ -60,7 +60,7 @@ def test_the_closed_window_names_its_date_in_english(candidate, category):
         english = category_edit_state(candidate=candidate, category=category, now=after).reason
     chinese = category_edit_state(candidate=candidate, category=category, now=after).reason
 
-    assert english == "Uploading closed on Mar 5, 2026, 17:30. Your materials are locked."
+    assert english == "Uploading closed on 5 March 2026, 17:30. Your materials are locked."
     assert chinese == "上传时间已于 2026年3月5日 17:30 截止，内容已锁定。"
 
 
