@@ -340,6 +340,7 @@ def test_stack_without_beat_the_sweep_command_runs_every_periodic_job(place, ser
     closed upload windows submit their drafts, reply-deadline reminders go out, expired
     claims and entry nonces are purged."""
     from django.conf import settings
+    from django.db.models import F
     from django.utils import timezone
 
     from accounts.enums import CandidateStatus
@@ -394,8 +395,12 @@ def test_stack_without_beat_the_sweep_command_runs_every_periodic_job(place, ser
         sha256=unique_digits(30).ljust(64, "0"),
         processing=ProcessingState.READY,
     )
-    # A returned candidate whose reply deadline is an hour away.
+    # A returned candidate whose reply deadline is an hour away, in a province without quiet
+    # hours (this runs at whatever hour the clock says; quiet hours would hold the reminder).
     returned = activated_candidate(place)
+    type(returned.province).objects.filter(pk=returned.province_id).update(
+        quiet_start=F("quiet_end")
+    )
     type(returned).objects.filter(pk=returned.pk).update(
         status=CandidateStatus.RETURNED, reply_deadline=now + timezone.timedelta(hours=1)
     )
