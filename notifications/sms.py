@@ -138,8 +138,8 @@ def sms_send(
     **context,
 ) -> Notification | None:
     """Creates the message row in the caller's transaction; it is sent after commit. The
-        recipient is the candidate's phone unless given (a code goes to the number being
-        verified). None when there is no number: nothing was queued. The row keeps the text (for
+    recipient is the candidate's phone unless given (a code goes to the number being
+    verified). None when there is no number: nothing was queued. The row keeps the text (for
     the log and the candidate's page) and, for a provider that sends approved templates only,
     the kind, the province's code and the template's values."""
     recipient = recipient or candidate.phone
