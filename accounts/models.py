@@ -157,19 +157,24 @@ class Province(models.Model):
             dt.datetime.combine(last_day, end, tzinfo=BEIJING),
         )
 
-    def reminder_send_from(self, *, due: dt.datetime, deadline: dt.datetime) -> dt.datetime:
-        """From when a reminder due at `due`, about a deadline at `deadline`, may go: at
-        `due`, or, when that falls in the quiet hours, when they end; and when the deadline
-        comes before they end, in the hour before they began (the evening before, rather
-        than after the deadline or never). The sender also sends nothing while it is
-        itself in the quiet hours."""
+    def reminder_send_from(
+        self, *, due: dt.datetime, deadline: dt.datetime, now: dt.datetime
+    ) -> dt.datetime:
+        """From when a reminder due at `due`, about a deadline at `deadline`, may go, asked
+        by a sender at `now` (it sends when the answer is not after `now`): at `due`, or,
+        when that falls in the quiet hours, when they end; and when the deadline comes
+        before they end, in the hour before they began (the evening before, rather than
+        after the deadline or never). Never while `now` is itself in the quiet hours: then
+        not before they end (a reminder long due waits for the morning)."""
+        send_from = due
         period = self.quiet_period(due)
-        if period is None:
-            return due
-        start, end = period
-        if end < deadline:
-            return end
-        return start - QUIET_EVENING_AHEAD
+        if period is not None:
+            start, end = period
+            send_from = end if end < deadline else start - QUIET_EVENING_AHEAD
+        quiet_now = self.quiet_period(now)
+        if quiet_now is not None:
+            send_from = max(send_from, quiet_now[1])
+        return send_from
 
 
 class TestSite(models.Model):

@@ -37,6 +37,18 @@ def window_reminder_key(*, candidate: Candidate, closes_at: dt.datetime) -> str:
     return f"window-reminder:{candidate.pk}:{int(closes_at.timestamp())}"
 
 
+def reply_reminder_key(*, candidate: Candidate, deadline: dt.datetime) -> str:
+    """Once per return: each return sets a new reply deadline, so a new key; a rerun finds
+    the key of the deadline it reminded of."""
+    return f"reminder:{candidate.pk}:{int(deadline.timestamp())}"
+
+
+def _reminded_already(keys) -> set[str]:
+    """The keys among `keys` that have their message (an earlier run's): nothing to render
+    or store again, and not counted as queued (sms_send would return the existing row)."""
+    return set(Notification.objects.filter(event_key__in=keys).values_list("event_key", flat=True))
+
+
 def window_reminders_send(*, now: dt.datetime | None = None, batch: int = DEADLINE_BATCH) -> int:
     """The upload-window reminder: in each open province whose closes_at is within its
     `window_reminder_hours` (0: none), one SMS to every DRAFT candidate of the current
@@ -54,9 +66,7 @@ def window_reminders_send(*, now: dt.datetime | None = None, batch: int = DEADLI
     queued = 0
     for province in provinces:
         due = province.closes_at - dt.timedelta(hours=province.window_reminder_hours)
-        if province.quiet_period(now) is not None:
-            continue
-        if province.reminder_send_from(due=due, deadline=province.closes_at) > now:
+        if province.reminder_send_from(due=due, deadline=province.closes_at, now=now) > now:
             continue
         queued += _window_remind(province=province, years=years, batch=batch)
     return queued
@@ -90,12 +100,7 @@ def _window_remind(*, province: Province, years, batch: int) -> int:
         keys = {
             c.pk: window_reminder_key(candidate=c, closes_at=province.closes_at) for c in candidates
         }
-        # Reminded already (an earlier run): nothing to render or store again.
-        done = set(
-            Notification.objects.filter(event_key__in=keys.values()).values_list(
-                "event_key", flat=True
-            )
-        )
+        done = _reminded_already(keys.values())
         for candidate in candidates:
             if keys[candidate.pk] in done:
                 continue
@@ -111,16 +116,19 @@ def _window_remind(*, province: Province, years, batch: int) -> int:
 
 
 def reply_deadline_reminders_send(
-    *, now: dt.datetime | None = None, within_hours: int = REMINDER_HOURS
+    *,
+    now: dt.datetime | None = None,
+    within_hours: int = REMINDER_HOURS,
+    batch: int = DEADLINE_BATCH,
 ) -> int:
     """A reminder SMS to every RETURNED candidate whose reply deadline is near and who has not
     resubmitted. "Near" is `within_hours`, or a quarter of the province's reply time when that
     is shorter (a 4-hour reply time is not reminded of the moment the return SMS arrived).
     Once per return: the event key carries the deadline, which each return sets anew. Held
-    in the province's quiet hours like the window reminder."""
+    in the province's quiet hours like the window reminder. Returns how many reminders were
+    queued (one already sent is not counted again)."""
     now = now or timezone.now()
-    sent = 0
-    qs = (
+    candidates_near = (
         Candidate.objects.filter(
             status=CandidateStatus.RETURNED,
             reply_deadline__gt=now,
@@ -130,20 +138,31 @@ def reply_deadline_reminders_send(
         .select_related("province", "exam_year")
         .order_by("pk")
     )
-    for candidate in qs.iterator(chunk_size=500):
-        province = candidate.province
-        if province.quiet_period(now) is not None:
-            continue
-        near = dt.timedelta(hours=min(within_hours, province.reply_hours / 4))
-        deadline = candidate.reply_deadline
-        if province.reminder_send_from(due=deadline - near, deadline=deadline) > now:
-            continue
-        sms_send(
-            kind=SmsKind.REMINDER,
-            candidate=candidate,
-            event_key=f"reminder:{candidate.pk}:{int(deadline.timestamp())}",
-            deadline=deadline,
-            hours=province.reply_hours,
-        )
-        sent += 1
-    return sent
+    queued = 0
+    last = 0
+    while True:
+        candidates = list(candidates_near.filter(pk__gt=last)[:batch])
+        if not candidates:
+            return queued
+        last = candidates[-1].pk
+        due = [c for c in candidates if _reply_reminder_due(c, now=now, within_hours=within_hours)]
+        keys = {c.pk: reply_reminder_key(candidate=c, deadline=c.reply_deadline) for c in due}
+        done = _reminded_already(keys.values())
+        for candidate in due:
+            if keys[candidate.pk] in done:
+                continue
+            sent = sms_send(
+                kind=SmsKind.REMINDER,
+                candidate=candidate,
+                event_key=keys[candidate.pk],
+                deadline=candidate.reply_deadline,
+                hours=candidate.province.reply_hours,
+            )
+            queued += sent is not None
+
+
+def _reply_reminder_due(candidate: Candidate, *, now: dt.datetime, within_hours: int) -> bool:
+    province = candidate.province
+    near = dt.timedelta(hours=min(within_hours, province.reply_hours / 4))
+    deadline = candidate.reply_deadline
+    return province.reminder_send_from(due=deadline - near, deadline=deadline, now=now) <= now

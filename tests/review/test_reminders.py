@@ -16,6 +16,7 @@ from materials.enums import ImageStatus
 from notifications.enums import NotificationPurpose, SmsKind
 from notifications.models import Notification, SmsTemplate
 from review import services
+from review.services.reminders import reply_reminder_key
 from tests.concurrency import run_at_once, skip_unless_postgres
 from tests.factories.accounts import (
     CandidateFactory,
@@ -291,6 +292,44 @@ def test_reply_deadline_reminder_by_day_is_not_held(tianjin):
     assert not Notification.objects.exists()
     services.reply_deadline_reminders_send(now=bj(9, 12))
     assert Notification.objects.count() == 1
+
+
+def test_reply_deadline_reminder_rerun_counts_none_and_adds_none(tianjin):
+    candidate = returned(tianjin, deadline=bj(9, 18))
+    assert services.reply_deadline_reminders_send(now=bj(9, 12)) == 1
+    assert services.reply_deadline_reminders_send(now=bj(9, 12, 15)) == 0
+    assert services.reply_deadline_reminders_send(now=bj(9, 17)) == 0
+    sms = Notification.objects.get()
+    assert sms.event_key == reply_reminder_key(candidate=candidate, deadline=bj(9, 18))
+
+
+def test_reply_deadline_reminder_counts_each_batch_once(tianjin):
+    first = returned(tianjin, deadline=bj(9, 18))
+    services.reply_deadline_reminders_send(now=bj(9, 12))
+    later = [returned(tianjin, deadline=bj(9, 18)) for _ in range(3)]
+    # Batches of two: the first batch holds the candidate reminded before.
+    assert services.reply_deadline_reminders_send(now=bj(9, 13), batch=2) == 3
+    assert sorted(Notification.objects.values_list("candidate_id", flat=True)) == sorted(
+        c.pk for c in [first, *later]
+    )
+
+
+def test_a_new_return_reminds_again_once(tianjin):
+    candidate = returned(tianjin, deadline=bj(9, 18))
+    services.reply_deadline_reminders_send(now=bj(9, 12))
+    candidate.reply_deadline = bj(11, 18)  # returned again after a resubmission
+    candidate.save()
+    assert services.reply_deadline_reminders_send(now=bj(11, 12)) == 1
+    assert services.reply_deadline_reminders_send(now=bj(11, 13)) == 0
+    assert Notification.objects.filter(candidate=candidate).count() == 2
+
+
+def test_reminder_send_from_waits_for_the_morning_when_asked_at_night(tianjin):
+    # Due at 16:00 (long ago), asked at 23:00: not before the quiet hours end.
+    assert tianjin.reminder_send_from(due=bj(8, 16), deadline=bj(9, 18), now=bj(8, 23)) == bj(9, 8)
+    assert tianjin.reminder_send_from(due=bj(8, 16), deadline=bj(9, 18), now=bj(8, 21)) == bj(8, 16)
+    # Due in the night, the deadline before the morning: the evening before.
+    assert tianjin.reminder_send_from(due=bj(9, 2), deadline=bj(9, 6), now=bj(8, 21)) == bj(8, 21)
 
 
 # --- the province's provider template --------------------------------------------------------
