@@ -1,5 +1,4 @@
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -7,6 +6,11 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
+
+# The quiet hours' rule and clock live in notifications (a reminder's row carries the hours);
+# BEIJING is re-exported for the callers that read it here (selectors, tests).
+from notifications.quiet import BEIJING as BEIJING
+from notifications.quiet import quiet_period
 
 from .enums import (
     CandidateEventAction,
@@ -45,8 +49,6 @@ DEFAULT_SMS_WINDOW_REMINDER = gettext_noop(
 SMS_TEXT_HELP = _(
     "考生使用英文界面时：本栏保持标准文字，则发送其英文版本；修改后，所有考生都收到这里填写的文字。"
 )
-# Quiet hours are read on the Beijing clock, whatever the server's.
-BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 # A reminder whose deadline comes before the quiet hours end goes in this last stretch
 # before they begin: the evening before rather than never.
 QUIET_EVENING_AHEAD = dt.timedelta(hours=1)
@@ -135,27 +137,9 @@ class Province(models.Model):
         return f"{self.code} {self.name}"
 
     def quiet_period(self, when: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
-        """The quiet hours (no reminder SMS) that `when` falls in, as (start, end), or None
-        when it falls outside them. The hours may cross midnight (22:00–08:00) or not."""
-        start, end = self.quiet_start, self.quiet_end
-        if start == end:
-            return None
-        local = when.astimezone(BEIJING)
-        moment, day = local.time(), local.date()
-        if start < end:
-            if not start <= moment < end:
-                return None
-            first_day = last_day = day
-        elif moment >= start:
-            first_day, last_day = day, day + dt.timedelta(days=1)
-        elif moment < end:
-            first_day, last_day = day - dt.timedelta(days=1), day
-        else:
-            return None
-        return (
-            dt.datetime.combine(first_day, start, tzinfo=BEIJING),
-            dt.datetime.combine(last_day, end, tzinfo=BEIJING),
-        )
+        """The province's quiet hours (no reminder SMS) that `when` falls in, as (start,
+        end), or None when it falls outside them (the rule: notifications.quiet)."""
+        return quiet_period(start=self.quiet_start, end=self.quiet_end, when=when)
 
     def reminder_send_from(
         self, *, due: dt.datetime, deadline: dt.datetime, now: dt.datetime

@@ -52,6 +52,14 @@ class Notification(models.Model):
     # when the recipient's per-phone limit is reached. The sweep sends a READY message
     # again when it is overdue (its task was lost).
     next_attempt_at = models.DateTimeField(_("下次发送时间"), default=timezone.now)
+    # A reminder's: its province's quiet hours (Beijing time) and the deadline it reminds
+    # of, set by the reminder sender. A send that would fall in the quiet hours (a retry, a
+    # wait for the per-phone limit) waits for their end; after the deadline, or when the
+    # quiet hours end only after it, the reminder is given up (sending.reminder_wait).
+    # Empty for other messages. The row carries them: notifications imports no Province.
+    quiet_start = models.TimeField(_("免打扰开始时间"), null=True, blank=True)
+    quiet_end = models.TimeField(_("免打扰结束时间"), null=True, blank=True)
+    send_before = models.DateTimeField(_("最晚发送时间"), null=True, blank=True)
     provider_id = models.CharField(_("服务商消息编号"), max_length=100, blank=True)
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -6,14 +6,15 @@ it is never sent again without an operator (unless the provider deduplicates, se
 backends.SmsBackend); so does a send the provider did not answer in time. A delivery receipt
 (notifications_fetch_receipts) moves SENT, or UNKNOWN, to DELIVERED or UNDELIVERED.
 
-Before the provider is called, the recipient's per-phone limits are checked (a message over
-them waits, READY, until they allow it) and, for a provider that sends only approved
+Before the provider is called, a reminder's quiet hours and deadline are checked (one that
+falls in the night waits, READY, for the morning; one too late is given up), then the
+recipient's per-phone limits (a message over them waits, READY, until they allow it) and, for a provider that sends only approved
 templates, the province's template for the message's kind is found. Nothing here dispatches
 a task: tasks.py does (so no import circle)."""
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -35,6 +36,7 @@ from .backends import (
 )
 from .enums import HANDED_STATUSES, NotificationPurpose, NotificationStatus, SmsKind
 from .models import Notification, SmsTemplate, template_params_parse
+from .quiet import quiet_period
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +126,40 @@ def phone_limit_wait(notification: Notification, *, now) -> tuple[float, str] | 
     return worst
 
 
+def reminder_wait(notification: Notification, *, now) -> tuple[datetime | None, str] | None:
+    """For a reminder (a row with quiet hours or a latest time, set by the reminder
+    sender): None when it may go now; else (until when it waits, why), or (None, why) when
+    it is given up: its deadline has passed, or its quiet hours end only after it (a
+    reminder of a 06:00 deadline, put off past 22:00, would come after the deadline)."""
+    if notification.send_before is not None and now >= notification.send_before:
+        return None, _("已过提醒的截止时间（%(deadline)s），提醒短信未发送") % {
+            "deadline": _local(notification.send_before)
+        }
+    if notification.quiet_start is None or notification.quiet_end is None:
+        return None
+    period = quiet_period(start=notification.quiet_start, end=notification.quiet_end, when=now)
+    if period is None:
+        return None
+    end = period[1]
+    if notification.send_before is not None and end >= notification.send_before:
+        return None, _(
+            "免打扰时段（%(start)s–%(end)s）结束时已过提醒的截止时间（%(deadline)s），"
+            "提醒短信未发送"
+        ) % {
+            "start": f"{notification.quiet_start:%H:%M}",
+            "end": f"{notification.quiet_end:%H:%M}",
+            "deadline": _local(notification.send_before),
+        }
+    return end, _("免打扰时段（%(start)s–%(end)s）不发提醒短信") % {
+        "start": f"{notification.quiet_start:%H:%M}",
+        "end": f"{notification.quiet_end:%H:%M}",
+    }
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def outgoing_sms(notification: Notification, backend: SmsBackend) -> tuple[OutgoingSms, str]:
     """The message as the backend sends it, and the template code used. For a provider that
     sends only approved templates: the province's template for the kind, its variables
@@ -185,6 +221,16 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
     notification.status = NotificationStatus.SENDING
     notification.attempts = attempts + 1
     notification.sent_at = now
+    # A reminder put off into the night (a retry, the per-phone limit, the sweep) waits for
+    # the morning, or is given up when that would be after its deadline.
+    reminder = reminder_wait(notification, now=now)
+    if reminder is not None:
+        until, why = reminder
+        if until is None:
+            _finish(notification, NotificationStatus.FAILED, error=why)
+            logger.info("notification %s given up: %s", notification.pk, why)
+            return DeliveryOutcome(NotificationStatus.FAILED)
+        return _put_off(notification, attempts=attempts, due=until, why=why)
     waiting = phone_limit_wait(notification, now=now)
     if waiting is not None:
         return _wait_for_limit(notification, attempts=attempts, wait=waiting[0], why=waiting[1])
@@ -252,10 +298,15 @@ def _wait_for_limit(
             error=_("%(why)s，验证码过期前无法发送，未发送") % {"why": why},
         )
         return DeliveryOutcome(NotificationStatus.FAILED)
-    reason = _("%(why)s，已推迟到 %(due)s 发送") % {
-        "why": why,
-        "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M:%S"),
-    }
+    return _put_off(notification, attempts=attempts, due=due, why=why)
+
+
+def _put_off(
+    notification: Notification, *, attempts: int, due: datetime, why: str
+) -> DeliveryOutcome:
+    """Back to READY, due at `due`, with the reason on the row; the attempt not counted."""
+    wait = max((due - timezone.now()).total_seconds(), 0.0)
+    reason = _("%(why)s，已推迟到 %(due)s 发送") % {"why": why, "due": _local(due)}
     _finish(notification, NotificationStatus.READY, error=reason, next_attempt_at=due)
     Notification.objects.filter(pk=notification.pk, status=NotificationStatus.READY).update(
         attempts=attempts

@@ -1,6 +1,7 @@
 """Writes for notifications: a message is stored and sent once the transaction commits
 (delivery itself, and its states, in sending.py); an operator sends a failed one again."""
 
+import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
@@ -25,10 +26,14 @@ def notification_create(
     kind: str = "",
     province_code: str = "",
     params: dict | None = None,
+    quiet_hours: tuple[dt.time, dt.time] | None = None,
+    send_before: dt.datetime | None = None,
 ) -> Notification:
     """Stores the message and sends it once the surrounding transaction commits. With an
     `event_key` the same event makes one message only: a second call returns the first row
-    and sends nothing."""
+    and sends nothing. A reminder gives its `quiet_hours` (start, end) and the deadline it
+    reminds of (`send_before`): it is never handed over in the one or after the other
+    (sending.reminder_wait)."""
     if purpose not in NotificationPurpose.values:
         raise ValueError(f"unknown notification purpose {purpose!r}")
     if event_key:
@@ -48,6 +53,9 @@ def notification_create(
                 kind=kind,
                 province_code=province_code,
                 params=params or {},
+                quiet_start=quiet_hours[0] if quiet_hours else None,
+                quiet_end=quiet_hours[1] if quiet_hours else None,
+                send_before=send_before,
             )
     except IntegrityError:
         if not event_key:

@@ -6,6 +6,7 @@ notifications imports none of the apps that use it: the candidate (accounts.Cand
 read through the attributes it has (phone, name, reg_no, exam_year, province), and the
 texts an operator edits per province through the Province field each kind names."""
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -135,13 +136,17 @@ def sms_send(
     candidate,
     recipient: str | None = None,
     event_key: str | None = None,
+    quiet_hours: tuple[dt.time, dt.time] | None = None,
+    send_before: dt.datetime | None = None,
     **context,
 ) -> Notification | None:
     """Creates the message row in the caller's transaction; it is sent after commit. The
     recipient is the candidate's phone unless given (a code goes to the number being
     verified). None when there is no number: nothing was queued. The row keeps the text (for
     the log and the candidate's page) and, for a provider that sends approved templates only,
-    the kind, the province's code and the template's values."""
+    the kind, the province's code and the template's values. A reminder gives its
+    province's `quiet_hours` (start, end) and its deadline as `send_before`: the row
+    carries them, so that no retry hands it over in the night or too late."""
     recipient = recipient or candidate.phone
     if not recipient:
         return None
@@ -154,6 +159,8 @@ def sms_send(
         kind=kind,
         province_code=getattr(candidate.province, "code", "") or "",
         params=sms_params(kind=kind, candidate=candidate, **context),
+        quiet_hours=quiet_hours,
+        send_before=send_before,
     )
 
 

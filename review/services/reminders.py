@@ -9,7 +9,9 @@ Each goes once per deadline: its event key carries the candidate and the deadlin
 notifications table holds one row per key (a rerun, or two runs at once, add nothing; a new
 deadline reminds again). None goes in the province's quiet hours: one due then waits for
 their end, or goes the evening before when the deadline comes first
-(accounts.models.Province.reminder_send_from)."""
+(accounts.models.Province.reminder_send_from). The row carries the quiet hours and the
+deadline, so that a send the provider put off (a retry's backoff) does not go out in the
+night either, nor after the deadline (notifications.sending.reminder_wait)."""
 
 from __future__ import annotations
 
@@ -110,6 +112,8 @@ def _window_remind(*, province: Province, years, batch: int) -> int:
                 candidate=candidate,
                 recipient=candidate.reminder_phone,
                 event_key=keys[candidate.pk],
+                quiet_hours=(province.quiet_start, province.quiet_end),
+                send_before=province.closes_at,
                 deadline=province.closes_at,
             )
             queued += sent is not None
@@ -155,6 +159,8 @@ def reply_deadline_reminders_send(
                 kind=SmsKind.REMINDER,
                 candidate=candidate,
                 event_key=keys[candidate.pk],
+                quiet_hours=(candidate.province.quiet_start, candidate.province.quiet_end),
+                send_before=candidate.reply_deadline,
                 deadline=candidate.reply_deadline,
                 hours=candidate.province.reply_hours,
             )

@@ -324,6 +324,26 @@ def test_a_new_return_reminds_again_once(tianjin):
     assert Notification.objects.filter(candidate=candidate).count() == 2
 
 
+def test_reminder_rows_carry_the_quiet_hours_and_the_deadline(tianjin):
+    # What lets a retry of the send hold the reminder at night (tests/notifications/
+    # test_quiet_hours.py): the send path reads no Province.
+    tianjin.quiet_start, tianjin.quiet_end = dt.time(21, 30), dt.time(7)
+    tianjin.save()
+    candidate = returned(tianjin, deadline=bj(9, 18))
+    draft(tianjin)
+    services.reply_deadline_reminders_send(now=bj(8, 12))  # not due yet
+    services.window_reminders_send(now=DUE)
+    services.reply_deadline_reminders_send(now=bj(9, 12))
+    rows = Notification.objects.order_by("pk").values_list(
+        "kind", "quiet_start", "quiet_end", "send_before"
+    )
+    assert list(rows) == [
+        (SmsKind.WINDOW_REMINDER, dt.time(21, 30), dt.time(7), CLOSES),
+        (SmsKind.REMINDER, dt.time(21, 30), dt.time(7), bj(9, 18)),
+    ]
+    assert Notification.objects.filter(candidate=candidate).count() == 1
+
+
 def test_reminder_send_from_waits_for_the_morning_when_asked_at_night(tianjin):
     # Due at 16:00 (long ago), asked at 23:00: not before the quiet hours end.
     assert tianjin.reminder_send_from(due=bj(8, 16), deadline=bj(9, 18), now=bj(8, 23)) == bj(9, 8)
