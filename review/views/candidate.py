@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,7 +85,7 @@ def candidate_page(
         img.number = number
         img.messages = placed.pop(photo_tag(img.pk), [])
         img.return_error = ""
-        img.return_values = {}
+        img.return_values = {"reason": "", "text": ""}
         if return_error is not None and return_error[0].pk == img.pk:
             form = return_error[1]
             img.return_error = " ".join(form.non_field_errors()) or _("请选择退回原因。")
@@ -96,6 +97,7 @@ def candidate_page(
     # #fragment): the first still to decide, else the first. Only it is loaded at once.
     start = next((img for img in images if img.status == ImageStatus.PENDING), None)
     start = start or (images[0] if images else None)
+    reasons = selectors.return_reasons(candidate.province)
     decision_messages = placed.pop(DECISION_TAG, [])
     # A photo that is gone since the message was written: its message goes to the top.
     for rest in placed.values():
@@ -117,7 +119,12 @@ def candidate_page(
             ),
             "blocks": blocks,
             "photo_count": len(images),
-            "reasons": selectors.return_reasons(candidate.province),
+            "reasons": reasons,
+            # Every photo's return form offers the same reasons: the list is rendered once
+            # (a photo whose return was refused renders its own, with the choice kept).
+            "reason_options": render_to_string(
+                "review/_reason_options.html", {"reasons": reasons, "selected": ""}
+            ),
             "pending": sum(
                 1
                 for img in images
