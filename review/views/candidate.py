@@ -47,14 +47,16 @@ def candidate(request, pk: int):
 
 
 def candidate_page(
-    request, candidate, *, return_error=None, status: int = 200, record_view: bool = True
+    request, candidate, *, return_error=None, status: int = 200, for_script: bool = False
 ):
     """The page. `return_error`: (photo, bound ImageReturnForm) of a return that was refused
     for its input, shown in that photo's controls with what the reviewer had entered.
-    `record_view`: False for the answer to a decision the page's script posted, from which
-    it takes the changed parts into the page already shown (recorded when it was opened)."""
+    `for_script`: the answer to a decision the page's script posted, from which it takes the
+    changed parts (marked data-swap) into the page already shown. That page was recorded
+    when it was opened, so no view row; and the cards below the workbench (feedback, notes,
+    SMS, history), which the script does not take, are left out with their queries."""
     profile = request.staff_profile
-    if record_view:
+    if not for_script:
         # A page shown: a staff view, audited.
         services.candidate_view_record(
             candidate=candidate, by=request.user, page=services.WORKBENCH, ip=client_ip(request)
@@ -132,10 +134,8 @@ def candidate_page(
             ),
             "general_messages": general,
             "decision_messages": decision_messages,
-            "feedback": list(selectors.feedback_for_candidate(candidate).select_related("author")),
-            "notes": selectors.candidate_notes(candidate),
-            "sms": selectors.candidate_messages(candidate),
-            "events": selectors.candidate_history(candidate),
+            "for_script": for_script,
+            **({} if for_script else _cards(candidate)),
             "submitted_message": selectors.submitted_message(candidate),
             "qs": back_qs(request) if request.method == "POST" else queue_querystring(request),
             "note_form": NoteForm(),
@@ -147,6 +147,16 @@ def candidate_page(
         },
         status=status,
     )
+
+
+def _cards(candidate) -> dict:
+    """What the cards below the workbench show."""
+    return {
+        "feedback": list(selectors.feedback_for_candidate(candidate).select_related("author")),
+        "notes": selectors.candidate_notes(candidate),
+        "sms": selectors.candidate_messages(candidate),
+        "events": selectors.candidate_history(candidate),
+    }
 
 
 @require_POST

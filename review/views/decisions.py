@@ -49,7 +49,7 @@ def _answer(request, pk: int, anchor: str):
     is sent back to the page (POST, redirect, GET)."""
     if request.headers.get("X-Requested-With") == "fetch":
         return candidate_page(
-            request, visible_candidate(request, pk, related=True), record_view=False
+            request, visible_candidate(request, pk, related=True), for_script=True
         )
     return redirect(candidate_url(pk, back_qs(request), anchor))
 
@@ -99,7 +99,7 @@ def image_return(request, pk: int, image_pk: int):
             visible_candidate(request, pk, related=True),
             return_error=(image, form),
             status=400,
-            record_view=request.headers.get("X-Requested-With") != "fetch",
+            for_script=request.headers.get("X-Requested-With") == "fetch",
         )
     try:
         services.image_return(

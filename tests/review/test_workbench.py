@@ -410,6 +410,45 @@ def test_candidate_page_query_count_constant(client, org, django_assert_num_quer
         client.get(reverse("review:candidate", kwargs={"pk": big.pk}))
 
 
+def test_answer_to_the_page_script_has_its_parts_not_the_cards_and_constant_queries(
+    client, org, django_assert_num_queries
+):
+    """⇧A posted by the page's script: the answer carries what the script takes from it
+    (the photos, their panels, the decisions), not the cards below the workbench (feedback,
+    notes, SMS, history) nor their queries; as many queries for 1 photo as for 16."""
+    from review import services
+
+    reviewer = org.staff["site"]
+    _login(client, reviewer)
+    warm, _c, _i = candidate_with_photos(status=S.SUBMITTED, site=org.site, photos=1)
+    small, _c, _i = candidate_with_photos(status=S.SUBMITTED, site=org.site, photos=1)
+    big, _c, imgs = candidate_with_photos(status=S.SUBMITTED, site=org.site, photos=4, categories=4)
+    for i in range(5):
+        services.note_create(candidate=big, by=reviewer, text=f"备注{i}")
+    Notification.objects.create(candidate=big, recipient="139", text="x", purpose="return")
+
+    def approve_all(candidate):
+        return client.post(
+            reverse("review:approve_remaining", kwargs={"pk": candidate.pk}),
+            {"expected_status": "submitted"},
+            headers={"X-Requested-With": "fetch"},
+        )
+
+    approve_all(warm)  # the province's categories are cached from here on
+    with CaptureQueriesContext(connection) as ctx:
+        response = approve_all(small)
+    assert response.status_code == 200
+    with django_assert_num_queries(len(ctx)):
+        response = approve_all(big)
+    body = response.content.decode()
+    assert all(f'id="panel-{img.pk}"' in body for img in imgs) and len(imgs) == 16
+    assert 'id="decision-area"' in body and 'data-key="p"' in body
+    assert 'id="notes"' not in body and 'id="history-h"' not in body and "备注0" not in body
+    # The page itself has them.
+    body = client.get(reverse("review:candidate", kwargs={"pk": big.pk})).content.decode()
+    assert 'id="notes"' in body and 'id="history-h"' in body and "备注0" in body
+
+
 def test_candidate_page_shows_replaced_version_beside_replacement(client, org):
     from tests.factories.materials import MaterialImageFactory
 
