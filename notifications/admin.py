@@ -43,8 +43,10 @@ class NotificationAdmin(admin.ModelAdmin):
         "purpose",
         "kind",
         "province_code",
+        "language",
         "shown_text",
         "template_code",
+        "template_language",
         "status",
         "last_error",
         "attempts",
@@ -133,15 +135,24 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 class SmsTemplateAdmin(admin.ModelAdmin):
-    """A province's provider templates, one per kind of message. Registered by
+    """A province's provider templates, one per kind of message and language (the Chinese
+    one is what every message falls back to). Registered by
     accounts/admin.py, which offers the provinces in the operator's scope (notifications
     imports none of the apps that use it). The model's clean refuses parameters that the
     message does not provide."""
 
-    list_display = ["province_code", "kind", "template_code", "sign_name", "params", "updated_at"]
-    list_filter = ["kind"]
+    list_display = [
+        "province_code",
+        "kind",
+        "language",
+        "template_code",
+        "sign_name",
+        "params",
+        "updated_at",
+    ]
+    list_filter = ["kind", "language"]
     search_fields = ["template_code", "province_code"]
-    fields = ["province_code", "kind", "template_code", "sign_name", "params", "text"]
+    fields = ["province_code", "kind", "language", "template_code", "sign_name", "params", "text"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -39,7 +40,16 @@ class Notification(models.Model):
     province_code = models.CharField(_("考区代码"), max_length=2, blank=True)
     # The values this message provides to a template (SMS_KIND_PARAMS[kind]), as text.
     params = models.JSONField(_("模板参数"), default=dict, blank=True)
+    # The language the message is written in (the candidate's for their messages, the
+    # page's for a verification code): the provider template of that language is sent, or
+    # the province's Chinese one when it has none (template_language says which went).
+    language = models.CharField(
+        _("语言"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     template_code = models.CharField(_("模板编号"), max_length=50, blank=True)
+    template_language = models.CharField(
+        _("模板语言"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
     event_key = models.CharField(_("事件标识"), max_length=100, unique=True, null=True, blank=True)
     status = models.CharField(
         _("状态"),
@@ -121,6 +131,15 @@ class SmsTemplate(models.Model):
         validators=[RegexValidator(r"^\d{2}$", _("考区代码为两位数字。"))],
     )
     kind = models.CharField(_("短信类型"), max_length=16, choices=SmsKind.choices)
+    language = models.CharField(
+        _("语言"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "发给使用该语言的考生。考区未登记某类短信的英文模板时，使用英文界面的考生收到中文模板。"
+        ),
+    )
     template_code = models.CharField(
         _("模板编号"),
         max_length=50,
@@ -152,15 +171,20 @@ class SmsTemplate(models.Model):
     class Meta:
         verbose_name = _("短信模板")
         verbose_name_plural = pgettext_lazy("plural", "短信模板")
-        ordering = ["province_code", "kind"]
+        ordering = ["province_code", "kind", "language"]
         constraints = [
             models.UniqueConstraint(
-                fields=["province_code", "kind"], name="smstemplate_one_per_kind"
+                fields=["province_code", "kind", "language"],
+                name="smstemplate_one_per_kind_and_language",
+                violation_error_message=_("本考区已登记该类型、该语言的短信模板。"),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.province_code} · {self.get_kind_display()} · {self.template_code}"
+        return (
+            f"{self.province_code} · {self.get_kind_display()} · {self.get_language_display()}"
+            f" · {self.template_code}"
+        )
 
     def clean(self) -> None:
         """Refuses parameters the message does not provide, and a variable used twice."""

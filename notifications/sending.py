@@ -8,9 +8,10 @@ backends.SmsBackend); so does a send the provider did not answer in time. A deli
 
 Before the provider is called, a reminder's quiet hours and deadline are checked (one that
 falls in the night waits, READY, for the morning; one too late is given up), then the
-recipient's per-phone limits (a message over them waits, READY, until they allow it) and, for a provider that sends only approved
-templates, the province's template for the message's kind is found. Nothing here dispatches
-a task: tasks.py does (so no import circle)."""
+recipient's per-phone limits (a message over them waits, READY, until they allow it) and,
+for a provider that sends only approved templates, the province's template for the
+message's kind and language (else its Chinese one) is found. Nothing here dispatches a
+task: tasks.py does (so no import circle)."""
 
 import logging
 from dataclasses import dataclass
@@ -160,25 +161,38 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def outgoing_sms(notification: Notification, backend: SmsBackend) -> tuple[OutgoingSms, str]:
-    """The message as the backend sends it, and the template code used. For a provider that
-    sends only approved templates: the province's template for the kind, its variables
-    filled from the message's values; PermanentSmsError when there is none or a value is
-    missing (an operator fixes the mapping and sends it again)."""
+def outgoing_sms(
+    notification: Notification, backend: SmsBackend
+) -> tuple[OutgoingSms, SmsTemplate | None]:
+    """The message as the backend sends it, and the template used. For a provider that
+    sends only approved templates: the province's template for the kind in the message's
+    language, else its Chinese one (the default language: what every province registers
+    first), its variables filled from the message's values; PermanentSmsError when there
+    is none or a value is missing (an operator fixes the mapping and sends it again)."""
     key = sms_key(notification)
     if not backend.uses_templates:
-        return OutgoingSms(recipient=notification.recipient, text=notification.text, key=key), ""
+        text = OutgoingSms(recipient=notification.recipient, text=notification.text, key=key)
+        return text, None
     template = None
     if notification.kind and notification.province_code:
-        template = SmsTemplate.objects.filter(
-            province_code=notification.province_code, kind=notification.kind
-        ).first()
+        languages = {notification.language, settings.LANGUAGE_CODE}
+        by_language = {
+            template.language: template
+            for template in SmsTemplate.objects.filter(
+                province_code=notification.province_code,
+                kind=notification.kind,
+                language__in=languages,
+            )
+        }
+        template = by_language.get(notification.language) or by_language.get(settings.LANGUAGE_CODE)
     if template is None:
         kind = SmsKind(notification.kind).label if notification.kind else notification.purpose
         raise PermanentSmsError(
             _("考区 %(province)s 未配置“%(kind)s”短信模板，未发送")
             % {"province": notification.province_code or "—", "kind": kind}
         )
+    # The values were written in the message's language (sms.sms_params): in an English
+    # message sent as the Chinese template, a deadline reads 2026-5-10 17:00, plain there too.
     values = notification.params or {}
     missing = [
         field
@@ -197,7 +211,7 @@ def outgoing_sms(notification: Notification, backend: SmsBackend) -> tuple[Outgo
         sign_name=template.sign_name,
         template_params=template.template_params(values),
     )
-    return sms, template.template_code
+    return sms, template
 
 
 def notification_deliver(*, notification: Notification) -> DeliveryOutcome | None:
@@ -235,7 +249,7 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
     if waiting is not None:
         return _wait_for_limit(notification, attempts=attempts, wait=waiting[0], why=waiting[1])
     try:
-        sms, template_code = outgoing_sms(notification, backend)
+        sms, template = outgoing_sms(notification, backend)
         provider_id = backend.send(sms)
     except PermanentSmsError as exc:
         _finish(notification, NotificationStatus.FAILED, error=str(exc))
@@ -274,9 +288,7 @@ def notification_deliver(*, notification: Notification) -> DeliveryOutcome | Non
         )
         logger.info("notification %s will be retried in %ss: %s", notification.pk, retry_in, exc)
         return DeliveryOutcome(NotificationStatus.READY, retry_in=retry_in)
-    _finish(
-        notification, NotificationStatus.SENT, provider_id=provider_id, template_code=template_code
-    )
+    _finish(notification, NotificationStatus.SENT, provider_id=provider_id, template=template)
     return DeliveryOutcome(NotificationStatus.SENT)
 
 
@@ -322,14 +334,19 @@ def _finish(
     *,
     error: str = "",
     provider_id: str = "",
-    template_code: str = "",
+    template: SmsTemplate | None = None,
     next_attempt_at=None,
 ) -> None:
     now = timezone.now()
     fields = {"status": status, "updated_at": now, "last_error": error[:300]}
     if status == NotificationStatus.SENT:
+        # Which template went, and in which language: an English message goes out as the
+        # Chinese template when the province has no English one.
         fields.update(
-            provider_id=(provider_id or "")[:100], template_code=template_code, last_error=""
+            provider_id=(provider_id or "")[:100],
+            template_code=template.template_code if template else "",
+            template_language=template.language if template else "",
+            last_error="",
         )
     if status in (NotificationStatus.READY, NotificationStatus.FAILED):
         # Not handed over (refused, or not sent yet): it does not count against the limits.

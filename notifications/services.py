@@ -4,6 +4,7 @@
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Left, Right
@@ -26,6 +27,7 @@ def notification_create(
     kind: str = "",
     province_code: str = "",
     params: dict | None = None,
+    language: str = settings.LANGUAGE_CODE,
     quiet_hours: tuple[dt.time, dt.time] | None = None,
     send_before: dt.datetime | None = None,
 ) -> Notification:
@@ -53,6 +55,7 @@ def notification_create(
                 kind=kind,
                 province_code=province_code,
                 params=params or {},
+                language=language,
                 quiet_start=quiet_hours[0] if quiet_hours else None,
                 quiet_end=quiet_hours[1] if quiet_hours else None,
                 send_before=send_before,

@@ -18,7 +18,15 @@ from .enums import SMS_KIND_PARAMS, NotificationPurpose, SmsKind
 from .models import Notification
 from .services import notification_create
 
-__all__ = ["SmsKind", "sms_params", "sms_render", "sms_send", "sms_staff_send", "sms_text"]
+__all__ = [
+    "SmsKind",
+    "sms_language",
+    "sms_params",
+    "sms_render",
+    "sms_send",
+    "sms_staff_send",
+    "sms_text",
+]
 
 
 # The verification code's text is ours; the others are the province's (Province fields that
@@ -93,31 +101,45 @@ def _values(*, kind: str, candidate, **context) -> dict:
     }
 
 
+def sms_language(*, kind: str, candidate=None) -> str:
+    """The language a message of `kind` is written in, one of settings.LANGUAGES: a
+    verification code, and a message to staff, in the active language (the page that asked
+    for it); the other kinds in the candidate's language (`candidate.language`, the
+    interface language they last used). The row keeps it: a provider that sends only
+    approved templates sends the province's template of that language (sending.py)."""
+    if kind == SmsKind.CODE or kind in STAFF_TEXTS:
+        try:
+            return translation.get_supported_language_variant(
+                translation.get_language() or settings.LANGUAGE_CODE
+            )
+        except LookupError:
+            return settings.LANGUAGE_CODE
+    return getattr(candidate, "language", "") or settings.LANGUAGE_CODE
+
+
 def sms_params(*, kind: str, candidate, **context) -> dict[str, str]:
     """The values a message of `kind` gives a provider template (SMS_KIND_PARAMS), as the
-    text they read in the message."""
+    text they read in the message, in its language (a deadline is a date in words)."""
     values = _values(kind=kind, candidate=candidate, **context)
-    return {
-        name: _as_text(values[name])
-        for name in SMS_KIND_PARAMS[kind]
-        if values.get(name) is not None
-    }
+    with translation.override(sms_language(kind=kind, candidate=candidate)):
+        return {
+            name: _as_text(values[name])
+            for name in SMS_KIND_PARAMS[kind]
+            if values.get(name) is not None
+        }
 
 
 def sms_text(*, kind: str, candidate, **context) -> str:
-    """The text of an SMS of `kind` for the candidate. A province's text may use {name},
-    {reg_no} and {year} (filled in here) and what the caller gives ({hours}, {deadline}).
+    """The text of an SMS of `kind` for the candidate, in its language (sms_language). A
+    province's text may use {name}, {reg_no} and {year} (filled in here) and what the caller
+    gives ({hours}, {deadline}).
 
-    Languages: a verification code is written in the active language (the page that asked
-    for it, before or after activation). The other kinds in the candidate's language
-    (`candidate.language`, the interface language they last used). The province's texts
-    are written by its operator in Chinese: while a field still holds its standard text
-    (the field's default), it is sent as translated in the candidate's language; a text the
-    operator changed is sent as written, whatever the language."""
+    The province's texts are written by its operator in Chinese: while a field still holds
+    its standard text (the field's default), it is sent as translated in the candidate's
+    language; a text the operator changed is sent as written, whatever the language."""
     if kind == SmsKind.CODE:
         return sms_render(str(CODE_TEXT), **context)
-    language = getattr(candidate, "language", "") or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(sms_language(kind=kind, candidate=candidate)):
         template = _province_text(candidate.province, PROVINCE_TEXT_FIELDS[kind])
         return sms_render(template, **_values(kind=kind, candidate=candidate, **context))
 
@@ -144,7 +166,7 @@ def sms_send(
     recipient is the candidate's phone unless given (a code goes to the number being
     verified). None when there is no number: nothing was queued. The row keeps the text (for
     the log and the candidate's page) and, for a provider that sends approved templates only,
-    the kind, the province's code and the template's values. A reminder gives its
+    the kind, the province's code, the language and the template's values. A reminder gives its
     province's `quiet_hours` (start, end) and its deadline as `send_before`: the row
     carries them, so that no retry hands it over in the night or too late."""
     recipient = recipient or candidate.phone
@@ -159,6 +181,7 @@ def sms_send(
         kind=kind,
         province_code=getattr(candidate.province, "code", "") or "",
         params=sms_params(kind=kind, candidate=candidate, **context),
+        language=sms_language(kind=kind, candidate=candidate),
         quiet_hours=quiet_hours,
         send_before=send_before,
     )
@@ -177,6 +200,7 @@ def sms_staff_send(
         event_key=event_key,
         kind=kind,
         province_code=province_code,
+        language=sms_language(kind=kind),
         params={
             name: _as_text(context[name])
             for name in SMS_KIND_PARAMS[kind]

@@ -170,6 +170,8 @@ def test_guide_pages_show_what_the_guide_says_and_are_photographed(desk, picture
     desk.goto("/admin/notifications/smstemplate/add/")
     for field in ("kind", "template_code", "sign_name", "params"):
         assert desk.locator(f"[name={field}]").count() == 1, field
+    # The template's language (the page's language switch is a button of the same name).
+    assert desk.locator("select[name=language]").count() == 1
     _shoot(desk, picture_dir, "06-sms-template.png")
 
     # 5. A staff account.

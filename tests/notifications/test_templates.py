@@ -90,6 +90,7 @@ def test_admin_operator_adds_a_template_for_their_province(shandong_operator):
         {
             "province_code": "37",
             "kind": SmsKind.RETURN,
+            "language": "zh-hans",
             "template_code": "SMS_480001",
             "sign_name": "山东省医师资格考试",
             "params": "xm=name,sx=hours",
@@ -98,7 +99,11 @@ def test_admin_operator_adds_a_template_for_their_province(shandong_operator):
     )
     assert response.status_code == 302
     template = SmsTemplate.objects.get()
-    assert (template.province_code, template.params) == ("37", "xm=name,sx=hours")
+    assert (template.province_code, template.language, template.params) == (
+        "37",
+        "zh-hans",
+        "xm=name,sx=hours",
+    )
 
 
 def test_admin_form_refuses_a_parameter_the_message_lacks(shandong_operator):
