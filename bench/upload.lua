@@ -1,10 +1,11 @@
 -- wrk script of bench/upload.py: multipart photo uploads, each one a different photo.
 --
 -- wrk -s bench/upload.lua URL -- KIND OFFSET PLAN_FILE THREADS
---   KIND     "upload" (the real endpoint, as page.js posts) or "bare" (the bare view)
+--   KIND     "upload" (the real endpoint, as page.js posts), "floor" (the floor view: bare +
+--            decode + photo and audit rows in one transaction) or "bare" (the bare view)
 --   OFFSET   number of the first request (each request number is used once per run)
 --   PLAN     file written by bench/upload.py (photo path, CSRF cookie and token, sessions,
---            the upload slots, the bare view's candidate)
+--            the upload slots, the bare and floor views' candidates)
 --
 -- Request number k goes to candidate k % #candidates (so that the connections never wait for
 -- each other on one candidate's row lock) and into the slot floor(k / #candidates) of that
@@ -32,6 +33,8 @@ local function read_plan(path)
       table.insert(plan.sessions, { candidate = a, key = b })
     elseif key == "bare" then
       plan.bare_candidate = a
+    elseif key == "floor" then
+      plan.floor_candidate = a
     elseif key == "slot" then
       table.insert(plan.slots, a)
     end
@@ -81,9 +84,10 @@ function request()
     headers["Origin"] = "https://" .. host
     fields = part("csrfmiddlewaretoken", plan.csrf_token)
   else
-    path = "/bench/bare-upload/"
-    -- One candidate of its own: the bare view's rows must not fill the real candidates' places.
-    fields = part("candidate", plan.bare_candidate) .. part("category", category)
+    -- One candidate of its own each: these rows must not fill the real candidates' places.
+    path = "/bench/" .. kind .. "-upload/"
+    local candidate = kind == "floor" and plan.floor_candidate or plan.bare_candidate
+    fields = part("candidate", candidate) .. part("category", category)
   end
   local body = fields .. "--" .. boundary
     .. "\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"IMG_" .. k .. ".jpg\""

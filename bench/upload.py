@@ -1,15 +1,18 @@
 #!/usr/bin/env python
-"""Benchmark of the candidate's photo upload against a bare Django upload view.
+"""Benchmark of the candidate's photo upload against a bare Django upload view and the floor.
 
 Both run on the same gunicorn (production settings plus one bench-only URL, bench/settings.py),
 the same PostgreSQL, Redis and filesystem storage, and are loaded by wrk at 8 connections,
-alternately, round after round, so that whatever else the machine does weighs on both alike.
+in turn, round after round, so that whatever else the machine does weighs on all alike.
 
 - upload: the complete endpoint as page.js posts it (session, CSRF, the category check, the
   lock rule, the full decode, the candidate's row lock, the photo row, its audit row, the
   stored original, the pipeline task queued, and the category fragment it answers);
-- bare:   bench/views.py, which stores the same photo under a generated name and inserts one
-  row (no session, CSRF, checks, audit, queue or fragment).
+- floor:  bench/views.py's floor view, the floor issue 8 names ("a decode and one
+  transaction"): the bare view plus the upload's full content check (the project's function)
+  and one transaction holding the photo row and its audit row (as the upload writes it);
+- bare:   bench/views.py's bare view, which stores the same photo under a generated name and
+  inserts one row (no session, CSRF, checks, audit, queue or fragment).
 
 No Celery worker runs: the tasks go to a Redis broker queue (a database of its own) that
 nobody consumes and that the bench empties at its end. Then one upload is profiled in-process
@@ -57,6 +60,8 @@ SITE_CODE = "9801"
 CANDIDATES = 600
 TARGET_RATIO = 0.4
 TARGET_P99_MS = 50.0
+# What wrk loads in each round, in this order.
+KINDS = ("upload", "floor", "bare")
 
 
 def ensure_wrk() -> str:
@@ -114,7 +119,7 @@ def setup_django(env: dict[str, str]) -> None:
 def seed(run: str, count: int, extra: int):
     """The bench province (its material list is the demo's), and `count` fresh activated
     candidates in 填报 for this run, each with a session as the entry link leaves it, and
-    `extra` more without (the bare view's and the profile's)."""
+    `extra` more without (the bare and floor views' and the profile's)."""
     from datetime import timedelta
 
     from django.contrib.sessions.backends.cached_db import SessionStore
@@ -418,8 +423,9 @@ def main() -> None:
     run = time.strftime("%m%d%H%M%S")
     print(f"seeding {CANDIDATES} candidates (run {run})", flush=True)
     shutil.rmtree(MEDIA / "originals", ignore_errors=True)
-    candidates, sessions, categories, slots = seed(run, CANDIDATES, args.profile_uploads + 2)
-    bare_candidate, profiled = candidates[CANDIDATES], candidates[CANDIDATES + 1 :]
+    candidates, sessions, categories, slots = seed(run, CANDIDATES, args.profile_uploads + 3)
+    bare_candidate, floor_candidate = candidates[CANDIDATES], candidates[CANDIDATES + 1]
+    profiled = candidates[CANDIDATES + 2 :]
     photo = make_bench_jpeg(seed=7)
     workdir = Path(tempfile.mkdtemp(prefix="yishen-bench-upload-"))
     (workdir / "photo.jpg").write_bytes(photo)
@@ -428,7 +434,7 @@ def main() -> None:
 
     threads = 2
     gunicorn = start_gunicorn(env, args.port, args.workers)
-    results: dict[str, list[dict]] = {"upload": [], "bare": []}
+    results: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     try:
         cookie, token = csrf_pair(args.port, sessions[0][1])
         plan.write_text(
@@ -436,6 +442,7 @@ def main() -> None:
             + "".join(f"session {pk} {key}\n" for pk, key in sessions)
             + "".join(f"slot {pk}\n" for pk in slots)
             + f"bare {bare_candidate.pk}\n"
+            + f"floor {floor_candidate.pk}\n"
         )
         print(
             f"photo {len(photo):,} bytes 1600×1200 JPEG; {len(categories)} categories, "
@@ -443,15 +450,15 @@ def main() -> None:
             f"on :{args.port}; wrk {threads} threads, {args.connections} connections",
             flush=True,
         )
-        offsets = {"upload": 0, "bare": 0}
-        warm_answered = {"upload": 0, "bare": 0}
+        offsets = dict.fromkeys(KINDS, 0)
+        warm_answered = dict.fromkeys(KINDS, 0)
         common = dict(port=args.port, plan=plan, connections=args.connections, threads=threads)
-        for kind in ("upload", "bare"):  # warm-up: connections, templates, caches
+        for kind in KINDS:  # warm-up: connections, templates, caches
             warm = run_wrk(wrk, kind=kind, offset=offsets[kind], seconds=2, **common)
             offsets[kind] = warm["next_offset"]
             warm_answered[kind] = warm["requests"] - warm["status_errors"]
         for number in range(1, args.rounds + 1):
-            for kind in ("upload", "bare"):
+            for kind in KINDS:
                 before = cpu_snapshot(gunicorn)
                 result = run_wrk(
                     wrk, kind=kind, offset=offsets[kind], seconds=args.seconds, **common
@@ -494,13 +501,15 @@ def main() -> None:
     )
     print(
         f"{'':8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms web':>12}{'CPU ms db':>11}"
-        f"{'req/s per web core':>20}"
+        f"{'req/s per web core':>20}{'× bare req/s':>14}{'× bare CPU':>12}"
     )
-    for kind in ("upload", "bare"):
+    for kind in KINDS:
         print(
             f"{kind:8}{median(kind, 'rps'):9.1f}{median(kind, 'p50_us') / 1000:9.1f}"
             f"{median(kind, 'p99_us') / 1000:9.1f}{median(kind, 'web'):12.1f}"
             f"{median(kind, 'db'):11.1f}{1000 / median(kind, 'web'):20.0f}"
+            f"{median(kind, 'rps') / median('bare', 'rps'):13.2f}×"
+            f"{median('bare', 'web') / median(kind, 'web'):11.2f}×"
         )
     ratio = median("upload", "rps") / median("bare", "rps")
     cpu_ratio = median("bare", "web") / median("upload", "web")
@@ -510,6 +519,13 @@ def main() -> None:
         f"{'ok' if ratio >= TARGET_RATIO else 'MISSED'}); upload p99 {p99:.1f} ms (target ≤ "
         f"{TARGET_P99_MS:.0f} ms: {'ok' if p99 <= TARGET_P99_MS else 'MISSED'}); by web CPU per "
         f"request {cpu_ratio:.2f}× (what the ratio is on an otherwise idle machine)"
+    )
+    print(
+        f"the floor alone: {median('floor', 'rps') / median('bare', 'rps'):.2f}× the bare view's "
+        f"req/s, {median('bare', 'web') / median('floor', 'web'):.2f}× by web CPU; the upload "
+        f"{median('upload', 'rps') / median('floor', 'rps'):.2f}× the floor's req/s, "
+        f"{median('floor', 'web') / median('upload', 'web'):.2f}× by web CPU; floor p99 "
+        f"{median('floor', 'p99_us') / 1000:.1f} ms"
     )
     print(
         f"photos stored by the real uploads: {stored:,}; 2xx answers wrk counted: {answered:,} "
