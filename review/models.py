@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pgtrigger
@@ -169,9 +170,10 @@ class AuditChainHeadManager(models.Manager):
         writer at a time, in the order of their ids (PostgreSQL: the row lock; SQLite has
         one writer at a time anyway). Made when missing (a new or emptied database)."""
         for _attempt in range(3):
-            head = self.select_for_update().filter(pk=AuditChainHead.PK).first()
-            if head is not None:
-                return head
+            # get(), not filter().first(): the one row by its key needs no ORDER BY (on every
+            # audit row).
+            with contextlib.suppress(AuditChainHead.DoesNotExist):
+                return self.select_for_update().get(pk=AuditChainHead.PK)
             last = ReviewEvent.objects.order_by("-id").values_list("id", "row_hash").first()
             try:
                 # A savepoint: another writer may make it at the same moment.
