@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Benchmark of the candidate's photo upload against a bare Django upload view and the floor.
 
-Both run on the same gunicorn (production settings plus one bench-only URL, bench/settings.py),
-the same PostgreSQL, Redis and filesystem storage, and are loaded by wrk at 8 connections,
-in turn, round after round, so that whatever else the machine does weighs on all alike.
+All three run on the same gunicorn (production settings plus two bench-only URLs,
+bench/settings.py), the same PostgreSQL, Redis and filesystem storage, and are loaded by wrk at
+8 connections, in turn, round after round, so that whatever else the machine does weighs on
+all alike.
 
 - upload: the complete endpoint as page.js posts it (session, CSRF, the category check, the
   lock rule, the full decode, the candidate's row lock, the photo row, its audit row, the
