@@ -191,8 +191,9 @@
     }).then(function () { waiting -= 1; });
   }
 
-  // The next photos are loaded ahead once the current one is in (they wait for it, so that
-  // it is not slowed by them).
+  // The next photos are loaded ahead once the current one is in and decoded, ready to be
+  // painted (they wait for it, so that neither their requests nor their decoding slow it
+  // down: on a page just opened, that is the time to its first photo).
   function preloadAround(i) {
     var img = photos[i] && photos[i].querySelector(".viewer:not(.viewer-old) .photo-img");
     var go = function () {
@@ -202,7 +203,11 @@
       }
       if (photos[i - 1]) loadAhead(photos[i - 1]);
     };
-    if (img && !img.complete) {
+    if (img && img.decode) {
+      // Loaded is not enough: a photo that came in while the page was still being read is
+      // decoded only now (a photo decoded already resolves at once).
+      img.decode().then(go, go);
+    } else if (img && !img.complete) {
       img.addEventListener("load", go, { once: true });
       img.addEventListener("error", go, { once: true });
     } else {
