@@ -253,7 +253,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("YISHEN_SESSION_SECONDS", default=4 * 3600)
 
 # --- Celery ------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
+# The in-process default names a host: even an eager task takes a producer from the broker's
+# connection pool (Celery serialises its arguments through it), and kombu warns "No hostname
+# was supplied" on every such dispatch for a bare `memory://`.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = False
