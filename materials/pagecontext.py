@@ -108,7 +108,9 @@ def _photo_views(
                 failed=image.processing == ProcessingState.FAILED,
                 prechecking=image.processing == ProcessingState.READY
                 and image.precheck_due_at is not None,
-                advice=advice.get(image.pk, []),
+                # A reviewer's decision supersedes the machine's guess: advice under an
+                # approved photo only invites a needless reshoot.
+                advice=[] if image.status != ImageStatus.PENDING else advice.get(image.pk, []),
             )
         )
     return views
@@ -260,7 +262,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
     now = now or timezone.now()
     province = candidate.province
     explicit = province.submit_mode != SubmitMode.AUTO_SAVE
-    window = upload_window_state(candidate, now)
+    window = upload_window_state(candidate, now, has_photos=any(b.photos for b in blocks))
     status = candidate.status
     # Only what the candidate can still do something about: a locked category that is short
     # (e.g. not returned during a return) is the reviewers' business.

@@ -49,17 +49,22 @@ def _open(until: datetime | None) -> EditState:
     return EditState(can_add=True, can_delete=True, reason="", locked=False, until=until)
 
 
-def upload_window_state(candidate: Candidate, now: datetime) -> EditState:
-    """The province's upload window alone (opens_at <= now < closes_at; a null bound is open)."""
+def upload_window_state(
+    candidate: Candidate, now: datetime, *, has_photos: bool = True
+) -> EditState:
+    """The province's upload window alone (opens_at <= now < closes_at; a null bound is open).
+    `has_photos=False` (nothing uploaded, or not even activated): the closed window's reason
+    does not speak of locked content, as there is none."""
     province = candidate.province
     if province.opens_at is not None and now < province.opens_at:
         return _locked(
             _("上传时间自 %(opens)s 开始，尚未开放上传。") % {"opens": _when(province.opens_at)}
         )
     if province.closes_at is not None and now >= province.closes_at:
-        return _locked(
-            _("上传时间已于 %(closes)s 截止，内容已锁定。") % {"closes": _when(province.closes_at)}
-        )
+        closes = {"closes": _when(province.closes_at)}
+        if not has_photos:
+            return _locked(_("上传时间已于 %(closes)s 截止。") % closes)
+        return _locked(_("上传时间已于 %(closes)s 截止，内容已锁定。") % closes)
     return _open(province.closes_at)
 
 

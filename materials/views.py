@@ -150,7 +150,8 @@ def _before_activation(request, candidate, now):
     the upload window is open, the four activation steps; when it is not, first the news that
     nothing can be uploaded now and whom to ask, so that nobody activates for nothing. They
     may still activate to see the page."""
-    window = upload_window_state(candidate, now)
+    # Not activated: nothing of theirs can be uploaded yet, so nothing is locked either.
+    window = upload_window_state(candidate, now, has_photos=False)
     if window.can_add:
         return redirect("accounts:activate")
     return render(

@@ -110,6 +110,8 @@ def test_page_locked_after_submit_shows_message(candidate_client, candidate, cat
 def test_page_says_the_lock_once_not_under_every_category(
     candidate_client, candidate, category, diploma
 ):
+    # Complete, as the automatic submission needs: 身份证明 takes two photos.
+    MaterialImageFactory(candidate=candidate, category=category)
     MaterialImageFactory(candidate=candidate, category=category)
     MaterialImageFactory(candidate=candidate, category=diploma)
     candidate.status = CandidateStatus.SUBMITTED
@@ -126,8 +128,10 @@ def test_page_closed_window_said_once_for_all_categories(
     province = candidate.province
     province.closes_at = timezone.now() - timedelta(hours=1)
     province.save()
+    MaterialImageFactory(candidate=candidate, category=category)
     page = html(candidate_client.get(PAGE))
     assert page.count("内容已锁定") == 1
+    assert page.count("上传时间已于") == 1
 
 
 def test_page_approved_and_returned_photos(candidate_client, candidate, category):
@@ -463,6 +467,26 @@ def test_fragment_keeps_polling_after_processing_until_the_precheck_gives_its_ad
     assert "data-processing" not in body
 
 
+def test_precheck_advice_is_not_shown_under_a_photo_the_reviewer_approved(
+    candidate_client, candidate, category
+):
+    from materials.precheck.services import photo_precheck
+
+    image = MaterialImageFactory(
+        candidate=candidate,
+        category=category,
+        original=ContentFile(photos.make_blurred_jpeg(), name="x.jpg"),
+    )
+    photo_precheck(image_id=image.pk)
+    url = f"/materials/category/{category.pk}/"
+    assert "照片可能模糊，建议重新拍摄。" in html(
+        candidate_client.get(url, HTTP_X_YISHEN_FRAGMENT="1")
+    )
+    MaterialImage.objects.filter(pk=image.pk).update(status=ImageStatus.APPROVED)
+    body = html(candidate_client.get(url, HTTP_X_YISHEN_FRAGMENT="1"))
+    assert "照片可能模糊" not in body and "photo-advice" not in body
+
+
 # --- auto-save provinces -------------------------------------------------------------------
 
 
@@ -498,6 +522,8 @@ def _autosave_submitted(candidate, category, diploma):
     province.submit_mode = SubmitMode.AUTO_SAVE
     province.closes_at = timezone.now() + timedelta(days=2)
     province.save()
+    # Complete, as the automatic submission needs: 身份证明 takes two photos.
+    MaterialImageFactory(candidate=candidate, category=category)
     MaterialImageFactory(candidate=candidate, category=category)
     MaterialImageFactory(candidate=candidate, category=diploma)
     candidate.status = CandidateStatus.SUBMITTED
@@ -513,6 +539,21 @@ def test_autosave_submitted_says_still_editable_and_not_locked(
     assert "上报完成。" in page and "锁定" not in page
     assert "您仍可更换或删除图片" in page
     assert "upload-form" in page
+
+
+def test_autosave_submitted_short_of_a_required_photo_says_what_to_upload_not_complete(
+    candidate_client, candidate, category, diploma
+):
+    _autosave_submitted(candidate, category, diploma)
+    image = MaterialImage.objects.filter(candidate=candidate, category=category).first()
+    candidate_client.post(f"/materials/photo/{image.pk}/delete/")
+    page = html(candidate_client.get(PAGE))
+    # One true thing: short, and what to upload; the review goes on (no state change).
+    assert "必传材料已齐全" not in page
+    assert "现在有必传材料不齐全：请尽快补传下列材料" in page
+    assert "以下必传材料尚未上传齐全：" in page and f'href="#cat-{category.pk}">身份证明' in page
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.SUBMITTED
 
 
 def test_autosave_submitted_after_the_window_closed_says_locked_only(

@@ -35,6 +35,7 @@ def test_closed_window_says_closed_names_the_site_and_never_counts_zero(client, 
     candidate = _closed_candidate()
     category.province = candidate.province
     category.save()
+    MaterialImageFactory(candidate=candidate, category=category)
     page = login_candidate(client, candidate).get(PAGE).content.decode()
     assert "上传时间已于" in page and "截止，内容已锁定。" in page
     assert "请联系您报考的考点：和平区考点" in page
@@ -43,6 +44,16 @@ def test_closed_window_says_closed_names_the_site_and_never_counts_zero(client, 
     assert "提交审核" not in page
     # Said once, in the status panel, not again as the shared lock line.
     assert page.count("截止，内容已锁定。") == 1
+
+
+def test_closed_window_with_nothing_uploaded_does_not_speak_of_locked_content(client, category):
+    candidate = _closed_candidate()
+    category.province = candidate.province
+    category.save()
+    page = login_candidate(client, candidate).get(PAGE).content.decode()
+    assert "上传时间已于" in page and "截止。" in page
+    assert "锁定" not in page
+    assert "请联系您报考的考点：和平区考点" in page
 
 
 def test_window_not_yet_open_says_when_and_what_to_do(client):
@@ -94,6 +105,8 @@ def test_new_candidate_is_told_the_window_is_closed_before_activation(client):
     page = response.content.decode()
     assert "当前不在材料上传时间内" in page
     assert "请联系您报考的考点：和平区考点" in page
+    # Nothing was ever uploaded: nothing is locked.
+    assert "上传时间已于" in page and "锁定" not in page
     # The activation steps are not shown; the candidate may still choose to activate.
     assert "第 1 步" not in page
     assert 'href="/activate/"' in page
