@@ -4,7 +4,7 @@ Operators add their own per province in the admin.
 Marked with gettext_noop: the rows keep the Chinese text (it is what the candidate's feedback
 records), and the workbench shows them through the catalogue (ReturnReason.label)."""
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 STANDARD_RETURN_REASONS = (
     gettext_noop("图片不清晰"),
@@ -16,3 +16,16 @@ STANDARD_RETURN_REASONS = (
     gettext_noop("印章不符合要求"),
     gettext_noop("缺少首次注册证明"),
 )
+
+
+def reason_label(text: str) -> str:
+    """A recorded return reason in the reader's language. A photo's reason is stored as the
+    standard reason's Chinese text, or that text, 「：」 and the reviewer's words, or the words
+    alone (review.services.images._compose_reason): the standard part goes through the
+    catalogue, what a reviewer typed (or a province's own reason) shows as written."""
+    standard, colon, words = (text or "").partition("：")
+    if standard not in STANDARD_RETURN_REASONS:
+        return text
+    if not colon:
+        return gettext(standard)
+    return f"{gettext(standard)}{gettext('：')}{words}"

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from accounts.enums import CandidateStatus
 from materials.enums import ImageStatus
 
+from ..reasons import reason_label
+
 register = template.Library()
 
 
@@ -16,6 +18,13 @@ def status_label(value: str) -> str:
         if value in choices.values:
             return str(choices(value).label)
     return value
+
+
+@register.filter
+def return_reason(value: str) -> str:
+    """A recorded return reason: a standard one in the reader's language, a typed one as
+    written (review/reasons.py: reason_label)."""
+    return reason_label(value)
 
 
 @register.simple_tag

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from accounts.enums import CandidateStatus
 from materials.enums import ImageStatus
+from review import services
 from review.enums import EventAction
 from review.exports.rows import export_header
 from review.forms import QueueFilterForm, reviewer_scope
@@ -20,6 +21,7 @@ from review.services import candidate_submit
 from tests.factories.accounts import CandidateFactory
 from tests.factories.materials import MaterialCategoryFactory
 from tests.factories.review import candidate_with_photos
+from tests.materials.conftest import login_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,34 @@ def test_the_workbench_offers_english_reasons_and_the_photo_keeps_the_chinese_on
     imgs[0].refresh_from_db()
     assert imgs[0].status == ImageStatus.RETURNED
     assert imgs[0].return_reason == "图片不清晰"  # what the candidate reads, in Chinese
+
+
+def test_a_standard_return_reason_reads_in_english_and_a_typed_one_as_written(client, org):
+    candidate, cats, imgs = candidate_with_photos(site=org.site, photos=2)
+    expired = ReturnReason.objects.get(province=None, text="证件已过期")
+    services.image_return(image=imgs[0], by=org.staff["site"], reason=expired, text="正面反光")
+    services.image_return(image=imgs[1], by=org.staff["site"], reason=None, text="请拍清楚")
+    services.candidate_return(candidate=candidate, by=org.staff["site"], message="")
+    imgs[0].refresh_from_db()
+    assert imgs[0].return_reason == "证件已过期：正面反光"  # the record stays Chinese
+
+    # The candidate, in English: the photo's reason and the 审核意见 line.
+    candidate.language = "en"
+    candidate.save(update_fields=["language"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = login_candidate(client, candidate).get("/materials/").content.decode()
+    assert "Document expired: 正面反光" in page
+    assert f"<strong>{cats[0].name}</strong>: Document expired: 正面反光" in page
+    assert "请拍清楚" in page
+    assert "证件已过期" not in page
+
+    # The reviewer, in English: the photo and the history.
+    client.force_login(org.staff["site"])
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    assert "Document expired: 正面反光" in body
+    assert "证件已过期" not in body
+
+    # In Chinese, as recorded.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    body = client.get(reverse("review:candidate", kwargs={"pk": candidate.pk})).content.decode()
+    assert "证件已过期：正面反光" in body
