@@ -54,6 +54,7 @@ from .services import (
     candidate_set_address,
     handoff_consume,
     handoff_create,
+    handoff_used_by,
     phone_code_send,
     phone_code_verify,
 )
@@ -247,6 +248,12 @@ def handoff_status(request, pk: int):
 def handoff_open(request, token: str):
     """The phone opens the QR link: logged in as the candidate who made it, like an entry."""
     ip = client_ip(request)
+    # The phone that opened the link reloads it (or goes back to it): it is logged in as the
+    # link's candidate already, so it continues on the page instead of being refused. Anyone
+    # else still gets the refusal below.
+    session_candidate = current_candidate(request)
+    if session_candidate is not None and handoff_used_by(raw=token, candidate=session_candidate):
+        return redirect(material_page_url())
     try:
         candidate = handoff_consume(raw=token, ip=ip)
     except ValidationError as exc:

@@ -248,6 +248,8 @@ class PagePanel:
     next_step: str = ""
     # What the confirmation of 提交审核 / 重新提交 lists, when either can be taken.
     summary: SubmitSummary | None = None
+    # A photo can still be added somewhere (the page offers to continue on the phone).
+    can_upload: bool = False
 
 
 def _shared_lock_reason(blocks: list[CategoryBlock]) -> str:
@@ -310,6 +312,7 @@ def page_panel(candidate: Candidate, blocks: list[CategoryBlock], *, now=None) -
         closed_notice=closed_notice,
         next_step=next_step,
         summary=summary,
+        can_upload=any(b.can_upload for b in blocks),
     )
 
 

@@ -19,7 +19,13 @@ from .entry import (
     entry_nonces_purge,
 )
 from .events import candidate_event_create
-from .handoff import HANDOFF_LIFETIME, HandoffRefusal, handoff_consume, handoff_create
+from .handoff import (
+    HANDOFF_LIFETIME,
+    HandoffRefusal,
+    handoff_consume,
+    handoff_create,
+    handoff_used_by,
+)
 from .language import candidate_language_set
 from .phone import phone_code_send, phone_code_verify
 from .staff import staff_account_save
@@ -55,6 +61,7 @@ __all__ = [
     "entry_nonces_purge",
     "handoff_consume",
     "handoff_create",
+    "handoff_used_by",
     "phone_code_send",
     "phone_code_verify",
     "STAFF_COLUMNS",

@@ -90,3 +90,13 @@ def handoff_consume(*, raw: str, ip: str | None = None, now: datetime | None = N
         handoff=token.pk,
     )
     return token.candidate
+
+
+def handoff_used_by(*, raw: str, candidate: Candidate) -> bool:
+    """This link was made for `candidate` and has been opened: the phone that opened it,
+    reloading the link, is already logged in as that candidate."""
+    if not raw or len(raw) > _MAX_TOKEN_LENGTH:
+        return False
+    return HandoffToken.objects.filter(
+        token_hash=handoff_token_hash(raw), candidate=candidate, used_at__isnull=False
+    ).exists()

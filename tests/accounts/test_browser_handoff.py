@@ -6,6 +6,7 @@ import pytest
 
 from tests.accounts.helpers import candidate_entry_url
 from tests.factories.accounts import CandidateFactory
+from tests.factories.materials import MaterialCategoryFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,7 @@ def desktop_and_phone(_playwright_browser, live_server):
 def test_browser_qr_handoff_desktop_to_phone(desktop_and_phone, _playwright_browser, live_server):
     desktop, phone = desktop_and_phone
     candidate = CandidateFactory(name="李华")
+    MaterialCategoryFactory(province=candidate.province, exam_year=candidate.exam_year)
     desktop.goto(candidate_entry_url(candidate))
     desktop.wait_for_url(re.compile(r"/materials/$"))
 
@@ -46,6 +48,15 @@ def test_browser_qr_handoff_desktop_to_phone(desktop_and_phone, _playwright_brow
     # The desktop's poll learns it without a reload.
     desktop.wait_for_selector('[data-handoff-status][data-state="used"]')
     assert "已在手机上打开" in status.inner_text()
+    # The used code is no longer shown beside 「已使用」, nor its link; a new one can be made.
+    assert not code.locator("svg").is_visible()
+    assert not desktop.locator("[data-handoff-link]").is_visible()
+    assert desktop.get_by_role("button", name="重新生成二维码").is_visible()
+
+    # The phone reloads the link: it is that candidate already, so it stays on the page.
+    phone.goto(url)
+    phone.wait_for_url(re.compile(r"/materials/$"))
+    assert "李华" in phone.locator("#personal-title + dl").inner_text()
 
     # A second phone with the same link: refused, with the next step.
     second = _playwright_browser.new_context(

@@ -9,13 +9,15 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.auth import SESSION_KEY
-from accounts.enums import CandidateEventAction
+from accounts.enums import CandidateEventAction, CandidateStatus
 from accounts.models import CandidateEvent, HandoffToken
 from accounts.services import HandoffRefusal, handoff_consume, handoff_create
 from accounts.services.handoff import handoff_token_hash
+from materials.models import MaterialCategory
 from tests.accounts.helpers import candidate_entry_url
 from tests.concurrency import run_at_once, skip_unless_postgres
 from tests.factories.accounts import CandidateFactory
+from tests.factories.materials import MaterialCategoryFactory, MaterialImageFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,6 +52,7 @@ def test_desktop_shows_qr_svg_and_text_link(client, candidate):
 
 
 def test_material_page_offers_the_qr_code(client, candidate):
+    MaterialCategoryFactory(province=candidate.province, exam_year=candidate.exam_year)
     body = client.get("/materials/").content.decode()
     assert "在手机上继续" in body
     assert 'action="/handoff/"' in body
@@ -214,3 +217,38 @@ def test_consume_claims_only_once_in_sequence(candidate):
     with pytest.raises(ValidationError) as refused:
         handoff_consume(raw=raw)
     assert refused.value.code == HandoffRefusal.USED
+
+
+def test_the_phone_that_opened_the_link_reloads_it_into_the_material_page(client, candidate):
+    url, _pk = _new_link(client)
+    phone = Client()
+    phone.get(_path(url))
+    response = phone.get(_path(url))
+    assert response.status_code == 302
+    assert response.url == "/materials/"
+    assert phone.get("/materials/").status_code == 200
+
+
+def test_a_used_link_is_still_refused_to_a_phone_logged_in_as_another_candidate(client, candidate):
+    url, _pk = _new_link(client)
+    Client().get(_path(url))
+    other = Client()
+    other.get(candidate_entry_url(CandidateFactory()))
+    response = other.get(_path(url))
+    assert response.status_code == 410
+    assert "此二维码链接已经使用过。" in response.content.decode()
+
+
+def test_material_page_does_not_offer_the_phone_when_nothing_can_be_uploaded(client, candidate):
+    MaterialCategory.objects.filter(province=candidate.province).delete()
+    category = MaterialCategoryFactory(
+        province=candidate.province, exam_year=candidate.exam_year, max_count=1
+    )
+    assert "在手机上继续" in client.get("/materials/").content.decode()
+    MaterialImageFactory(candidate=candidate, category=category)
+    # Submitted: everything is locked, nothing more to photograph.
+    candidate.status = CandidateStatus.SUBMITTED
+    candidate.submitted_at = timezone.now()
+    candidate.save()
+    body = client.get("/materials/").content.decode()
+    assert "在手机上继续" not in body and 'action="/handoff/"' not in body
