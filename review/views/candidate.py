@@ -127,6 +127,9 @@ def candidate_page(
             "reason_options": render_to_string(
                 "review/_reason_options.html", {"reasons": reasons, "selected": ""}
             ),
+            # A photo marked 退回 stops the pass: after ⇧A the focus then goes to 退回考生
+            # (Enter opens its form) rather than to a pass the server would refuse.
+            "has_returned": any(img.status == ImageStatus.RETURNED for img in images),
             "pending": sum(
                 1
                 for img in images

@@ -367,7 +367,11 @@
     } else {
       post(form, event.submitter, function () {
         var status = document.querySelector("#decision-area [role=status]");
-        var first = document.querySelector("#decisions [data-key=p]") ||
+        // A photo marked 退回 stops the pass: 退回考生 instead (its button when the form is
+        // open, else its summary, which Enter opens).
+        var back = document.querySelector("#decisions [data-focus-first]");
+        if (back && back.parentElement.open) back = back.parentElement.querySelector("button[type=submit]");
+        var first = back || document.querySelector("#decisions [data-key=p]") ||
           document.querySelector("#decisions button[type=submit]");
         if (first) first.focus();
         else if (status) status.focus();

@@ -242,6 +242,37 @@ def test_return_without_reason_error_beside_the_reason_with_focus_there(page, li
     desk.context.close()
 
 
+def test_approve_rest_after_a_return_leads_to_return_to_candidate_not_the_pass(page, live_server):
+    # A photo marked 退回 stops the pass: after ⇧A the focus goes to 退回考生, never to
+    # 考点通过并下一位, which the server would refuse.
+    base = live_server.url
+    seed_return_reasons()
+    candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=2)
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.locator(f"#reason-{imgs[0].pk}").select_option(label="图片不清晰")
+    desk.locator(f"#panel-{imgs[0].pk}").get_by_role("button", name="退回此图").click()
+    desk.locator(f"#photo-{imgs[0].pk} .returned").wait_for(state="attached")
+    desk.keyboard.press("Shift+A")
+    desk.locator(f"#photo-{imgs[1].pk} .ok").wait_for(state="attached")
+    desk.wait_for_function(
+        "() => document.activeElement && document.activeElement.closest('#decisions')"
+    )
+    assert desk.evaluate("document.activeElement.textContent.trim()") == "退回考生"
+    if desk.evaluate("document.activeElement.tagName") == "SUMMARY":
+        desk.keyboard.press("Enter")  # opens the form; its button takes the next Tab
+        desk.locator("#decide-return").wait_for(state="visible")
+        desk.locator(".return-candidate").get_by_role("button", name="退回考生", exact=True).focus()
+    imgs[1].refresh_from_db()
+    assert imgs[1].status == ImageStatus.APPROVED
+    desk.keyboard.press("Enter")  # 退回考生: the candidate goes back with the returned photo
+    desk.wait_for_function("() => document.body.innerText.includes('已退回')")
+    candidate.refresh_from_db()
+    assert candidate.status == S.RETURNED
+    desk.context.close()
+
+
 def test_return_without_reason_without_javascript_error_beside_the_reason(page, live_server):
     base = live_server.url
     candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=3)
