@@ -301,7 +301,7 @@ def _assert_beside(desk, control: str, message: str) -> None:
 
 
 @pytest.mark.parametrize("width", [360, 390])
-def test_phone_queue_headers_on_one_line_and_candidate_page_without_sideways_scroll(
+def test_phone_queue_headers_badges_and_dates_on_one_line_and_candidate_page_without_sideways_scroll(
     page, live_server, width
 ):
     base = live_server.url
@@ -317,6 +317,23 @@ def test_phone_queue_headers_on_one_line_and_candidate_page_without_sideways_scr
     assert headers
     for text, h, line, padding in headers:
         assert h - padding < 1.5 * line, (text, h, line)
+    # The status badge and the date of each row on one line too.
+    badges = desk.evaluate(
+        "Array.from(document.querySelectorAll('table.queue tbody .status'), e =>"
+        " [e.textContent.trim(), e.getBoundingClientRect().height,"
+        "  parseFloat(getComputedStyle(e).lineHeight) || 20,"
+        "  parseFloat(getComputedStyle(e).paddingTop) + parseFloat(getComputedStyle(e).paddingBottom)])"
+    )
+    assert badges
+    for text, h, line, padding in badges:
+        assert h - padding < 1.5 * line, (text, h, line)
+    dates = desk.evaluate(
+        "Array.from(document.querySelectorAll('table.queue tbody .nowrap'), e =>"
+        " [e.textContent.trim(), e.getClientRects().length])"
+    )
+    assert dates
+    for text, lines in dates:
+        assert lines == 1, (text, lines)
     assert desk.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     desk.goto(f"/review/c/{candidate.pk}/")
     desk.wait_for_function("() => document.querySelector('.photo.current .viewer.fitted')")
