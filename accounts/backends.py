@@ -8,7 +8,8 @@ class StaffModelBackend(ModelBackend):
     scope (accounts.selectors.staff_profile_of), so this saves a query on each."""
 
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related(
+        # The project keeps Django's own user model, whose manager is the public `objects`.
+        users = get_user_model().objects.select_related(
             "staff_profile__site", "staff_profile__province"
         )
         try:
