@@ -26,38 +26,58 @@
     return v;
   }
 
-  // Fits the image into its box at its rotation (the rotated bounding box inside the box),
-  // then applies zoom and pan; the pan is kept so that the photo cannot leave the box.
-  function fit(viewer) {
+  // The photo's size in its box at its rotation and zoom (null until it is loaded): fitted,
+  // its rotated bounding box lies inside the box.
+  function measure(viewer, v) {
     var img = viewer.querySelector(".photo-img");
-    if (!img || !img.naturalWidth || !viewer.clientWidth) return;
-    var v = viewOf(viewer);
+    if (!img || !img.naturalWidth || !viewer.clientWidth) return null;
     var boxW = viewer.clientWidth, boxH = viewer.clientHeight;
     var turned = v.rot % 180 !== 0;
     var w = img.naturalWidth, h = img.naturalHeight;
     var scale = Math.min(boxW / (turned ? h : w), boxH / (turned ? w : h));
-    var shownW = (turned ? h : w) * scale * v.zoom, shownH = (turned ? w : h) * scale * v.zoom;
-    var maxX = Math.max(0, (shownW - boxW) / 2), maxY = Math.max(0, (shownH - boxH) / 2);
+    return {
+      img: img, w: w, h: h, scale: scale, boxW: boxW, boxH: boxH,
+      shownW: (turned ? h : w) * scale * v.zoom, shownH: (turned ? w : h) * scale * v.zoom,
+    };
+  }
+
+  // How far above the box's centre the photo's centre is drawn: a photo shorter than its
+  // box (a landscape photo in a phone's or an upright tablet's box) sits at the top of the
+  // box, not in its middle with an empty band above it; a taller one is centred and panned.
+  function lift(m) {
+    return Math.max(0, (m.boxH - m.shownH) / 2);
+  }
+
+  // Fits the image into its box at its rotation, then applies zoom and pan; the pan is kept
+  // so that the photo cannot leave the box.
+  function fit(viewer) {
+    var v = viewOf(viewer);
+    var m = measure(viewer, v);
+    if (!m) return;
+    var maxX = Math.max(0, (m.shownW - m.boxW) / 2), maxY = Math.max(0, (m.shownH - m.boxH) / 2);
     v.x = Math.max(-maxX, Math.min(maxX, v.x));
     v.y = Math.max(-maxY, Math.min(maxY, v.y));
     viewer.classList.add("fitted");
     viewer.classList.toggle("zoomed", v.zoom > 1);
-    img.style.width = w * scale + "px";
-    img.style.height = h * scale + "px";
-    img.style.transform = "translate(-50%, -50%) translate(" + v.x + "px, " + v.y + "px) rotate(" +
-      v.rot + "deg) scale(" + v.zoom + ")";
-    img.setAttribute("data-rot", String(v.rot));
-    img.setAttribute("data-zoom", v.zoom.toFixed(2));
+    m.img.style.width = m.w * m.scale + "px";
+    m.img.style.height = m.h * m.scale + "px";
+    m.img.style.transform = "translate(-50%, -50%) translate(" + v.x + "px, " +
+      (v.y - lift(m)) + "px) rotate(" + v.rot + "deg) scale(" + v.zoom + ")";
+    m.img.setAttribute("data-rot", String(v.rot));
+    m.img.setAttribute("data-zoom", v.zoom.toFixed(2));
   }
 
   function zoomAt(viewer, factor, px, py) {
     var v = viewOf(viewer);
+    var m = measure(viewer, v);
+    if (!m) return;
     var zoom = Math.max(1, Math.min(ZOOM_MAX, v.zoom * factor));
     // Keep the point under the pointer (px, py from the box's centre) where it is.
     var k = zoom / v.zoom;
+    var y = v.y - lift(m); // where the photo's centre is drawn
     v.x = px - (px - v.x) * k;
-    v.y = py - (py - v.y) * k;
     v.zoom = zoom;
+    v.y = py - (py - y) * k + lift(measure(viewer, v));
     fit(viewer);
   }
 

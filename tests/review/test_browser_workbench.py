@@ -157,6 +157,73 @@ def test_rotated_photo_stays_inside_its_box(page, live_server, width, height):
     desk.context.close()
 
 
+# Phones, an upright tablet and a laptop; a landscape ID-card photo and an upright one.
+@pytest.mark.parametrize(
+    "width,height", [(390, 844), (360, 740), (768, 1024), (1366, 768)], ids=lambda n: str(n)
+)
+@pytest.mark.parametrize("photo", [(1600, 1000), (1000, 1600)], ids=["landscape", "portrait"])
+def test_photo_sits_at_the_top_of_its_box_at_every_rotation(
+    page, live_server, width, height, photo
+):
+    # A photo shorter than its box was drawn in the box's middle: on a phone a landscape
+    # photo had an empty band of some 150 px above it. It is drawn at the top, centred
+    # across, inside the box and filling it one way.
+    base = live_server.url
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=0)
+    MaterialImageFactory(candidate=candidate, category=cats[0], display=_display(*photo))
+    desk = _desk(page, base, width=width, height=height)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_function(
+        "() => { const i = document.querySelector('.photo.current .viewer .photo-img');"
+        " return i && i.complete && i.naturalWidth && i.closest('.viewer.fitted'); }"
+    )
+    for rotation in (0, 90, 180, 270):
+        box, frame = _photo_and_its_box(desk)
+        assert desk.locator(".photo.current .photo-img").get_attribute("data-rot") == str(rotation)
+        assert abs(box[1] - frame[1]) <= 1, (rotation, box, frame)  # no band above
+        assert box[3] <= frame[3] + 1, (rotation, box, frame)
+        assert abs((box[0] - frame[0]) - (frame[2] - box[2])) <= 1, (rotation, box, frame)
+        assert (box[2] - box[0]) >= (frame[2] - frame[0]) - 2 or (box[3] - box[1]) >= (
+            frame[3] - frame[1]
+        ) - 2, (rotation, box, frame)
+        desk.keyboard.press("]")
+    # Zoomed in past the box's height, it is centred again and can be panned both ways.
+    for _ in range(4):
+        desk.keyboard.press("+")
+    box, frame = _photo_and_its_box(desk)
+    assert box[1] < frame[1] - 1 and box[3] > frame[3] + 1, (box, frame)
+    desk.keyboard.press("0")
+    box, frame = _photo_and_its_box(desk)
+    assert abs(box[1] - frame[1]) <= 1, (box, frame)
+    desk.context.close()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (768, 1024)])
+def test_photo_at_the_top_of_its_box_without_javascript(page, live_server, width, height):
+    base = live_server.url
+    candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=0)
+    MaterialImageFactory(candidate=candidate, category=cats[0], display=_display(1600, 1000))
+    desk = _desk(page, base, width=width, height=height, js=False)
+    _login(desk, base, site_reviewer(candidate.site))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_load_state("load")
+    box, frame = _photo_and_its_box(desk)
+    assert abs(box[1] - frame[1]) <= 1, (box, frame)
+    assert box[3] < frame[3] and abs((box[0] - frame[0]) - (frame[2] - box[2])) <= 1, (box, frame)
+    desk.context.close()
+
+
+def _photo_and_its_box(desk) -> tuple[list[float], list[float]]:
+    """The shown photo's drawn edges (rotated and zoomed) and its box's: left, top, right,
+    bottom."""
+    return desk.evaluate(
+        "() => { const i = document.querySelector('.photo.current .viewer .photo-img');"
+        " const b = i.getBoundingClientRect(), f = i.closest('.viewer').getBoundingClientRect();"
+        " return [[b.left, b.top, b.right, b.bottom], [f.left, f.top, f.right, f.bottom]]; }"
+    )
+
+
 def test_zoom_by_wheel_and_pan_by_drag(page, live_server):
     base = live_server.url
     candidate, cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=0)
