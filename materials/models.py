@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Candidate, ExamCategory, ExamYear, Province
@@ -115,6 +116,14 @@ def image_upload_to(instance, filename: str) -> str:
     return image_file_name("originals", year=instance.candidate.exam_year.year)
 
 
+# The one order of a candidate's photos, wherever they are listed (the candidate's page and
+# its upload answer, the review page, its filmstrip and J/K, the items of a return): by place
+# in the category, then by id. A photo uploaded into a new place stands at its own id (so
+# photos keep the order they were uploaded in); a replacement stands in the place of the
+# returned photo it replaces (MaterialImage.place), not at the end of its category.
+PHOTO_ORDER = (Coalesce("place", "id", output_field=models.BigIntegerField()), "id")
+
+
 class MaterialImage(models.Model):
     """A candidate's photo. The original stays private; candidates and reviewers only ever
     see the processed (upright, metadata-free, watermarked) display file and thumbnail."""
@@ -173,11 +182,15 @@ class MaterialImage(models.Model):
         related_name="replaced_by",
         verbose_name=_("替换的图片"),
     )
+    # The id of the first photo that stood in this place of the category, for a replacement
+    # (passed down a chain of replacements); empty for a photo uploaded into a new place, which
+    # stands at its own id. See PHOTO_ORDER.
+    place = models.PositiveBigIntegerField(_("位置"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("材料图片")
         verbose_name_plural = _("材料图片")
-        ordering = ["uploaded_at", "id"]
+        ordering = PHOTO_ORDER
         indexes = [
             models.Index(fields=["candidate", "category", "removed_at"], name="image_cand_cat"),
             # The sweep's lookup: only the few photos whose pre-check is still due.

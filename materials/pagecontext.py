@@ -15,7 +15,7 @@ from accounts.models import Candidate
 from accounts.selectors import submitted_message
 
 from .enums import DEFAULT_FORMATS, ImageStatus, ProcessingState
-from .models import MaterialCategory, MaterialImage
+from .models import PHOTO_ORDER, MaterialCategory, MaterialImage
 from .precheck.selectors import quality_advice
 from .rules import EditState, category_edit_state, image_can_delete, upload_window_state
 from .selectors import categories_for_candidate, current_images
@@ -132,7 +132,7 @@ def category_blocks(
     if categories is None:
         categories = categories_for_candidate(candidate)
     if images is None:
-        images = list(current_images(candidate).order_by("uploaded_at", "id"))
+        images = list(current_images(candidate).order_by(*PHOTO_ORDER))
     by_category: dict[int, list[MaterialImage]] = {c.pk: [] for c in categories}
     for image in images:
         if image.category_id in by_category:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,10 +20,10 @@ from accounts.enums import SubmitMode
 from accounts.models import Candidate, ExamYear, Province
 
 from .enums import ImageStatus, ProcessingState
-from .models import MaterialCategory, MaterialImage, image_upload_to
+from .models import PHOTO_ORDER, MaterialCategory, MaterialImage, image_upload_to
 from .processing import stored_files_delete
 from .rules import CANDIDATE_STATE_FIELDS, image_can_delete
-from .selectors import categories_for_candidate, current_images
+from .selectors import categories_for_candidate
 from .signals import candidate_materials_changed, image_deleted, image_uploaded
 from .tasks import image_process
 from .validation import validate_upload
@@ -63,6 +64,7 @@ UPLOAD_PHOTO_FIELDS = (
     "sha256",
     "uploaded_at",
     "removed_at",
+    "place",
 )
 
 
@@ -85,7 +87,7 @@ def image_upload(
     """Checks (lock rule, count, content — all in validate_upload), stores the original
     under a generated name, writes the row and (through the image_uploaded signal, in the
     same transaction) its audit row, and queues the pipeline after commit. An upload into a
-    category holding a current RETURNED photo replaces it.
+    category holding a returned photo replaces it and takes its place (_returned_to_replace).
     `categories`: the candidate's categories, when the caller has read them already.
 
     Nothing is left behind by a refusal or a failure: the row and the event roll back, the
@@ -98,13 +100,17 @@ def image_upload(
     try:
         with transaction.atomic():
             # The candidate's row lock: one candidate's uploads and deletes, and reviewers'
-            # decisions on the candidate, take turns.
+            # decisions on the candidate, take turns. (submitted_at: for _upload_rows.)
             candidate.refresh_from_db(
-                fields=CANDIDATE_STATE_FIELDS, from_queryset=Candidate.objects.select_for_update()
+                fields=(*CANDIDATE_STATE_FIELDS, "submitted_at"),
+                from_queryset=Candidate.objects.select_for_update(),
             )
-            photos = list(
-                current_images(candidate).only(*UPLOAD_PHOTO_FIELDS).order_by("uploaded_at", "id")
+            # The current photos, and the returned photos of this category that the
+            # candidate deleted since the return and nothing replaced yet (one query).
+            rows = list(
+                _upload_rows(candidate, category).only(*UPLOAD_PHOTO_FIELDS).order_by(*PHOTO_ORDER)
             )
+            photos = [row for row in rows if row.removed_at is None]
             in_category = [photo for photo in photos if photo.category_id == category.pk]
             checked = validate_upload(
                 candidate=candidate,
@@ -114,9 +120,7 @@ def image_upload(
                 photos=in_category,
                 now=now,
             )
-            returned = next(
-                (photo for photo in in_category if photo.status == ImageStatus.RETURNED), None
-            )
+            returned = _returned_to_replace(rows, in_category)
             image = MaterialImage(
                 candidate=candidate,
                 category=category,
@@ -127,6 +131,8 @@ def image_upload(
                 sha256=checked.sha256,
                 processing=ProcessingState.PROCESSING,
                 replaces=returned,
+                # In the returned photo's place, not at the end of the category.
+                place=(returned.place or returned.pk) if returned else None,
             )
             # A generated name, new each time: if the storage fails half-way, whatever it
             # wrote under this name is deleted below.
@@ -138,7 +144,7 @@ def image_upload(
                 raise ValidationError(STORAGE_FAILED_MESSAGE, code="storage") from exc
             image.original.name = stored_name
             image.save()
-            if returned is not None:
+            if returned is not None and returned.removed_at is None:
                 # Still RETURNED: reviewers change photos only with the candidate row locked.
                 MaterialImage.objects.filter(pk=returned.pk).update(removed_at=now)
             image_uploaded.send(
@@ -161,7 +167,45 @@ def image_upload(
             stored_files_delete([stored_name])
         raise
     _materials_changed(candidate)
-    return Uploaded(image=image, photos=[p for p in photos if p is not returned] + [image])
+    if returned is None:
+        # A new place: photos stand at their own id, the new one last.
+        return Uploaded(image=image, photos=[*photos, image])
+    # The rows are in page order: the new photo takes the returned one's place among them.
+    return Uploaded(
+        image=image,
+        photos=[
+            image if row is returned else row
+            for row in rows
+            if row is returned or row.removed_at is None
+        ],
+    )
+
+
+def _upload_rows(candidate: Candidate, category: MaterialCategory) -> QuerySet[MaterialImage]:
+    """The candidate's current photos, and the places an upload into `category` may fill:
+    its RETURNED photos that the candidate deleted since they last submitted (during this
+    return) and that nothing has replaced yet."""
+    deleted_returned = Q(
+        category=category, status=ImageStatus.RETURNED, removed_at__isnull=False
+    ) & ~Exists(MaterialImage.objects.filter(replaces=OuterRef("pk")))
+    if candidate.submitted_at is not None:
+        deleted_returned &= Q(removed_at__gte=candidate.submitted_at)
+    return MaterialImage.objects.filter(candidate=candidate).filter(
+        Q(removed_at__isnull=True) | deleted_returned
+    )
+
+
+def _returned_to_replace(
+    rows: list[MaterialImage], in_category: list[MaterialImage]
+) -> MaterialImage | None:
+    """What an upload replaces (「替换」): the category's first current RETURNED photo (it is
+    kept for comparison and marked removed), else the first place the candidate emptied by
+    deleting a returned photo. Either way the new photo takes its place and the reviewer sees
+    it beside the new one; an upload with neither goes to a new place at the end."""
+    current = next((p for p in in_category if p.status == ImageStatus.RETURNED), None)
+    if current is not None:
+        return current
+    return next((row for row in rows if row.removed_at is not None), None)
 
 
 def image_delete(

@@ -18,7 +18,7 @@ from accounts.selectors import (  # noqa: F401  (submitted_message re-exported)
     staff_scope_q,
     submitted_message,
 )
-from materials.models import MaterialImage
+from materials.models import PHOTO_ORDER, MaterialImage
 from materials.precheck.selectors import candidates_with_hints
 from materials.selectors import categories_for_candidate
 from notifications.models import Notification
@@ -276,7 +276,8 @@ class CategoryBlock:
 
 
 def candidate_material_blocks(candidate: Candidate) -> list[CategoryBlock]:
-    """Every applicable category with its current photos; each photo carries the versions it
+    """Every applicable category with its current photos in page order (PHOTO_ORDER: a
+    replacement where the photo it replaced stood); each photo carries the versions it
     replaced (newest first) as `.replaced_versions`; removed photos that nothing replaced
     follow in their category as `.removed_versions`. Photos in categories that no longer
     apply come last. Three queries."""
@@ -284,7 +285,7 @@ def candidate_material_blocks(candidate: Candidate) -> list[CategoryBlock]:
     images = list(
         MaterialImage.objects.filter(candidate=candidate)
         .select_related("category", "decided_by")
-        .order_by("uploaded_at", "pk")
+        .order_by(*PHOTO_ORDER)
     )
     by_pk = {img.pk: img for img in images}
     for img in images:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.enums import CandidateStatus, ReviewLevel, SubmitMode
 from accounts.models import Candidate
 from materials.enums import ImageStatus
-from materials.models import MaterialCategory
+from materials.models import PHOTO_ORDER, MaterialCategory
 from materials.rules import upload_window_state
 from materials.selectors import current_images, missing_required_categories
 from notifications.sms import sms_send
@@ -322,7 +322,7 @@ def _return(
         current_images(locked)
         .filter(status=ImageStatus.RETURNED)
         .select_related("category")
-        .order_by("category__order", "category_id", "uploaded_at", "pk")
+        .order_by("category__order", "category_id", *PHOTO_ORDER)
     )
     rows = [
         {

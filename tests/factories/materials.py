@@ -77,6 +77,11 @@ class MaterialImageFactory(factory.django.DjangoModelFactory):
     width = 640
     height = 480
     sha256 = factory.LazyFunction(lambda: uuid.uuid4().hex * 2)
+    replaces = None
+    # A replacement stands in the place of the photo it replaces, as image_upload sets it.
+    place = factory.LazyAttribute(
+        lambda o: (o.replaces.place or o.replaces.pk) if o.replaces else None
+    )
 
     @factory.post_generation
     def files(obj, create, extracted, **kwargs):
