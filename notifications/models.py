@@ -38,8 +38,14 @@ class Notification(models.Model):
     # The province (考区代码) whose templates apply; a code, not a key: notifications
     # imports none of the apps that own Province.
     province_code = models.CharField(_("考区代码"), max_length=2, blank=True)
-    # The values this message provides to a template (SMS_KIND_PARAMS[kind]), as text.
+    # The values this message provides to a template (SMS_KIND_PARAMS[kind]), as text in
+    # the message's language.
     params = models.JSONField(_("模板参数"), default=dict, blank=True)
+    # The same values written in Chinese (the default language), for a message in another
+    # language: when its province has no template in that language, the Chinese template goes
+    # with these, so that the SMS reads wholly in Chinese (a date too). Empty for a message
+    # in Chinese.
+    fallback_params = models.JSONField(_("中文模板参数"), default=dict, blank=True)
     # The language the message is written in (the candidate's for their messages, the
     # page's for a verification code): the provider template of that language is sent, or
     # the province's Chinese one when it has none (template_language says which went).

@@ -191,9 +191,12 @@ def outgoing_sms(
             _("考区 %(province)s 未配置“%(kind)s”短信模板，未发送")
             % {"province": notification.province_code or "—", "kind": kind}
         )
-    # The values were written in the message's language (sms.sms_params): in an English
-    # message sent as the Chinese template, a deadline reads 2026-5-10 17:00, plain there too.
+    # The values in the template's language (sms.sms_send wrote both): an English message
+    # sent as the Chinese template reads wholly in Chinese, its deadline 2026年5月10日17:00.
+    # A message stored before the Chinese values were kept has its own values only.
     values = notification.params or {}
+    if template.language != notification.language and notification.fallback_params:
+        values = notification.fallback_params
     missing = [
         field
         for _var, field in template_params_parse(template.params)

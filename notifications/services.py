@@ -27,6 +27,7 @@ def notification_create(
     kind: str = "",
     province_code: str = "",
     params: dict | None = None,
+    fallback_params: dict | None = None,
     language: str = settings.LANGUAGE_CODE,
     quiet_hours: tuple[dt.time, dt.time] | None = None,
     send_before: dt.datetime | None = None,
@@ -55,6 +56,7 @@ def notification_create(
                 kind=kind,
                 province_code=province_code,
                 params=params or {},
+                fallback_params=fallback_params or {},
                 language=language,
                 quiet_start=quiet_hours[0] if quiet_hours else None,
                 quiet_end=quiet_hours[1] if quiet_hours else None,
@@ -112,10 +114,11 @@ def notifications_anonymise(*, candidates) -> int:
     name or a registration number, are emptied. Idempotent; returns the rows changed."""
     return (
         Notification.objects.filter(candidate__in=candidates)
-        .exclude(recipient__contains="*", text="", params={})
+        .exclude(recipient__contains="*", text="", params={}, fallback_params={})
         .update(
             recipient=Concat(Left("recipient", 3), Value("****"), Right("recipient", 4)),
             text="",
             params={},
+            fallback_params={},
         )
     )

@@ -121,12 +121,25 @@ def sms_params(*, kind: str, candidate, **context) -> dict[str, str]:
     """The values a message of `kind` gives a provider template (SMS_KIND_PARAMS), as the
     text they read in the message, in its language (a deadline is a date in words)."""
     values = _values(kind=kind, candidate=candidate, **context)
-    with translation.override(sms_language(kind=kind, candidate=candidate)):
+    return _template_values(kind, values, sms_language(kind=kind, candidate=candidate))
+
+
+def _template_values(kind: str, values: dict, language: str) -> dict[str, str]:
+    with translation.override(language):
         return {
             name: _as_text(values[name])
             for name in SMS_KIND_PARAMS[kind]
             if values.get(name) is not None
         }
+
+
+def _fallback_values(kind: str, values: dict, language: str) -> dict[str, str]:
+    """The values again in Chinese (the default language), for the province's Chinese
+    template, which a message in another language goes out as when the province has no
+    template in that language (sending.outgoing_sms); nothing for a message in Chinese."""
+    if language == settings.LANGUAGE_CODE:
+        return {}
+    return _template_values(kind, values, settings.LANGUAGE_CODE)
 
 
 def sms_text(*, kind: str, candidate, **context) -> str:
@@ -166,12 +179,16 @@ def sms_send(
     recipient is the candidate's phone unless given (a code goes to the number being
     verified). None when there is no number: nothing was queued. The row keeps the text (for
     the log and the candidate's page) and, for a provider that sends approved templates only,
-    the kind, the province's code, the language and the template's values. A reminder gives its
+    the kind, the province's code, the language and the template's values (and the same
+    values in Chinese, for the Chinese template it goes out as when the province has none in
+    its language). A reminder gives its
     province's `quiet_hours` (start, end) and its deadline as `send_before`: the row
     carries them, so that no retry hands it over in the night or too late."""
     recipient = recipient or candidate.phone
     if not recipient:
         return None
+    language = sms_language(kind=kind, candidate=candidate)
+    values = _values(kind=kind, candidate=candidate, **context)
     return notification_create(
         recipient=recipient,
         text=sms_text(kind=kind, candidate=candidate, **context),
@@ -180,8 +197,9 @@ def sms_send(
         event_key=event_key,
         kind=kind,
         province_code=getattr(candidate.province, "code", "") or "",
-        params=sms_params(kind=kind, candidate=candidate, **context),
-        language=sms_language(kind=kind, candidate=candidate),
+        params=_template_values(kind, values, language),
+        fallback_params=_fallback_values(kind, values, language),
+        language=language,
         quiet_hours=quiet_hours,
         send_before=send_before,
     )
@@ -193,6 +211,7 @@ def sms_staff_send(
     """A message to a staff member (`kind` one of STAFF_TEXTS) of the province whose
     provider template it goes out with; stored in the caller's transaction, sent after
     commit."""
+    language = sms_language(kind=kind)
     return notification_create(
         recipient=recipient,
         text=sms_render(str(STAFF_TEXTS[kind]), **context),
@@ -200,10 +219,7 @@ def sms_staff_send(
         event_key=event_key,
         kind=kind,
         province_code=province_code,
-        language=sms_language(kind=kind),
-        params={
-            name: _as_text(context[name])
-            for name in SMS_KIND_PARAMS[kind]
-            if context.get(name) is not None
-        },
+        language=language,
+        params=_template_values(kind, context, language),
+        fallback_params=_fallback_values(kind, context, language),
     )

@@ -2,8 +2,8 @@
 (阿里云, 腾讯云, against their stand-ins): a province registers, per kind of message, a
 template for English besides the Chinese one; a message goes out as the template of its
 language (the candidate's, or the page's for a verification code), else as the Chinese
-one, and the log says which template and language went. Operators keep their own
-province's templates, one per kind and language."""
+one with its values written in Chinese too, and the log says which template and language
+went. Operators keep their own province's templates, one per kind and language."""
 
 import datetime as dt
 import json
@@ -15,6 +15,7 @@ from django.utils import translation
 
 from notifications.enums import NotificationStatus, SmsKind
 from notifications.models import Notification, SmsTemplate
+from notifications.sending import notification_deliver
 from notifications.sms import sms_send, sms_staff_send
 from tests.factories.accounts import (
     CandidateFactory,
@@ -144,6 +145,87 @@ def test_english_template_values_are_written_in_english(
     (call,) = aliyun.calls
     assert call.params["TemplateCode"] == "SMS_480109"
     assert json.loads(call.params["TemplateParam"]) == {"xm": "Wang Wei", "jz": "2026-5-10 17:00"}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, indirect=True)
+def test_english_message_sent_as_the_chinese_template_has_its_values_in_chinese(
+    provider, shandong, django_capture_on_commit_callbacks
+):
+    """No English template: the Chinese one goes, and its deadline reads in Chinese like the
+    rest of it (not 2026-5-10 17:00 in a Chinese sentence)."""
+    _template("zh-hans", "SMS_480003", params="xm=name,sx=hours,jz=deadline")
+    deadline = dt.datetime(2026, 5, 10, 17, 0, tzinfo=BEIJING_OFFSET)
+    with translation.override("en"):  # a reviewer using English returns the candidate
+        sms = _send(
+            django_capture_on_commit_callbacks,
+            _candidate(shandong, language="en"),
+            hours=24,
+            deadline=deadline,
+        )
+    (call,) = provider.calls
+    chinese = {"xm": "Wang Wei", "sx": "24", "jz": "2026年5月10日17:00"}
+    if "TemplateParam" in call.params:  # 阿里云: by variable name
+        assert json.loads(call.params["TemplateParam"]) == chinese
+    else:  # 腾讯云: in order
+        assert call.params["TemplateParamSet"] == list(chinese.values())
+    assert (sms.status, sms.language, sms.template_language) == (
+        NotificationStatus.SENT,
+        "en",
+        "zh-hans",
+    )
+    # The English values stay on the row, with the English text, for the log.
+    assert sms.params["deadline"] == "2026-5-10 17:00"
+    assert "May" not in sms.fallback_params["deadline"]
+
+
+def test_english_message_keeps_english_values_for_an_english_template_beside_a_chinese_one(
+    tencent, shandong, django_capture_on_commit_callbacks
+):
+    _template("zh-hans", "480004", kind=SmsKind.WINDOW_REMINDER, params="name,deadline")
+    _template("en", "480104", kind=SmsKind.WINDOW_REMINDER, params="name,deadline")
+    deadline = dt.datetime(2026, 5, 10, 17, 0, tzinfo=BEIJING_OFFSET)
+    _send(
+        django_capture_on_commit_callbacks,
+        _candidate(shandong, language="en"),
+        kind=SmsKind.WINDOW_REMINDER,
+        deadline=deadline,
+    )
+    (call,) = tencent.calls
+    assert (call.params["TemplateId"], call.params["TemplateParamSet"]) == (
+        "480104",
+        ["Wang Wei", "2026-5-10 17:00"],
+    )
+
+
+def test_message_in_chinese_keeps_no_second_set_of_values(
+    shandong, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        sms = sms_send(
+            kind=SmsKind.RETURN,
+            candidate=_candidate(shandong, language="zh-hans"),
+            event_key="c",
+            hours=24,
+        )
+    assert (sms.params["hours"], sms.fallback_params) == ("24", {})
+
+
+def test_english_message_stored_before_the_chinese_values_were_kept_still_goes(
+    aliyun, shandong, django_capture_on_commit_callbacks
+):
+    """A row written by the previous release (no Chinese values): its own values go."""
+    _template("zh-hans", "SMS_480005", kind=SmsKind.WINDOW_REMINDER, params="jz=deadline")
+    with django_capture_on_commit_callbacks(execute=False):
+        sms = sms_send(
+            kind=SmsKind.WINDOW_REMINDER,
+            candidate=_candidate(shandong, language="en"),
+            event_key="old",
+            deadline=dt.datetime(2026, 5, 10, 17, 0, tzinfo=BEIJING_OFFSET),
+        )
+    Notification.objects.filter(pk=sms.pk).update(fallback_params={})
+    sms.refresh_from_db()
+    notification_deliver(notification=sms)
+    assert json.loads(aliyun.calls[0].params["TemplateParam"]) == {"jz": "2026-5-10 17:00"}
 
 
 def test_chinese_template_values_stay_chinese_when_the_reviewer_uses_english(

@@ -94,7 +94,14 @@ def _cycle(year: int, *, current: bool, photos: int = 2):
     PhoneVerification.objects.create(
         candidate=approved, phone=PHONE, code_hash="x", expires_at=timezone.now()
     )
-    NotificationFactory(candidate=approved, recipient=PHONE, text="张三，您的材料已审核通过。")
+    NotificationFactory(
+        candidate=approved,
+        recipient=PHONE,
+        text="张三，您的材料已审核通过。",
+        language="en",
+        params={"name": "张三", "deadline": "2025-5-10 17:00"},
+        fallback_params={"name": "张三", "deadline": "2025年5月10日17:00"},
+    )
     ReviewEventFactory(candidate=approved, data={"note": "audit"})
     CandidateEvent.objects.create(candidate=approved, action=CandidateEventAction.ENTRY_FIRST)
     orphan = default_storage.save(f"originals/{year}/left-behind", ContentFile(b"orphan"))
@@ -170,8 +177,10 @@ def test_purge_clears_personal_fields_and_keeps_counts_and_the_audit_trail(two_y
     assert not HandoffToken.objects.filter(candidate=approved).exists()  # with the address used
     assert HandoffToken.objects.filter(pk=other_link.pk).exists()
     assert list(
-        Notification.objects.filter(candidate=approved).values_list("recipient", "text")
-    ) == [("139****5678", "")]
+        Notification.objects.filter(candidate=approved).values_list(
+            "recipient", "text", "params", "fallback_params"
+        )
+    ) == [("139****5678", "", {}, {})]
     assert list(Notification.objects.filter(candidate=other).values_list("recipient", "text")) == [
         (PHONE, "张三，您的材料已审核通过。")
     ]
