@@ -68,8 +68,8 @@ class ExamYearAdmin(ProvinceScopedAdmin):
 @admin.register(ExamCategory)
 class ExamCategoryAdmin(ProvinceScopedAdmin):
     province_field = None  # the national table: operators read it
-    list_display = ["code", "name"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(Province)

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
+from config.i18n import in_reader_language
+
 # The quiet hours' rule and clock live in notifications (a reminder's row carries the hours);
 # BEIJING is re-exported for the callers that read it here (selectors, tests).
 from notifications.quiet import BEIJING as BEIJING
@@ -182,6 +184,12 @@ class TestSite(models.Model):
 class ExamCategory(models.Model):
     code = models.CharField(_("类别代码"), max_length=3, unique=True)
     name = models.CharField(_("报考类别"), max_length=64)
+    name_en = models.CharField(
+        _("报考类别（英文）"),
+        max_length=100,
+        blank=True,
+        help_text=_("使用英文界面的考生和审核人员看到的名称；留空时显示中文名称。"),
+    )
 
     class Meta:
         verbose_name = _("报考类别")
@@ -189,7 +197,13 @@ class ExamCategory(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        # In the reader's language (admin lists, form choices); records that must stay
+        # Chinese (registration changes, exports) write code and name themselves.
+        return f"{self.code} {self.localized_name}"
+
+    @property
+    def localized_name(self) -> str:
+        return in_reader_language(self.name, self.name_en)
 
 
 class CandidateQuerySet(models.QuerySet):

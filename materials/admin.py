@@ -108,6 +108,8 @@ class MaterialCategoryForm(forms.ModelForm):
             "code",
             "name",
             "instructions",
+            "name_en",
+            "instructions_en",
             "order",
             "required",
             "min_count",
@@ -119,6 +121,7 @@ class MaterialCategoryForm(forms.ModelForm):
             "example_image",
             "attachment",
             "attachment_name",
+            "attachment_name_en",
             "exam_categories",
             "tags",
             "excluded_tags",
@@ -213,7 +216,7 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
     province_field = "province"
     national_rows_visible = True
     list_display = (
-        "name",
+        "localized_name",
         "scope",
         "exam_year",
         "required_mark",
@@ -225,12 +228,17 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
     )
     list_filter = ("exam_year", "required", "is_active", "is_other")
     list_select_related = ("province", "exam_year")
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_en", "code")
     ordering = ("exam_year", "province__code", "order", "id")
     filter_horizontal = ("exam_categories",)
     actions = ["copy_template"]
     fieldsets = (
         (None, {"fields": ("exam_year", "province", "code", "name", "instructions", "order")}),
+        # Optional: a candidate who reads English sees these, else the Chinese above.
+        (
+            _("英文（可选）"),
+            {"fields": ("name_en", "instructions_en", "attachment_name_en")},
+        ),
         (
             _("上传要求"),
             {"fields": ("required", "min_count", "max_count", "max_bytes", "formats", "is_other")},
@@ -271,6 +279,10 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
         return self._served_link(
             obj, "attachment", "attachment", obj.attachment_name or _("下载附件")
         )
+
+    @admin.display(description=_("材料名称"), ordering="name")
+    def localized_name(self, obj):
+        return obj.localized_name
 
     @admin.display(description=_("范围"), ordering="province__code")
     def scope(self, obj):

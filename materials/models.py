@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Candidate, ExamCategory, ExamYear, Province
+from config.i18n import in_reader_language
 
 from .enums import DEFAULT_MAX_BYTES, HintKind, ImageStatus, PrecheckRead, ProcessingState
 
@@ -44,12 +45,29 @@ class MaterialCategory(models.Model):
     )
     code = models.SlugField(_("代码"), max_length=40)
     name = models.CharField(_("材料名称"), max_length=64)
+    name_en = models.CharField(
+        _("材料名称（英文）"),
+        max_length=100,
+        blank=True,
+        help_text=_("使用英文界面的考生看到的名称；留空时显示中文名称。"),
+    )
     instructions = models.TextField(_("上传说明"), blank=True)
+    instructions_en = models.TextField(
+        _("上传说明（英文）"),
+        blank=True,
+        help_text=_("使用英文界面的考生看到的说明；留空时显示中文说明。"),
+    )
     example_image = models.ImageField(_("示例图片"), upload_to=example_upload_to, blank=True)
     attachment = models.FileField(
         _("附件（需下载填写的表格）"), upload_to=attachment_upload_to, blank=True
     )
     attachment_name = models.CharField(_("附件名称"), max_length=100, blank=True)
+    attachment_name_en = models.CharField(
+        _("附件名称（英文）"),
+        max_length=150,
+        blank=True,
+        help_text=_("使用英文界面的考生看到的附件名称；留空时显示中文附件名称。"),
+    )
     required = models.BooleanField(_("必传"), default=False)
     min_count = models.PositiveSmallIntegerField(_("最少张数"), default=0)
     max_count = models.PositiveSmallIntegerField(_("最多张数"), default=5)
@@ -97,7 +115,24 @@ class MaterialCategory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
+
+    # The texts in the reader's language, wherever a category is shown (config/i18n.py).
+    # Records (audit events, feedback items, exports) keep the Chinese `name`.
+    @property
+    def localized_name(self) -> str:
+        return in_reader_language(self.name, self.name_en)
+
+    @property
+    def localized_instructions(self) -> str:
+        return in_reader_language(self.instructions, self.instructions_en)
+
+    @property
+    def localized_attachment_name(self) -> str:
+        """The form's name, else the category's (as the download link has always read)."""
+        return in_reader_language(self.attachment_name, self.attachment_name_en) or (
+            self.localized_name
+        )
 
 
 # A photo and its derivatives are stored in a folder per exam year, e.g. "display/2026/…":

@@ -268,10 +268,13 @@ def image_reprocess(*, image: MaterialImage) -> None:
 _COPIED_FIELDS = (
     "code",
     "name",
+    "name_en",
     "instructions",
+    "instructions_en",
     "example_image",
     "attachment",
     "attachment_name",
+    "attachment_name_en",
     "required",
     "min_count",
     "max_count",

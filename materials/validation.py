@@ -421,7 +421,7 @@ def validate_upload(
     if len(kept) >= category.max_count:
         raise _refuse(
             _("「%(name)s」最多上传 %(max)s 张，已经传满。如需更换，请先删除再上传。")
-            % {"name": category.name, "max": category.max_count},
+            % {"name": category.localized_name, "max": category.max_count},
             "count",
         )
     size = getattr(file, "size", None)

@@ -450,7 +450,7 @@ def attachment(request, category_id: int):
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if content_type.startswith("text/"):
         content_type += "; charset=utf-8"
-    title = category.attachment_name or category.name
+    title = category.localized_attachment_name
     return _serve(
         name,
         content_type=content_type,

@@ -165,7 +165,13 @@ def registration_apply(
         )
     change("province", str(candidate.province), str(province))
     change("site", str(candidate.site), str(site))
-    change("category", str(candidate.category), str(category))
+    # The record keeps the Chinese name whatever language the request reads (str() of an
+    # exam category follows the reader).
+    change(
+        "category",
+        f"{candidate.category.code} {candidate.category.name}",
+        f"{category.code} {category.name}",
+    )
     old_tags, new_tags = list(candidate.tags or []), list(claims.tags)
     if sorted(old_tags) != sorted(new_tags):
         changes.append({"field": "tags", "old": old_tags, "new": new_tags})

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.enums import StaffRole, SubmitMode
-from accounts.exam_categories import install_exam_categories
+from accounts.exam_categories import install_exam_categories, name_exam_categories_in_english
 from accounts.models import Candidate, ExamCategory, ExamYear, Province, StaffProfile, TestSite
 
 from ..people import demo_id_number
@@ -110,6 +110,7 @@ def seed_demo_accounts(*, now=None) -> tuple[ExamYear, list[Province], SeedRepor
     if not ExamYear.objects.filter(is_current=True).exists():
         ExamYear.objects.filter(pk=exam_year.pk).update(is_current=True)
     report.add("报考类别", bool(install_exam_categories(ExamCategory)))
+    name_exam_categories_in_english(ExamCategory)
     categories = {c.code: c for c in ExamCategory.objects.all()}
 
     provinces = []

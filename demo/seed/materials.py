@@ -42,6 +42,8 @@ class Spec:
     code: str
     name: str
     instructions: str
+    name_en: str = ""
+    instructions_en: str = ""
     required: bool = False
     min_count: int = 0
     max_count: int = 2
@@ -60,6 +62,12 @@ TEMPLATE: tuple[Spec, ...] = (
         "身份证明",
         "请上传与报名信息一致的有效居民身份证正反面照片（正面、反面各一张），四角完整，文字清晰，"
         "不得遮挡、翻转或旋转。",
+        name_en="Proof of identity",
+        instructions_en=(
+            "Upload photos of both sides of your valid resident ID card, matching your "
+            "registration (one of the front, one of the back): all four corners in the picture, "
+            "the text legible, nothing covered, flipped or rotated."
+        ),
         required=True,
         min_count=2,
         max_count=2,
@@ -72,6 +80,13 @@ TEMPLATE: tuple[Spec, ...] = (
         "身份证明（港澳台居民）",
         "请上传与报名信息一致的港澳居民来往内地通行证或台湾居民来往大陆通行证正反面照片；"
         "持港澳台居民居住证报名的，上传居住证正反面。",
+        name_en="Proof of identity (Hong Kong, Macao and Taiwan residents)",
+        instructions_en=(
+            "Upload photos of both sides of your Mainland Travel Permit for Hong Kong and Macao "
+            "Residents or Mainland Travel Permit for Taiwan Residents, matching your registration; "
+            "if you registered with a Residence Permit for Hong Kong, Macao and Taiwan Residents, "
+            "upload both sides of that permit."
+        ),
         required=True,
         min_count=2,
         max_count=2,
@@ -82,6 +97,11 @@ TEMPLATE: tuple[Spec, ...] = (
         "id-passport",
         "身份证明（外籍）",
         "请上传与报名信息一致的有效护照照片（外国护照需上传信息页与封页）。",
+        name_en="Proof of identity (foreign nationals)",
+        instructions_en=(
+            "Upload photos of your valid passport, matching your registration (a foreign passport: "
+            "the information page and the cover)."
+        ),
         required=True,
         min_count=2,
         max_count=2,
@@ -93,6 +113,14 @@ TEMPLATE: tuple[Spec, ...] = (
         "学历证明",
         "请上传毕业证书原件照片。境外取得的学历，同时上传教育部留学服务中心出具的《国（境）外学历"
         "学位认证书》。应届毕业生上传学生证及学校出具的应届毕业生证明。",
+        name_en="Proof of education",
+        instructions_en=(
+            "Upload a photo of the original graduation certificate. For a degree obtained outside "
+            "the mainland, also upload the Foreign Academic Degree Certification issued by the "
+            "Chinese Service Center for Scholarly Exchange of the Ministry of Education. Graduates "
+            "of this year upload their student card and the school's certificate of expected "
+            "graduation."
+        ),
         required=True,
         min_count=1,
         max_count=4,
@@ -104,6 +132,13 @@ TEMPLATE: tuple[Spec, ...] = (
         "学历证书电子注册备案表",
         "2001年及以后取得学历的考生，请上传在学信网（www.chsi.com.cn）下载的《教育部学历证书电子"
         "注册备案表》，须在有效期内，在线验证码清晰可见。2001年以前毕业的无需上传。",
+        name_en="Online Verification Report of Higher Education Qualification Certificate",
+        instructions_en=(
+            "If you obtained your qualification in 2001 or later, upload the Ministry of "
+            "Education's Online Verification Report of Higher Education Qualification Certificate "
+            "downloaded from CHSI (www.chsi.com.cn): still valid, with the online verification "
+            "code legible. Not needed if you graduated before 2001."
+        ),
         max_count=2,
         excluded_tags=[*NOT_LOCAL, "在读研究生"],
         example=("教育部学历证书电子注册备案表",),
@@ -113,6 +148,12 @@ TEMPLATE: tuple[Spec, ...] = (
         "临床实践训练经历满一年证明及个人承诺书",
         "在读专业学位研究生：请下载附件，如实填写，由临床实践单位和研究生院盖章、本人签字后拍照上传；"
         "同时上传学生证。",
+        name_en="Proof of one year of clinical practice training and personal pledge",
+        instructions_en=(
+            "Professional-degree postgraduate students: download the form, fill it in truthfully, "
+            "have it stamped by the clinical practice institution and the graduate school, sign "
+            "it, then upload a photo of it; also upload your student card."
+        ),
         required=True,
         min_count=1,
         max_count=3,
@@ -124,6 +165,11 @@ TEMPLATE: tuple[Spec, ...] = (
         "probation",
         "试用期考核合格证明",
         "请上传试用机构出具并加盖公章的《医师资格考试试用期考核证明》。",
+        name_en="Proof of passing the probation assessment",
+        instructions_en=(
+            "Upload the Probation Assessment Certificate for the Medical Licensing Examination "
+            "issued and stamped by the institution where you served your probation."
+        ),
         required=True,
         min_count=1,
         max_count=2,
@@ -134,6 +180,12 @@ TEMPLATE: tuple[Spec, ...] = (
         "assistant-certificate",
         "执业助理医师资格证书",
         "执业助理医师报考执业医师的考生上传：《医师资格证书》（执业助理医师）含照片和编号的信息页。",
+        name_en="Licensed assistant physician qualification certificate",
+        instructions_en=(
+            "For licensed assistant physicians applying for the licensed physician examination: "
+            "the pages of your Physician Qualification Certificate (licensed assistant physician) "
+            "with your photo and its number."
+        ),
         physician_only=True,
         example=("医师资格证书（执业助理医师）",),
     ),
@@ -142,6 +194,12 @@ TEMPLATE: tuple[Spec, ...] = (
         "执业证书",
         "执业助理医师报考执业医师的考生上传：《医师执业证书》（执业助理医师）全部信息页，含注册"
         "及变更记录页。",
+        name_en="Practising certificate",
+        instructions_en=(
+            "For licensed assistant physicians applying for the licensed physician examination: "
+            "every information page of your Physician Practising Certificate (licensed assistant "
+            "physician), including the registration and change record pages."
+        ),
         max_count=4,
         physician_only=True,
         example=("医师执业证书",),
@@ -151,6 +209,12 @@ TEMPLATE: tuple[Spec, ...] = (
         "首次注册证明",
         "执业助理医师报考执业医师、执业证书未载明首次注册日期的考生，上传卫生健康行政部门出具的"
         "首次注册证明。",
+        name_en="Proof of first registration",
+        instructions_en=(
+            "For licensed assistant physicians applying for the licensed physician examination "
+            "whose practising certificate does not state the date of first registration: the proof "
+            "of first registration issued by the health administration."
+        ),
         physician_only=True,
     ),
     Spec(
@@ -158,12 +222,24 @@ TEMPLATE: tuple[Spec, ...] = (
         "执业期考核证明",
         "执业助理医师报考执业医师的考生上传：执业机构出具并加盖公章的执业期考核证明（取得执业"
         "助理医师执业证书后，在医疗机构中执业满规定年限）。",
+        name_en="Proof of practice assessment",
+        instructions_en=(
+            "For licensed assistant physicians applying for the licensed physician examination: "
+            "the practice assessment certificate issued and stamped by the institution where you "
+            "practise (having practised in a medical institution for the required years since "
+            "obtaining the assistant physician's practising certificate)."
+        ),
         physician_only=True,
     ),
     Spec(
         "apprentice-certificate",
         "出师证书",
         "传统医学师承人员上传《传统医学师承出师证书》。",
+        name_en="Apprenticeship completion certificate",
+        instructions_en=(
+            "Traditional medicine apprentices upload their Traditional Medicine Apprenticeship "
+            "Completion Certificate."
+        ),
         required=True,
         min_count=1,
         tags=["师承"],
@@ -173,6 +249,11 @@ TEMPLATE: tuple[Spec, ...] = (
         "expertise-certificate",
         "医术确有专长证书",
         "传统医学医术确有专长人员上传《传统医学医术确有专长证书》。",
+        name_en="Certificate of proven medical expertise",
+        instructions_en=(
+            "People with proven expertise in traditional medicine upload their Certificate of "
+            "Proven Expertise in Traditional Medicine."
+        ),
         required=True,
         min_count=1,
         tags=["确有专长"],
@@ -182,6 +263,12 @@ TEMPLATE: tuple[Spec, ...] = (
         "internship-form",
         "实习申请审核表",
         "台湾、香港、澳门居民及外籍人员上传在内地（大陆）实习的《医学专业毕业生实习申请审核表》。",
+        name_en="Internship application and approval form",
+        instructions_en=(
+            "Residents of Taiwan, Hong Kong and Macao and foreign nationals upload the Internship "
+            "Application and Approval Form for Medical Graduates of their internship in the "
+            "mainland."
+        ),
         required=True,
         min_count=1,
         tags=NOT_LOCAL,
@@ -190,6 +277,12 @@ TEMPLATE: tuple[Spec, ...] = (
         "institution-licence",
         "医疗机构执业许可证副本",
         "请上传试用（执业）机构《医疗机构执业许可证》副本照片，机构名称、诊疗科目和有效期须清晰。",
+        name_en="Medical institution practising licence (duplicate original)",
+        instructions_en=(
+            "Upload a photo of the duplicate original of the Medical Institution Practising "
+            "Licence of your probation (practice) institution: the institution's name, its "
+            "medical subjects and the period of validity legible."
+        ),
         excluded_tags=["在读研究生"],
         example=("医疗机构执业许可证（副本）",),
     ),
@@ -197,12 +290,20 @@ TEMPLATE: tuple[Spec, ...] = (
         "other",
         "其他",
         "考区、考点通知要求的其他材料（如姓名变更证明、工作证明等），以及不属于以上各项的材料。",
+        name_en="Other",
+        instructions_en=(
+            "Other materials that your province or test site has asked for (such as proof of a "
+            "change of name or proof of employment), and materials that fit none of the items "
+            "above."
+        ),
         max_count=10,
         is_other=True,
     ),
 )
 
 PLEDGE_TITLE = "临床实践训练经历满一年证明及个人承诺书"
+# The form itself is the Chinese one the graduate school stamps; its name is translated.
+PLEDGE_TITLE_EN = "Proof of one year of clinical practice training and personal pledge (form)"
 PLEDGE_TEXT = (
     "本人于____年____月____日毕业于__________________学校__________专业。"
     "自____年____月起，在__________________单位进行临床实践训练，"
@@ -330,7 +431,9 @@ def seed_template(*, exam_year: ExamYear) -> int:
             code=spec.code,
             defaults={
                 "name": spec.name,
+                "name_en": spec.name_en,
                 "instructions": spec.instructions,
+                "instructions_en": spec.instructions_en,
                 "required": spec.required,
                 "min_count": spec.min_count,
                 "max_count": spec.max_count,
@@ -351,6 +454,7 @@ def seed_template(*, exam_year: ExamYear) -> int:
         if spec.attachment:
             row.attachment.name = _stored(f"attachments/seed-{spec.code}.pdf", pledge_form_pdf)
             row.attachment_name = PLEDGE_TITLE
+            row.attachment_name_en = PLEDGE_TITLE_EN
         row.save()
         if spec.physician_only and physician:
             row.exam_categories.set(physician)
