@@ -162,7 +162,7 @@ def test_guide_pages_show_what_the_guide_says_and_are_photographed(desk, picture
         or MaterialCategory.objects.filter(province=tianjin).first()
     )
     desk.goto(f"/admin/materials/materialcategory/{category.pk}/change/")
-    for field in ("example_image", "attachment", "min_count", "max_count", "max_bytes"):
+    for field in ("name_en", "example_image", "attachment", "min_count", "max_count", "max_bytes"):
         assert desk.locator(f"[name={field}]").count() == 1, field
     _shoot(desk, picture_dir, "05-category.png")
 
