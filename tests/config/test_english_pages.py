@@ -1,7 +1,10 @@
 """With English chosen, the pages show no Chinese of their own: every Han character left in
 the visible text (and in the attributes a screen reader or a tooltip shows) is a string
-that was not translated. The data of these pages (names, provinces, test sites, categories,
-materials) is written in pinyin or English for this, so it cannot hide one.
+that was not translated. The data that stays as written (names, provinces, test sites,
+standard reasons) is in pinyin or English for this, so it cannot hide one; the categories
+are as operators and Yishen write them, Chinese with an English beside it (the shipped exam
+categories, a material category with both, returned under its Chinese name), so a page that
+showed the Chinese of a category is caught too.
 
 Allowed: text in an element marked lang="zh-…" (the switch's 简体中文), and the name of the
 registration system's button, 上传相关材料, which candidates must find in that Chinese-only
@@ -16,10 +19,12 @@ from django.db.models.functions import Concat
 from django.test import Client
 from django.utils import timezone, translation
 
-from accounts.models import ExamCategory
+from accounts.enums import ReviewLevel
+from accounts.models import Candidate
 from config.errors import permission_denied
 from materials.models import MaterialCategory
-from review.models import ReturnReason
+from review.enums import EventAction
+from review.models import Feedback, ReturnReason
 from review.services import candidate_submit
 from tests.accounts.helpers import candidate_entry_url
 from tests.factories.accounts import (
@@ -144,11 +149,7 @@ def site(settings):
     submitted for review, one half-way through activation, and English clients for a
     visitor, each of them, a site reviewer and the operator."""
     settings.YISHEN_DEMO = False  # the demo banner is the demo app's (tested there)
-    ExamCategory.objects.update(name=Concat(Value("Category "), "code"))
     ReturnReason.objects.update(text=Concat(Value("Reason "), "order"))
-    MaterialCategory.objects.update(
-        name=Concat(Value("Material "), "code"), instructions="Flat, in good light."
-    )
     province = ProvinceFactory(code="12", name="Tianjin")
     site = TestSiteFactory(province=province, code="1201", name="Heping")
     category = ExamCategoryFactory(code="110")
@@ -163,13 +164,23 @@ def site(settings):
     material = MaterialCategoryFactory(
         province=province,
         exam_year=candidate.exam_year,
-        name="ID card",
-        instructions="Both sides, flat and in good light.",
+        name="身份证明",
+        name_en="ID card",
+        instructions="请上传身份证正反面照片。",
+        instructions_en="Both sides, flat and in good light.",
         required=True,
         min_count=1,
         max_count=2,
     )
     MaterialImageFactory(candidate=candidate, category=material)
+    # An earlier return of this category: the 审核意见 name it as recorded, in Chinese.
+    Feedback.objects.create(
+        candidate=candidate,
+        level=ReviewLevel.SITE,
+        action=EventAction.SITE_RETURN,
+        message="Please retake the back.",
+        items=[{"category": material.name, "category_id": material.pk, "reason": "Blurred"}],
+    )
     activating = CandidateFactory(
         activated=False, name="Li Na", site=site, province=province, category=category
     )
@@ -207,6 +218,15 @@ STEPS_DONE = {
     "/activate/phone/": {"registration_confirmed_at", "consent_at"},
     "/activate/address/": {"registration_confirmed_at", "consent_at", "phone_verified_at"},
 }
+
+
+def test_the_crawled_categories_are_written_in_chinese_beside_their_english(site):
+    # What makes the crawl catch a category shown in Chinese: the data holds Chinese.
+    candidate = Candidate.objects.get(pk=site["ids"]["candidate"])
+    assert HAN.search(candidate.category.name) and candidate.category.name_en
+    material = MaterialCategory.objects.get(province=candidate.province)
+    assert HAN.search(material.name) and HAN.search(material.instructions)
+    assert material.name_en and material.instructions_en
 
 
 @pytest.mark.parametrize(("who", "path", "status"), PAGES)
