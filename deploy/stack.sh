@@ -221,7 +221,8 @@ render_nginx() {
     --set "YISHEN_NGINX_BUCKET=$BUCKET" \
     --set "YISHEN_NGINX_CERTS=$STATE/certs" \
     --set "YISHEN_NGINX_STATIC_ROOT=$STATE/static" \
-    --set "YISHEN_NGINX_MEDIA_ROOT=$STATE/media")
+    --set "YISHEN_NGINX_MEDIA_ROOT=$STATE/media" \
+    --set "YISHEN_NGINX_ACCESS_LOG=$STATE/log/nginx-access.log")
   [ "${#NGINX_ENV[@]}" -gt 0 ] || die "could not read the nginx service of docker-compose.yml"
   filter=$(printf '%s\n' "${NGINX_ENV[@]}" | sed -n 's/^NGINX_ENVSUBST_FILTER=//p')
   names=$(printf '%s\n' "${NGINX_ENV[@]}" | cut -d= -f1 | grep -E "$filter" | sed 's/^/$/' | tr '\n' ' ')

@@ -442,11 +442,26 @@ YISHEN_MAX_IMAGE_PIXELS = 25_000_000  # larger declared sizes are refused before
 # still committing is never skipped by a cursor that has passed it.
 YISHEN_RESULTS_SETTLE_SECONDS = 5
 
+# One handler, whose filter leaves query strings and path tokens out of every line (an entry
+# link carries the ID number: config/logs.py). Django's own loggers are sent to it rather
+# than to the handlers of Django's default configuration, which would print the request line
+# of the development server and the "Forbidden: <path>" warnings unfiltered.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"without_tokens": {"()": "config.logs.WithoutTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["without_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("YISHEN_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

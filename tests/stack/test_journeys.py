@@ -103,9 +103,14 @@ def test_stack_candidate_and_reviewers_journey(place, stack_browser):
     phone = "138" + payload["reg_no"][-8:]
     page = stack_browser()
     loads = PhotoLoads(page)
-    page.goto(entry_url(payload))
+    link = entry_url(payload)
+    page.goto(link)
     page.wait_for_url(re.compile(r"/activate/confirm/$"))
     assert page.url.startswith(STACK_URL)
+    # The link carries the name and ID number: nginx logged the visit, not the token.
+    access_log = (STACK_DIR / "log" / "nginx-access.log").read_text(errors="replace")
+    assert re.search(r'"GET /entry/ HTTP/[\d.]+" 302 ', access_log)
+    assert link.split("?t=")[1] not in access_log and payload["id_no"] not in access_log
     page.get_by_role("button", name="信息无误，下一步").click()
     page.wait_for_url(re.compile(r"/activate/consent/$"))
     page.locator("#id_agree").check()
