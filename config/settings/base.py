@@ -463,5 +463,8 @@ LOGGING = {
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # django-axes announces its version and settings at INFO in every process, before
+        # the output of each manage.py command (make_entry_link's link is its last line).
+        "axes": {"level": "WARNING"},
     },
 }

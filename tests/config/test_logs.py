@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -90,3 +92,14 @@ def test_without_tokens_keeps_what_operators_read():
     assert without_tokens("GET /review/?page=2&q=%E7%8E%8B HTTP/1.1") == "GET /review/ HTTP/1.1"
     assert without_tokens(f"/staff/welcome/{PATH_TOKEN}/") == "/staff/welcome/-/"
     assert without_tokens("/materials/image/12/thumb/") == "/materials/image/12/thumb/"
+
+
+def test_manage_py_commands_print_no_axes_banner_but_axes_warnings_are_kept():
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "System check identified no issues (0 silenced).\n"
+    assert "AXES" not in done.stderr
+    with console_output() as output:
+        logging.getLogger("axes.handlers").warning("AXES: Locked out")
+    assert "Locked out" in output.getvalue()
