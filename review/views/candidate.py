@@ -53,8 +53,10 @@ def candidate_page(
     for its input, shown in that photo's controls with what the reviewer had entered.
     `for_script`: the answer to a decision the page's script posted, from which it takes the
     changed parts (marked data-swap) into the page already shown. That page was recorded
-    when it was opened, so no view row; and the cards below the workbench (feedback, notes,
-    SMS, history), which the script does not take, are left out with their queries."""
+    when it was opened, so no view row; and what the script does not take is left out: the
+    cards below the workbench (feedback, notes, SMS, history) with their queries, the photos'
+    viewers, the summary and the list of keys (a smaller answer to render and to parse, on
+    the way from ⇧A to «…并下一位»)."""
     profile = request.staff_profile
     if not for_script:
         # A page shown: a staff view, audited.

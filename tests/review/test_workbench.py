@@ -414,8 +414,9 @@ def test_answer_to_the_page_script_has_its_parts_not_the_cards_and_constant_quer
     client, org, django_assert_num_queries
 ):
     """⇧A posted by the page's script: the answer carries what the script takes from it
-    (the photos, their panels, the decisions), not the cards below the workbench (feedback,
-    notes, SMS, history) nor their queries; as many queries for 1 photo as for 16."""
+    (the photos' frames and heads, their panels, the decisions), not the viewers, the
+    summary, nor the cards below the workbench (feedback, notes, SMS, history) and their
+    queries; as many queries for 1 photo as for 16."""
     from review import services
 
     reviewer = org.staff["site"]
@@ -444,9 +445,14 @@ def test_answer_to_the_page_script_has_its_parts_not_the_cards_and_constant_quer
     assert all(f'id="panel-{img.pk}"' in body for img in imgs) and len(imgs) == 16
     assert 'id="decision-area"' in body and 'data-key="p"' in body
     assert 'id="notes"' not in body and 'id="history-h"' not in body and "备注0" not in body
+    # Nor the viewers (the page keeps its own, zoomed, turned and loaded), the summary and
+    # the list of keys, which no answer changes.
+    assert all(f'id="photo-{img.pk}"' in body for img in imgs)
+    assert "data-viewer" not in body and 'id="summary-h"' not in body and 'id="keys-h"' not in body
     # The page itself has them.
     body = client.get(reverse("review:candidate", kwargs={"pk": big.pk})).content.decode()
     assert 'id="notes"' in body and 'id="history-h"' in body and "备注0" in body
+    assert "data-viewer" in body and 'id="summary-h"' in body and 'id="keys-h"' in body
 
 
 def test_candidate_page_shows_replaced_version_beside_replacement(client, org):
