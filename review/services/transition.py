@@ -146,8 +146,10 @@ def candidate_transition(
             )
             is not None
         )
-    for name in (*written, "reg_no", "name"):
-        setattr(candidate, name, getattr(locked, name))
+    # The whole row as stored (not only what was written): «…并下一位» goes on from it to
+    # the next candidate of the queue without reading it again.
+    for stored in Candidate._meta.concrete_fields:
+        setattr(candidate, stored.attname, getattr(locked, stored.attname))
     return Transitioned(candidate=candidate, transition=row, sms_queued=sms_queued)
 
 

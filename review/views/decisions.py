@@ -182,8 +182,9 @@ def decide(request, pk: int):
         % {"reg_no": candidate.reg_no, "name": candidate.name, "done": told},
     )
     if data.get("next"):
-        # Straight to the next candidate (one redirect, not two through «下一位»).
-        return redirect(next_url(request, visible_candidate(request, pk), qs))
+        # Straight to the next candidate (one redirect, not two through «下一位»), from the
+        # candidate as the transition stored it (in scope: the transition checked).
+        return redirect(next_url(request, done.candidate, qs))
     return redirect(candidate_url(pk, qs))
 
 

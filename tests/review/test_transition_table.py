@@ -146,3 +146,16 @@ def test_the_workbench_reads_the_acting_level_from_the_table():
         assert transitions.acting_level(province_user, status) == (
             ReviewLevel.PROVINCE if expected == ReviewLevel.PROVINCE else None
         )
+
+
+def test_the_callers_candidate_is_left_as_stored_not_only_what_changed():
+    """«…并下一位» goes on from the candidate the pass was given: the transition leaves on it
+    the whole row as stored (its queue position and scope too), not only what it wrote."""
+    stored = _candidate_ready_for("site_pass", CandidateStatus.SUBMITTED)
+    given = Candidate(pk=stored.pk)
+    done = candidate_transition(candidate=given, verb="site_pass", by=site_reviewer(stored.site))
+    assert done.candidate is given
+    fresh = Candidate.objects.get(pk=stored.pk)
+    fields = ("status", "submitted_at", "site_id", "province_id", "reg_no", "name")
+    assert [getattr(given, name) for name in fields] == [getattr(fresh, name) for name in fields]
+    assert given.status == CandidateStatus.SITE_PASSED
