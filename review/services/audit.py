@@ -15,6 +15,7 @@ screen."""
 from __future__ import annotations
 
 from django.core import signing
+from django.db import transaction
 
 from accounts.models import Candidate
 from accounts.selectors import staff_profile_of
@@ -84,13 +85,18 @@ def photos_shown_record(
     *, candidate: Candidate, by, image_ids: list[int], ip: str | None
 ) -> list[ReviewEvent]:
     """The workbench's script showed these photos of `candidate` (loaded ahead, so not
-    recorded when served): one row each, as if served. Ids of photos that are not the
+    recorded when served): one row each, as if served, in the order they were shown (the
+    order of `image_ids`; one report may carry several). Ids of photos that are not the
     candidate's are left out."""
-    images = MaterialImage.objects.filter(candidate=candidate, pk__in=image_ids).order_by("pk")
+    images = MaterialImage.objects.filter(candidate=candidate).in_bulk(image_ids)
     rows = []
-    for image in images:
-        image.candidate = candidate
-        rows.append(image_view_record(image=image, by=by, variant="display", ip=ip))
+    with transaction.atomic():  # one report, one commit
+        for pk in dict.fromkeys(image_ids):
+            image = images.get(pk)
+            if image is None:
+                continue
+            image.candidate = candidate
+            rows.append(image_view_record(image=image, by=by, variant="display", ip=ip))
     return rows
 
 

@@ -152,6 +152,7 @@
   var ahead = bench.getAttribute("data-ahead") || "";
   var shownUrl = bench.getAttribute("data-shown");
   var reported = {};
+  var unsent = null; // the photos of the report last in the line, not posted yet
 
   // The images of a photo on screen when it is current: the photo, and the version it
   // replaced while they are compared.
@@ -193,14 +194,22 @@
       decode(img);
     });
     if (!ids.length || !shownUrl || !window.fetch) return;
-    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
-    var data = new FormData();
-    if (token) data.append("csrfmiddlewaretoken", token.value);
-    ids.forEach(function (id) { data.append("image", id); });
+    // A report still waiting at the end of the line takes these photos too: one post for
+    // the photos shown while the one before was on its way (J pressed quickly), in the
+    // order they were shown. Never one that a decision follows, so the trail keeps the
+    // order of what the reviewer did.
+    if (unsent) { unsent.push.apply(unsent, ids); return; }
+    var report = ids.slice();
+    unsent = report;
     // In the line of the page's other posts (one write at a time; a decision on the
     // candidate waits for it too).
     waiting += 1;
     queue = queue.then(function () {
+      if (unsent === report) unsent = null;
+      var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+      var data = new FormData();
+      if (token) data.append("csrfmiddlewaretoken", token.value);
+      report.forEach(function (id) { data.append("image", id); });
       return window.fetch(shownUrl, {
         method: "POST",
         body: data,
@@ -322,6 +331,7 @@
   var waiting = 0;
 
   function post(form, submitter, after) {
+    unsent = null; // a report before this post is closed: later photos go after it
     waiting += 1;
     queue = queue.then(function () {
       return send(form, submitter, after);

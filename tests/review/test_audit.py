@@ -591,6 +591,17 @@ def test_photo_loaded_ahead_with_the_page_token_leaves_no_row_until_shown(client
     )
 
 
+def test_one_report_of_several_photos_records_each_once_in_the_order_shown(client, org, case):
+    """The page's script sends the photos shown while its last report was on its way in
+    one report: a row each, in the order the reviewer showed them (not by id), once."""
+    candidate, imgs = case
+    client.force_login(org.staff["site"])
+    url = reverse("review:photos_shown", kwargs={"pk": candidate.pk})
+    response = client.post(url, {"image": [imgs[1].pk, imgs[0].pk, imgs[1].pk]})
+    assert response.status_code == 204
+    assert _photo_views(candidate) == [imgs[1].pk, imgs[0].pk]
+
+
 def test_photo_served_without_a_token_is_recorded_as_it_is_served(client, org, case):
     candidate, imgs = case
     client.force_login(org.staff["site"])

@@ -73,6 +73,11 @@ def test_keyboard_reviewer_clears_a_clean_8_photo_candidate_in_10_keys(page, liv
     assert first.status == S.SITE_PASSED
     assert MaterialImage.objects.filter(candidate=first, status=ImageStatus.APPROVED).count() == 8
     assert "已考点通过" in desk.content()
+    # Every photo was recorded once, in the order the reviewer saw them, before the pass.
+    assert _photos_recorded(first) == [img.pk for img in imgs]
+    assert ReviewEvent.objects.filter(candidate=first).order_by("id").last().action == (
+        EventAction.SITE_PASS
+    )
     # The pass claimed the next candidate, and only it; showing its page claimed nothing more.
     assert list(ReviewClaim.objects.values_list("candidate_id", "reviewer_id")) == [
         (second.pk, reviewer.pk)
@@ -123,6 +128,62 @@ def test_photos_loaded_ahead_are_recorded_only_when_shown(page, live_server):
     desk.keyboard.press("k")
     desk.wait_for_load_state("networkidle")
     assert _photos_recorded(candidate) == [imgs[0].pk, imgs[1].pk]
+    desk.context.close()
+
+
+def test_photos_shown_while_a_report_is_on_its_way_go_in_one_report_before_a_decision(
+    page, live_server
+):
+    """J pressed quickly: the photos shown while the page's report is on its way are
+    reported together in the next post, in the order shown; a decision posted meanwhile
+    (⇧A) closes that report: the photos shown after it are recorded after the decision."""
+    from tests.conftest import wait_for
+
+    base = live_server.url
+    candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=3)
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    reports, held = [], []
+
+    def hold_first(route):
+        reports.append(route.request.post_data)
+        if len(reports) == 1:
+            held.append(route)  # on its way until released below
+        else:
+            route.continue_()
+
+    desk.route("**/shown/", hold_first)
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_function("() => document.querySelector('#workbench.one-photo .photo.current')")
+    desk.keyboard.press("j")  # photo 2: its report is held
+    desk.wait_for_function(
+        "(n) => document.querySelector('.photo.current').id === n", arg=f"photo-{imgs[1].pk}"
+    )
+    wait_for(lambda: len(held) == 1, timeout=10)
+    desk.keyboard.press("j")  # photos 3 and 4 wait in one report
+    desk.keyboard.press("j")
+    desk.wait_for_function(
+        "(n) => document.querySelector('.photo.current').id === n", arg=f"photo-{imgs[3].pk}"
+    )
+    desk.keyboard.press("Shift+A")  # ⇧A: a decision, which closes that report
+    desk.keyboard.press("j")  # photo 5: reported after the decision
+    desk.wait_for_function(
+        "(n) => document.querySelector('.photo.current').id === n", arg=f"photo-{imgs[4].pk}"
+    )
+    held[0].continue_()
+    desk.wait_for_function("() => !document.querySelector('#approve-all form')")
+    wait_for(lambda: len(_photos_recorded(candidate)) == 5, timeout=10)
+    desk.wait_for_load_state("networkidle")
+    assert _photos_recorded(candidate) == [img.pk for img in imgs[:5]]
+    assert len(reports) == 3  # photo 2; photos 3 and 4; photo 5 (after ⇧A)
+    events = list(
+        ReviewEvent.objects.filter(candidate=candidate)
+        .order_by("id")
+        .values_list("action", "image_id")
+    )
+    approved = events.index((EventAction.IMAGE_APPROVE, imgs[4].pk))
+    assert events.index((EventAction.IMAGE_VIEW, imgs[3].pk)) < approved
+    assert events.index((EventAction.IMAGE_VIEW, imgs[4].pk)) > approved
     desk.context.close()
 
 
