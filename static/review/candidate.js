@@ -329,6 +329,7 @@
   // Posts go one after another, so that each answer shows a later state than the one before.
   var queue = Promise.resolve();
   var waiting = 0;
+  var leaving = false; // a form that leaves the page is waiting for the posts on their way
 
   function post(form, submitter, after) {
     unsent = null; // a report before this post is closed: later photos go after it
@@ -351,6 +352,9 @@
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("text/html") !== 0) throw new Error("not a page");
+      // A decision that leaves the page waits for this answer (P after ⇧A): the post is
+      // done, and the page it leaves is not updated first.
+      if (leaving) return;
       return response.text().then(function (html) {
         var keep = index;
         swap(html);
@@ -372,7 +376,10 @@
     if (waiting && !form.hasAttribute("data-async")) {
       // A decision on the candidate waits for the photo decisions still on their way.
       // The answers replace the page's parts: the same form and button are found again.
+      // Unless it asks first (and may stay), the page is left then: the answers need not
+      // be shown on it.
       event.preventDefault();
+      if (!form.hasAttribute("data-confirm")) leaving = true;
       var buttons = Array.prototype.slice.call(form.querySelectorAll("button[type=submit]"));
       var which = buttons.indexOf(submitter);
       queue.then(function () {
