@@ -235,7 +235,7 @@ REFUSAL_PAGES = {
     EntryRefusal.MALFORMED: (400, _("链接不完整或已损坏")),
     EntryRefusal.BAD_SIGNATURE: (403, _("链接无效")),
     EntryRefusal.EXPIRED: (403, _("链接已过期")),
-    EntryRefusal.NOT_YET_VALID: (403, _("链接无效")),
+    EntryRefusal.NOT_YET_VALID: (403, _("链接尚未生效")),
     EntryRefusal.REPLAYED: (409, _("链接已使用过")),
     EntryRefusal.UNKNOWN_PROVINCE: (400, _("报名信息无法识别")),
     EntryRefusal.UNKNOWN_SITE: (400, _("报名信息无法识别")),

@@ -141,6 +141,35 @@ def test_entry_iat_far_future_refused(client, payload, caplog):
     assert Candidate.objects.count() == 0
 
 
+def test_entry_signed_by_a_clock_ten_minutes_ahead_says_not_yet_valid_not_altered(
+    client, payload, caplog
+):
+    payload["iat"] = int(time.time()) + 600
+    response = client.get(entry_url(payload))
+    _assert_refused(response, caplog, status=403, reason="not_yet_valid")
+    body = response.content.decode()
+    assert "<h1>链接尚未生效</h1>" in body
+    assert "可能是报名系统与本系统的时钟不一致" in body and "请稍等几分钟再试" in body
+    assert "已被改动" not in body and "链接无效" not in body
+    assert EntryNonce.objects.count() == 0  # the same link works once the clocks agree
+
+
+def test_entry_not_yet_valid_in_english(client, payload, caplog):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    payload["iat"] = int(time.time()) + 600
+    body = client.get(entry_url(payload)).content.decode()
+    assert "<h1>The link is not valid yet</h1>" in body
+    assert "the clocks of the registration system and of this system probably differ" in body
+    assert "altered" not in body
+
+
+def test_entry_tampered_page_still_says_altered(client, payload):
+    token = sign_entry_token(payload, "test-entry-secret")
+    flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    body = client.get(f"/entry/?t={flipped}").content.decode()
+    assert "<h1>链接无效</h1>" in body and "该链接不完整或已被改动，无法进入。" in body
+
+
 def test_entry_replayed_nonce_refused_and_changes_nothing(client, payload, caplog):
     url = entry_url(payload)
     assert client.get(url).status_code == 302
