@@ -145,39 +145,38 @@ def _check_fields(payload) -> None:
         raise bad("nonce")
 
 
+def _tags_ok(tags) -> bool:
+    return (
+        isinstance(tags, list)
+        and len(tags) <= 20
+        and all(isinstance(t, str) and t.strip() and len(t) <= 32 for t in tags)
+    )
+
+
+# What each registration field must be (the table «Payload fields» of docs/integration.md).
+_FIELD_RULES = {
+    "reg_no": lambda v: isinstance(v, str) and bool(_REG_NO.match(v)),
+    "year": lambda v: isinstance(v, int) and not isinstance(v, bool) and 2000 <= v <= 2100,
+    "name": lambda v: isinstance(v, str) and bool(v.strip()) and len(v) <= 64,
+    "id_type": lambda v: isinstance(v, str) and v in IdType.values,
+    "id_no": lambda v: isinstance(v, str) and bool(v.strip()) and len(v) <= 32,
+    "province": lambda v: isinstance(v, str) and bool(_PROVINCE.match(v)),
+    "site": lambda v: isinstance(v, str) and bool(_SITE.match(v)),
+    "category": lambda v: isinstance(v, str) and bool(_CATEGORY.match(v)),
+    "tags": _tags_ok,
+}
+
+
+def registration_field_problems(record: dict) -> list[str]:
+    """Each registration field (RECORD_FIELDS, in their order) that `record` lacks or gives
+    in a form we do not accept: the one check for entry tokens and roster records."""
+    return [f for f in RECORD_FIELDS if f not in record or not _FIELD_RULES[f](record[f])]
+
+
 def registration_field_problem(record: dict) -> str | None:
-    """The first registration field (RECORD_FIELDS) that `record` lacks or gives in a
-    form we do not accept, or None: the one check for entry tokens and roster records."""
-    for field in RECORD_FIELDS:
-        if field not in record:
-            return field
-    year = record["year"]
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        return "year"
-    for field in ("reg_no", "name", "id_type", "id_no", "province", "site", "category"):
-        if not isinstance(record[field], str):
-            return field
-    if not _REG_NO.match(record["reg_no"]):
-        return "reg_no"
-    if not record["name"].strip() or len(record["name"]) > 64:
-        return "name"
-    if record["id_type"] not in IdType.values:
-        return "id_type"
-    if not record["id_no"].strip() or len(record["id_no"]) > 32:
-        return "id_no"
-    if not _PROVINCE.match(record["province"]):
-        return "province"
-    if not _SITE.match(record["site"]):
-        return "site"
-    if not _CATEGORY.match(record["category"]):
-        return "category"
-    tags = record["tags"]
-    if not isinstance(tags, list) or len(tags) > 20:
-        return "tags"
-    for tag in tags:
-        if not isinstance(tag, str) or not tag.strip() or len(tag) > 32:
-            return "tags"
-    return None
+    """The first of registration_field_problems, or None."""
+    problems = registration_field_problems(record)
+    return problems[0] if problems else None
 
 
 def claims_from_payload(payload: dict) -> EntryClaims:

@@ -1,7 +1,7 @@
 """Rosters: the registration system's candidates before they ever enter, pushed by the signed
 API (review.api.roster) or imported from a sheet in the admin (accounts.admin_imports). Both
 call roster_upsert, which is idempotent: a record is created, updated, left unchanged, or
-refused with its reason, and the report says which for each.
+refused with every reason, and the report says which for each.
 
 A candidate created this way has no last_entry_at: they are "not started" until their first
 entry, which then continues as a first entry (accounts.services.entry). The registration
@@ -21,8 +21,9 @@ from types import SimpleNamespace
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from ..entry import RECORD_FIELDS, registration_field_problem, registration_normalised
+from ..entry import RECORD_FIELDS, registration_field_problems, registration_normalised
 from ..enums import CandidateEventAction, IdType
 from ..models import Candidate, ExamCategory, ExamYear, Province, TestSite, mask_phone
 from ..tabular import Column
@@ -54,6 +55,20 @@ _ID_TYPES = {**{str(t.label): t.value for t in IdType}, **{t.value: t.value for 
 
 CREATED, UPDATED, UNCHANGED, REFUSED = "created", "updated", "unchanged", "refused"
 
+# Why a field is refused, by its column's Chinese header (what the operator's sheet has; the
+# API's code, bad_<field>, names the JSON key). The rules are accounts.entry's.
+_FIELD_REASONS = {
+    "reg_no": gettext_lazy("报名号缺失或格式不正确（1～32 位字母、数字或“-”）"),
+    "year": gettext_lazy("年度缺失或不正确（应为 2000～2100 之间的年份，如 2026）"),
+    "name": gettext_lazy("姓名缺失或过长（最多 64 个字）"),
+    "id_type": gettext_lazy("证件类型缺失或不正确"),
+    "id_no": gettext_lazy("证件号码缺失或过长（最多 32 位）"),
+    "province": gettext_lazy("考区代码缺失或格式不正确（应为 2 位数字）"),
+    "site": gettext_lazy("考点代码缺失或格式不正确（应为 4 位数字）"),
+    "category": gettext_lazy("报考类别代码缺失或格式不正确（应为 1～3 位字母或数字）"),
+    "tags": gettext_lazy("考生标记不正确（最多 20 个，每个最多 32 个字）"),
+}
+
 
 class _Refused(Exception):
     def __init__(self, code: str, reason: str):
@@ -66,8 +81,13 @@ class RosterOutcome:
     number: int  # the record's place: its row in a sheet, its index (from 0) in a push
     reg_no: str
     result: str  # CREATED, UPDATED, UNCHANGED or REFUSED
-    code: str = ""  # why it was refused, for machines
-    reason: str = ""  # why it was refused, in Chinese
+    code: str = ""  # why it was refused, for machines: the first of `problems`
+    reason: str = ""  # why it was refused, in Chinese: the first of `problems`
+    problems: tuple[tuple[str, str], ...] = ()  # every (code, reason) of a refused record
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason for _code, reason in self.problems]
 
 
 @dataclass
@@ -140,30 +160,22 @@ def roster_upsert(
             seen[key] = seen.get(key, 0) + 1
     lookups = _Lookups()
     for number, record, reg_no in prepared:
-
-        def refuse(code: str, reason: str, number=number, reg_no=reg_no) -> None:
-            report.outcomes.append(RosterOutcome(number, reg_no, REFUSED, code, reason))
-
         if not isinstance(record, dict):
-            refuse("malformed", _("记录应为 JSON 对象"))
+            problems = [("malformed", _("记录应为 JSON 对象"))]
+            report.outcomes.append(_refusal(number, reg_no, problems))
             continue
-        problem = registration_field_problem(record)
-        if problem is not None:
-            refuse(f"bad_{problem}", _("字段 %(field)s 缺失或格式不正确") % {"field": problem})
-            continue
-        if seen[(record["year"], reg_no)] > 1:
-            refuse("duplicate", _("报名号 %(reg_no)s 在本批中重复") % {"reg_no": reg_no})
+        problems, mobile = _record_problems(
+            record,
+            lookups=lookups,
+            scope=province,
+            repeated=seen.get((record.get("year"), reg_no), 0) > 1,
+        )
+        if problems:
+            report.outcomes.append(_refusal(number, reg_no, problems))
             continue
         data = SimpleNamespace(**registration_normalised(record))
+        record_province, site, category = lookups.resolved(data)
         try:
-            mobile = roster_mobile_of(record)
-            record_province, site, category = lookups.resolve(data)
-            if province is not None and record_province.pk != province.pk:
-                raise _Refused(
-                    "other_province",
-                    _("考区代码 %(code)s 不是本考区（%(mine)s）")
-                    % {"code": data.province, "mine": province.name},
-                )
             result = _upsert_one(
                 data,
                 province=record_province,
@@ -175,10 +187,70 @@ def roster_upsert(
                 now=now,
             )
         except _Refused as refusal:
-            refuse(refusal.code, refusal.reason)
+            report.outcomes.append(_refusal(number, reg_no, [(refusal.code, refusal.reason)]))
         else:
             report.outcomes.append(RosterOutcome(number, reg_no, result))
     return report
+
+
+def _refusal(number: int, reg_no: str, problems: list[tuple[str, str]]) -> RosterOutcome:
+    code, reason = problems[0]
+    return RosterOutcome(number, reg_no, REFUSED, code, reason, tuple(problems))
+
+
+def _record_problems(
+    record: dict, *, lookups: _Lookups, scope: Province | None, repeated: bool
+) -> tuple[list[tuple[str, str]], str | None]:
+    """Every (code, reason) that refuses `record`, as the staff import lists every problem
+    of a row, and its mobile (roster_mobile_of). A code is looked up only when well-formed."""
+    bad = registration_field_problems(record)
+    problems = [(f"bad_{field}", str(_FIELD_REASONS[field])) for field in bad]
+    if repeated and "reg_no" not in bad and "year" not in bad:
+        problems.append(
+            ("duplicate", _("报名号 %(reg_no)s 在本批中重复") % {"reg_no": record["reg_no"]})
+        )
+    mobile = None
+    try:
+        mobile = roster_mobile_of(record)
+    except _Refused as refusal:
+        problems.append((refusal.code, refusal.reason))
+    province = site = None
+    if "province" not in bad:
+        province = lookups.provinces.get(record["province"])
+        if province is None:
+            problems.append(
+                ("unknown_province", _("考区代码 %(code)s 不存在") % {"code": record["province"]})
+            )
+    if "site" not in bad:
+        site = lookups.site(record["site"])
+        if site is None:
+            problems.append(
+                ("unknown_site", _("考点代码 %(code)s 不存在") % {"code": record["site"]})
+            )
+        elif province is not None and site.province_id != province.pk:
+            problems.append(
+                (
+                    "site_not_in_province",
+                    _("考点 %(site)s 不属于考区 %(province)s")
+                    % {"site": record["site"], "province": record["province"]},
+                )
+            )
+    if "category" not in bad and record["category"] not in lookups.categories:
+        problems.append(
+            (
+                "unknown_category",
+                _("报考类别代码 %(code)s 不存在") % {"code": record["category"]},
+            )
+        )
+    if scope is not None and province is not None and province.pk != scope.pk:
+        problems.append(
+            (
+                "other_province",
+                _("考区代码 %(code)s 不是本考区（%(mine)s）")
+                % {"code": record["province"], "mine": scope.name},
+            )
+        )
+    return problems, mobile
 
 
 class _Lookups:
@@ -190,29 +262,14 @@ class _Lookups:
         self.categories = {c.code: c for c in ExamCategory.objects.all()}
         self.years: dict[int, ExamYear] = {}
 
-    def resolve(self, data):
-        province = self.provinces.get(data.province)
-        if province is None:
-            raise _Refused(
-                "unknown_province", _("考区代码 %(code)s 不存在") % {"code": data.province}
-            )
-        if data.site not in self.sites:
-            self.sites[data.site] = TestSite.objects.filter(code=data.site).first()
-        site = self.sites[data.site]
-        if site is None:
-            raise _Refused("unknown_site", _("考点代码 %(code)s 不存在") % {"code": data.site})
-        if site.province_id != province.pk:
-            raise _Refused(
-                "site_not_in_province",
-                _("考点 %(site)s 不属于考区 %(province)s")
-                % {"site": data.site, "province": data.province},
-            )
-        category = self.categories.get(data.category)
-        if category is None:
-            raise _Refused(
-                "unknown_category", _("报考类别代码 %(code)s 不存在") % {"code": data.category}
-            )
-        return province, site, category
+    def site(self, code: str) -> TestSite | None:
+        if code not in self.sites:
+            self.sites[code] = TestSite.objects.filter(code=code).first()
+        return self.sites[code]
+
+    def resolved(self, data) -> tuple[Province, TestSite, ExamCategory]:
+        """The codes of a record that _record_problems passed."""
+        return self.provinces[data.province], self.site(data.site), self.categories[data.category]
 
     def exam_year(self, year: int) -> ExamYear:
         if year not in self.years:

@@ -52,7 +52,15 @@ def roster(request: HttpRequest) -> JsonResponse:
                     "index": o.number,
                     "reg_no": o.reg_no,
                     "result": o.result,
-                    **({"code": o.code, "reason": o.reason} if o.code else {}),
+                    **(
+                        {
+                            "code": o.code,
+                            "reason": o.reason,
+                            "problems": [{"code": c, "reason": r} for c, r in o.problems],
+                        }
+                        if o.code
+                        else {}
+                    ),
                 }
                 for o in report.outcomes
             ],

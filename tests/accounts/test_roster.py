@@ -13,13 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook
 
 from accounts.entry import payload_for_candidate, sign_entry_token
 from accounts.enums import CandidateEventAction
 from accounts.models import Candidate, CandidateEvent
 from accounts.selectors import candidates_not_started
-from accounts.services.roster import ROSTER_API_MAX_RECORDS, roster_upsert
+from accounts.services.roster import ROSTER_API_MAX_RECORDS, ROSTER_COLUMNS, roster_upsert
 from review.api import canonical_string, sign_request
 from tests.factories.accounts import (
     CandidateFactory,
@@ -172,6 +174,23 @@ def test_each_refused_record_says_why_and_the_rest_is_written(client, world):
     assert reasons[7] == "报名号 122600000008 在本批中重复"
     assert body["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "refused": 10}
     assert list(Candidate.objects.values_list("reg_no", flat=True)) == ["122600000001"]
+
+
+def test_pushed_record_with_several_problems_lists_each_first_one_as_its_code(client, world):
+    bad = record(1, site="1301", category="999", mobile="123", tags=[""])
+    del bad["name"]
+    body = push(client, {"candidates": [bad]}).json()
+    (result,) = body["results"]
+    assert (result["result"], result["code"]) == ("refused", "bad_name")
+    assert result["reason"] == "姓名缺失或过长（最多 64 个字）"
+    assert result["problems"] == [
+        {"code": "bad_name", "reason": "姓名缺失或过长（最多 64 个字）"},
+        {"code": "bad_tags", "reason": "考生标记不正确（最多 20 个，每个最多 32 个字）"},
+        {"code": "bad_mobile", "reason": "手机号码“123”格式不正确（应为11位手机号码）"},
+        {"code": "site_not_in_province", "reason": "考点 1301 不属于考区 12"},
+        {"code": "unknown_category", "reason": "报考类别代码 999 不存在"},
+    ]
+    assert not Candidate.objects.exists()
 
 
 def test_pushed_mobile_is_kept_for_the_reminders_apart_from_the_phone(client, world):
@@ -407,6 +426,36 @@ def test_roster_file_with_a_bad_mobile_reports_the_row(client, world):
     page = response.content.decode()
     assert "第 2 行" in page and "手机号码“1234”格式不正确（应为11位手机号码）" in page
     assert not Candidate.objects.exists()
+
+
+def test_roster_csv_row_lists_every_problem_by_its_chinese_column(client, world):
+    """A row with no name, ID number X, another province's site, an unknown category and a
+    short mobile: each problem, named as the sheet's headers name the columns."""
+    lines = [",".join(HEADER), ",".join(str(v) for v in row(1))]
+    lines.append("122600000002,2026,,居民身份证,X,12,1301,999,,123")
+    upload = SimpleUploadedFile("roster.csv", "\n".join(lines).encode("utf-8"))
+    client.force_login(world["operator"])
+    response = client.post(IMPORT_URL, {"province": world["tianjin"].pk, "file": upload})
+    assert response.context["report"].counts["refused"] == 1
+    page = response.content.decode()
+    assert "第 3 行" in page
+    assert (
+        "姓名缺失或过长（最多 64 个字）；手机号码“123”格式不正确（应为11位手机号码）；"
+        "考点 1301 不属于考区 12；报考类别代码 999 不存在"
+    ) in page
+    assert "字段" not in page and " name " not in page
+    assert list(Candidate.objects.values_list("reg_no", flat=True)) == ["122600000001"]
+
+
+def test_roster_row_problems_in_english(world):
+    keys = [column.key for column in ROSTER_COLUMNS]
+    bad = {"number": 2, **dict(zip(keys, row(1, site="1301"), strict=True)), "name": ""}
+    with translation.override("en"):
+        report = roster_upsert(records=[bad], province=world["tianjin"], from_sheet=True)
+    assert report.refused[0].reasons == [
+        "Name missing or too long (at most 64 characters)",
+        "Test site 1301 does not belong to province 12",
+    ]
 
 
 def test_operator_cannot_import_a_roster_into_another_province(client, world):
