@@ -7,10 +7,10 @@ from django.utils.translation import ngettext
 
 from .enums import (
     SMS_KIND_PARAMS,
-    SMS_PARAM_LABELS,
     NotificationPurpose,
     NotificationStatus,
     SmsKind,
+    sms_param_label,
 )
 from .models import Notification, SmsTemplate
 from .services import RESENDABLE, notification_requeue
@@ -167,7 +167,8 @@ class SmsTemplateAdmin(admin.ModelAdmin):
                     (
                         kind.label,
                         "、".join(
-                            f"{name}（{SMS_PARAM_LABELS[name]}）" for name in SMS_KIND_PARAMS[kind]
+                            f"{name}（{sms_param_label(kind, name)}）"
+                            for name in SMS_KIND_PARAMS[kind]
                         ),
                     )
                     for kind in SmsKind

@@ -73,3 +73,11 @@ SMS_PARAM_LABELS = {
     "username": _("用户名"),
     "link": _("开通链接"),
 }
+# Where one parameter means something else in one kind of message: the staff invite's hours
+# are how long its link is valid (72), not a reply deadline.
+SMS_KIND_PARAM_LABELS = {(SmsKind.STAFF_INVITE, "hours"): _("链接有效期（小时）")}
+
+
+def sms_param_label(kind: str, name: str) -> str:
+    """How the admin describes parameter `name` of a `kind` message."""
+    return str(SMS_KIND_PARAM_LABELS.get((kind, name), SMS_PARAM_LABELS[name]))

@@ -10,10 +10,10 @@ from django.utils.translation import pgettext_lazy
 
 from .enums import (
     SMS_KIND_PARAMS,
-    SMS_PARAM_LABELS,
     NotificationPurpose,
     NotificationStatus,
     SmsKind,
+    sms_param_label,
 )
 
 
@@ -210,7 +210,7 @@ class SmsTemplate(models.Model):
                             "kind": SmsKind(self.kind).label if self.kind else "",
                             "field": field,
                             "provided": "、".join(
-                                f"{name}（{SMS_PARAM_LABELS[name]}）" for name in provided
+                                f"{name}（{sms_param_label(self.kind, name)}）" for name in provided
                             ),
                         },
                     )

@@ -2,6 +2,8 @@
 admin, and a mapping whose parameters the message does not provide is refused (by the
 model's clean, so by the admin form too)."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -148,6 +150,13 @@ def test_admin_add_page_lists_what_each_kind_provides(shandong_operator):
     )
     assert '<option value="37" selected>37 山东</option>' in body
     assert "天津" not in body
+
+
+def test_admin_add_page_says_the_invite_hours_are_how_long_its_link_is_valid(shandong_operator):
+    body = shandong_operator.get(ADD).content.decode()
+    invite = re.search(r"<li>审核账号开通：(.*?)</li>", body).group(1)
+    assert "hours（链接有效期（小时））" in invite
+    assert "修改时限" not in invite
 
 
 def test_admin_national_chooses_any_province(client):
