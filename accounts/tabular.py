@@ -35,6 +35,9 @@ class SheetRow:
     values: dict[str, str]
 
 
+CSV_DELIMITERS = (",", ";", "\t")
+
+
 def read_sheet(upload, *, columns: tuple[Column, ...], max_rows: int) -> list[SheetRow]:
     """The data rows of the upload, each value a stripped string keyed by column key. Rows
     with no value at all are skipped (an Excel sheet often ends in formatted empty rows)."""
@@ -131,4 +134,8 @@ def _csv_rows(data: bytes):
         raise ValidationError(_("无法识别 CSV 文件的编码，请保存为 UTF-8。"), code="bad_file")
     if "\x00" in text:
         raise ValidationError(_("无法读取该 CSV 文件。"), code="bad_file")
-    return iter(csv.reader(io.StringIO(text)))
+    # Excel saves "CSV" with semicolons where the decimal mark is a comma, and some exports
+    # use tabs. The header row (Chinese names, which hold none of these) says which.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(CSV_DELIMITERS, key=first_line.count)  # the first of a tie: the comma
+    return iter(csv.reader(io.StringIO(text), delimiter=delimiter))

@@ -81,8 +81,10 @@ def xlsx(rows: list[list], name: str = "staff.xlsx") -> io.BytesIO:
     return buffer
 
 
-def csv_file(rows: list[list], *, encoding: str = "utf-8-sig", name: str = "staff.csv"):
-    text = "\n".join(",".join(r) for r in [HEADER, *rows]) + "\n"
+def csv_file(
+    rows: list[list], *, encoding: str = "utf-8-sig", name: str = "staff.csv", delimiter=","
+):
+    text = "\n".join(delimiter.join(r) for r in [HEADER, *rows]) + "\n"
     buffer = io.BytesIO(text.encode(encoding))
     buffer.name = name
     return buffer
@@ -197,6 +199,23 @@ def test_import_reads_a_gb18030_csv_from_chinese_excel(client, world):
     assert [r["name"] for r in report.accepted] == ["张三"]
     client.post(IMPORT_URL, {"payload": payload_of(response)})
     assert User.objects.get(username="zhangsan").first_name == "张三"
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_import_reads_a_csv_separated_by_semicolons_or_tabs(client, world, delimiter):
+    """Excel where the decimal mark is a comma saves CSV with semicolons."""
+    client.force_login(world["operator"])
+    rows = [
+        ["1201", "张三", "13900000001", "zhangsan", "考点审核员"],
+        ["", "李四", "13900000002", "lisi", "考区审核员"],
+    ]
+    response = upload(client, world, csv_file(rows, delimiter=delimiter))
+    assert "缺少列" not in response.content.decode()
+    report = response.context["report"]
+    assert [(r["name"], r["username"]) for r in report.accepted] == [
+        ("张三", "zhangsan"),
+        ("李四", "lisi"),
+    ]
 
 
 @pytest.mark.parametrize(
