@@ -207,6 +207,23 @@ class MaterialCategoryForm(forms.ModelForm):
         return data
 
 
+class CategoryScopeFilter(admin.SimpleListFilter):
+    """The national template's rows or the provinces' own (the 范围 column)."""
+
+    title = _("范围")
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("national", _("全国模板")), ("province", _("考区"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "national":
+            return queryset.filter(province__isnull=True)
+        if self.value() == "province":
+            return queryset.filter(province__isnull=False)
+        return queryset
+
+
 @admin.register(MaterialCategory)
 class MaterialCategoryAdmin(ProvinceScopedAdmin):
     """Operators see their province's categories and read the national template (rows with
@@ -226,7 +243,7 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
         "order",
         "is_active",
     )
-    list_filter = ("exam_year", "required", "is_active", "is_other")
+    list_filter = ("exam_year", CategoryScopeFilter, "required", "is_active", "is_other")
     list_select_related = ("province", "exam_year")
     search_fields = ("name", "name_en", "code")
     ordering = ("exam_year", "province__code", "order", "id")
@@ -253,6 +270,16 @@ class MaterialCategoryAdmin(ProvinceScopedAdmin):
     # Yishen's files do not have; these link to the views that serve them.
     readonly_fields = ("example_image_link", "attachment_link")
     VIEW_ONLY_FILE_FIELDS = {"example_image": "example_image_link", "attachment": "attachment_link"}
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        # A new category is for the current year, or the only year there is.
+        if "exam_year" not in initial:
+            current = list(ExamYear.objects.filter(is_current=True)[:2])
+            years = current or list(ExamYear.objects.all()[:2])
+            if len(years) == 1:
+                initial["exam_year"] = years[0].pk
+        return initial
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

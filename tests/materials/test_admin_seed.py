@@ -1,8 +1,10 @@
 """The catalogue in the admin (operators, the template copy) and the seeded template."""
 
+import re
+
 import pytest
 
-from accounts.models import ExamCategory
+from accounts.models import ExamCategory, ExamYear
 from demo.seed.materials import TEMPLATE, seed_demo_materials
 from materials.models import MaterialCategory
 from materials.selectors import categories_for_candidate
@@ -205,3 +207,34 @@ def test_admin_other_province_category_answers_404(client, year, province):
     assert client.get(f"{CHANGELIST}{theirs.pk}/change/").status_code == 404
     assert client.post(f"{CHANGELIST}{theirs.pk}/delete/", {"post": "yes"}).status_code == 404
     assert MaterialCategory.objects.filter(pk=theirs.pk).exists()
+
+
+def _selected_year(page: str) -> str | None:
+    select = re.search(r'<select name="exam_year".*?</select>', page, re.S).group(0)
+    chosen = re.search(r'<option value="(\d+)" selected>', select)
+    return chosen.group(1) if chosen else None
+
+
+def test_add_category_preselects_the_only_year_or_the_current_one(client, province):
+    client.force_login(operator(province))
+    only = ExamYearFactory(year=2026, is_current=False)
+    page = client.get(f"{CHANGELIST}add/").content.decode()
+    assert _selected_year(page) == str(only.pk)
+    ExamYearFactory(year=2025, is_current=False)
+    page = client.get(f"{CHANGELIST}add/").content.decode()
+    assert _selected_year(page) is None  # two years, neither current: the operator chooses
+    ExamYear.objects.filter(pk=only.pk).update(is_current=True)
+    page = client.get(f"{CHANGELIST}add/").content.decode()
+    assert _selected_year(page) == str(only.pk)
+
+
+def test_category_list_filters_by_scope(client, year, province):
+    MaterialCategoryFactory(province=None, exam_year=year, code="id-card", name="模板身份证明")
+    MaterialCategoryFactory(province=province, exam_year=year, code="photo", name="天津的照片")
+    client.force_login(operator(province))
+    page = client.get(CHANGELIST).content.decode()
+    assert 'href="?scope=national"' in page and 'href="?scope=province"' in page
+    national = client.get(f"{CHANGELIST}?scope=national").content.decode()
+    assert "模板身份证明" in national and "天津的照片" not in national
+    own = client.get(f"{CHANGELIST}?scope=province").content.decode()
+    assert "天津的照片" in own and "模板身份证明" not in own
