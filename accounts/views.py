@@ -400,7 +400,8 @@ def activate_consent(request):
                 ip=client_ip(request),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            # On the field, as every refusal of a candidate's form (CandidateForm).
+            form.add_error("agree", exc)
         else:
             return redirect("accounts:activate")
     return _step_page(request, ActivationStep.CONSENT, "accounts/activate_consent.html", form)
@@ -434,7 +435,8 @@ def _handle_phone_post(request, candidate):
         try:
             phone_code_send(candidate=candidate, phone=phone_form.cleaned_data["phone"], ip=ip)
         except ValidationError as exc:
-            phone_form.add_error(None, exc)
+            # Same number, resend wait, hourly limit: said at the number (CandidateForm).
+            phone_form.add_error("phone", exc)
         else:
             minutes = int(CODE_TTL.total_seconds() // 60)
             messages.success(

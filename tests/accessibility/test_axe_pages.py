@@ -123,6 +123,18 @@ def activation_phone_code_sent():
     return Visit("/activate/phone/", session)
 
 
+def _phone_refused(page):
+    page.locator("#id_phone").fill("1381234")
+    page.get_by_role("button", name="获取验证码").click()
+    page.locator("#id_phone_error").wait_for()
+
+
+def activation_phone_refused():
+    visit = activation_phone()
+    visit.act = _phone_refused
+    return visit
+
+
 def activation_address():
     now = timezone.now()
     _c, session = _fresh(
@@ -262,6 +274,18 @@ def profile_page():
     return Visit("/profile/", _candidate_session(candidate))
 
 
+def _address_refused(page):
+    page.locator("#id_address").fill("")
+    page.get_by_role("button", name="保存联系地址").click()
+    page.locator("#id_address_error").wait_for()
+
+
+def profile_page_address_refused():
+    visit = profile_page()
+    visit.act = _address_refused
+    return visit
+
+
 def _reviewed_candidate():
     seed_return_reasons()
     candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=3)
@@ -381,6 +405,7 @@ PAGES = {
         activation_consent,
         activation_phone,
         activation_phone_code_sent,
+        activation_phone_refused,
         activation_address,
         material_draft,
         material_draft_photo_viewer,
@@ -398,6 +423,7 @@ PAGES = {
         page_not_found,
         help_page,
         profile_page,
+        profile_page_address_refused,
         review_login,
         staff_second_factor,
         staff_second_factor_enrolment,
