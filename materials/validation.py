@@ -136,6 +136,10 @@ def pdf_text(*, formats_label: str) -> str:
     }
 
 
+def empty_text() -> str:
+    return _("文件是空的，请重新选择照片。")
+
+
 def unrecognised_text(*, formats_label: str) -> str:
     return _("无法识别该文件，请上传 %(formats)s 格式的照片。") % {"formats": formats_label}
 
@@ -207,7 +211,7 @@ def inspect_image_bytes(*, data: bytes, name: str, formats, max_bytes: int) -> I
     count and its ratio to the byte size, and the checksum. Nothing is decoded."""
     size = len(data)
     if size == 0:
-        raise _refuse(_("文件是空的，请重新选择照片。"), "empty")
+        raise _refuse(empty_text(), "empty")
     if size > max_bytes:
         raise _too_large(size, max_bytes)
     other = _sniff_other(data[:16])

@@ -43,6 +43,7 @@ from .signals import image_viewed
 from .validation import (
     FORMAT_LABELS,
     HEIC_MESSAGE,
+    empty_text,
     not_allowed_text,
     pdf_text,
     unrecognised_text,
@@ -96,6 +97,7 @@ def _js_strings() -> dict[str, object]:
         "notAllowed": not_allowed_text(formats_label="{formats}", actual_label="{actual}"),
         "pdf": pdf_text(formats_label="{formats}"),
         "unrecognised": unrecognised_text(formats_label="{formats}"),
+        "empty": empty_text(),
         "formatLabels": FORMAT_LABELS,
         "unreadable": _("无法读取该图片，请换一张 JPG 或 PNG 格式的照片。"),
         "tooBig": _("照片压缩后仍超过大小限制，请裁剪后再上传。"),

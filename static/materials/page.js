@@ -227,6 +227,8 @@
   }
 
   function prepare(file, maxBytes, formats, formatsLabel) {
+    // A zero-byte file has no format to sniff: said as the server says it.
+    if (file.size === 0) return Promise.reject(new Error(T.empty));
     return sniff(file).then(function (kind) {
       if (formats.indexOf(kind) === -1) throw new Error(refusal(kind, formatsLabel));
       // Small enough, or no JPEG to shrink into: as chosen (the server has the last word).

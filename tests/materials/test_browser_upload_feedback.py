@@ -87,6 +87,8 @@ REFUSED_BEFORE_SENDING = {
         photos.make_pdf,
         "不接受 PDF 文件。请上传 JPG/PNG 格式的照片（可将文件拍照或截图后上传）。",
     ),
+    # Said as the server says it (validation.empty_text), not as an unrecognised format.
+    "empty": ("zero.jpg", lambda: b"", "文件是空的，请重新选择照片。"),
 }
 
 

@@ -10,6 +10,7 @@ from accounts.enums import CandidateStatus, SubmitMode
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
 from materials.services import image_upload
+from materials.validation import empty_text
 from tests import photos
 from tests.factories.accounts import CandidateFactory, ExamCategoryFactory, ProvinceFactory
 from tests.factories.materials import MaterialCategoryFactory, MaterialImageFactory
@@ -118,7 +119,9 @@ def test_upload_jpeg_with_huge_declared_size_refused(candidate, category):
 
 
 def test_upload_empty_file_refused(candidate, category):
-    refused(candidate, category, b"", code="empty")
+    message = refused(candidate, category, b"", "zero.jpg", code="empty")
+    # The page's script says the same (materials.views._js_strings["empty"]).
+    assert message == empty_text() == "文件是空的，请重新选择照片。"
 
 
 def test_upload_over_count_refused(candidate, category):
