@@ -43,6 +43,10 @@ class CategoryBlock:
     category: MaterialCategory
     state: EditState
     photos: list[PhotoView]
+    # The lock rule's places, as validate_upload counts them: a photo marked 退回 takes none,
+    # since the next upload replaces it (and the category cannot be resubmitted while it is
+    # there). `free` is what an upload will accept, `returned_count` how many of those
+    # uploads replace a returned photo; the page says both, beside the returned photos.
     count: int  # photos that take a place (not RETURNED)
     free: int
     can_upload: bool
@@ -51,6 +55,7 @@ class CategoryBlock:
     # both are done, so the thumbnail and then the quality advice appear without a reload.
     processing: bool
     returned: bool = False  # unlocked by the current return: the candidate must act here
+    returned_count: int = 0  # photos marked 退回 still shown, not counted in `count`
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -152,7 +157,8 @@ def category_blocks(
             image.category = category
         state = category_edit_state(candidate=candidate, category=category, now=now)
         photos = _photo_views(candidate, by_category[category.pk], now, advice)
-        count = sum(1 for p in photos if not p.returned)
+        returned_count = sum(1 for p in photos if p.returned)
+        count = len(photos) - returned_count
         free = max(0, category.max_count - count)
         countable = sum(1 for p in photos if not p.returned and not p.failed)
         short_by = max(0, max(category.min_count, 1) - countable) if category.required else 0
@@ -169,6 +175,7 @@ def category_blocks(
                 returned=candidate.status == CandidateStatus.RETURNED
                 and category.pk in (candidate.returned_categories or [])
                 and not state.locked,
+                returned_count=returned_count,
             )
         )
     return blocks
