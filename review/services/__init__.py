@@ -11,6 +11,7 @@ from ._base import (
     REVIEW_STATES,
     Actor,
     NotInScope,
+    claimed_error,
 )
 from .audit import (
     ADMIN,
@@ -49,6 +50,7 @@ from .transition import CategoryItem, Refused, candidate_transition
 
 __all__ = [
     "candidate_transition",
+    "claimed_error",
     "candidate_view_record",
     "image_view_record",
     "photo_sent_ahead",

@@ -114,6 +114,9 @@ def candidate_page(
             "candidate": candidate,
             "claim": claim,
             "held_by": held_by,
+            # What a decision would be refused with (who holds the candidate, until when):
+            # the page's script says it when P, ⇧A or D find no control to press.
+            "held_message": services.claimed_error(claim).messages[0] if held_by else "",
             "level": level,
             "can_act": level is not None and held_by is None,
             "can_reject_returned": (

@@ -451,6 +451,20 @@
     return true;
   }
 
+  // A decision key with no control on the page (another reviewer holds the candidate, or
+  // it is not at this reviewer's level): the reason, beside the photo, in a live region.
+  // A new paragraph each time, so that pressing again is announced again.
+  function refuseKey() {
+    var region = document.getElementById("key-refusal");
+    if (!region) return false;
+    var message = document.createElement("p");
+    message.className = "message message-warning";
+    message.textContent = region.getAttribute("data-message");
+    region.replaceChildren(message);
+    region.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
   var PAN = 60;
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -467,18 +481,18 @@
     var done = true;
     if (key === "j" || key === "J") show(index + 1);
     else if (key === "k" || key === "K") show(index - 1);
-    else if (key === "A" && event.shiftKey) done = press("#approve-all button[type=submit]");
+    else if (key === "A" && event.shiftKey) done = press("#approve-all button[type=submit]") || refuseKey();
     else if (key === "a") {
       var approve = panel && panel.querySelector(".approve-form button");
       if (approve) approve.click(); else done = false;
     } else if (key === "r" || key === "R") {
       var select = panel && panel.querySelector(".return-form select");
       if (select) { select.focus(); select.scrollIntoView({ block: "nearest" }); } else done = false;
-    } else if (key === "p" || key === "P") done = press("#decisions [data-key=p]");
+    } else if (key === "p" || key === "P") done = press("#decisions [data-key=p]") || refuseKey();
     else if (key === "n" || key === "N") done = press("#next-link");
     else if (key === "d" || key === "D") {
       var first = document.querySelector("#decisions button[type=submit]");
-      if (first) { first.scrollIntoView({ block: "nearest" }); first.focus(); } else done = false;
+      if (first) { first.scrollIntoView({ block: "nearest" }); first.focus(); } else done = refuseKey();
     } else if (key === "Escape" && photo) photo.focus({ preventScroll: true });
     else if (!viewer) done = false;
     else if (key === "+" || key === "=") view(viewer, "zoom-in");
