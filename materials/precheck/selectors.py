@@ -61,6 +61,11 @@ class ReusedWith:
     candidate_id: int
     visible: bool  # the reviewer may open that candidate: linked
     label: str  # without personal data when not visible
+    reg_no: str = ""  # the link's text, when visible
+
+
+# The other candidates named by link beside a reused photo; the rest are counted.
+REUSED_LINKS = 5
 
 
 @dataclass
@@ -81,8 +86,24 @@ class PhotoHints:
     id_registered: str = ""  # masked the same way
     name_state: str = ""  # "match", "mismatch", "missing" or ""
     name_read: str = ""
+    # Each other candidate once (a demo photo was found in eleven), in the order found.
     reused: list[ReusedWith] = field(default_factory=list)
     hints: list[HintView] = field(default_factory=list)
+
+    @property
+    def reused_links(self) -> list[ReusedWith]:
+        """The other candidates the reviewer may open, the first few: one short list."""
+        return [other for other in self.reused if other.visible][:REUSED_LINKS]
+
+    @property
+    def reused_more(self) -> int:
+        """Those the reviewer may open beyond the list (said as 等)."""
+        return sum(1 for other in self.reused if other.visible) - len(self.reused_links)
+
+    @property
+    def reused_hidden(self) -> int:
+        """Those outside the reviewer's scope: counted, never named."""
+        return sum(1 for other in self.reused if not other.visible)
 
 
 def photo_hints(
@@ -118,10 +139,16 @@ def photo_hints(
         if hint.kind == HintKind.REUSED:
             reused_ids.update(hint.detail.get("images", []))
     others = {
-        pk: (candidate_id, site_id, province_id)
-        for pk, candidate_id, site_id, province_id in MaterialImage.objects.filter(
+        pk: (candidate_id, site_id, province_id, reg_no)
+        for pk, candidate_id, site_id, province_id, reg_no in MaterialImage.objects.filter(
             pk__in=reused_ids
-        ).values_list("pk", "candidate_id", "candidate__site_id", "candidate__province_id")
+        ).values_list(
+            "pk",
+            "candidate_id",
+            "candidate__site_id",
+            "candidate__province_id",
+            "candidate__reg_no",
+        )
     }
     visible = set(
         Candidate.objects.filter(
@@ -140,12 +167,16 @@ def photo_hints(
         for other_id in hint.detail.get("images", []):
             if other_id not in others:
                 continue  # deleted since
-            other_candidate, site_id, province_id = others[other_id]
+            other_candidate, site_id, province_id, reg_no = others[other_id]
+            if any(seen.candidate_id == other_candidate for seen in view.reused):
+                continue  # another photo of the same candidate
+            shown = other_candidate in visible
             view.reused.append(
                 ReusedWith(
                     candidate_id=other_candidate,
-                    visible=other_candidate in visible,
+                    visible=shown,
                     label=_describe(site_id, province_id, candidate),
+                    reg_no=reg_no if shown else "",
                 )
             )
     return out

@@ -4,6 +4,7 @@ its refusal to decide anything. The ID photos are generated cards read by the re
 
 import io
 import json
+import re
 import socket
 from functools import lru_cache
 from importlib import metadata, resources
@@ -355,3 +356,28 @@ def test_worker_prechecks_an_uploaded_id_photo_on_the_precheck_queue(real_celery
     assert PrecheckHint.objects.filter(image=image, kind=HintKind.ID_MISMATCH).exists()
     image.refresh_from_db()
     assert image.status == ImageStatus.PENDING
+
+
+def test_reuse_by_many_candidates_is_one_line_with_a_count_and_a_few_links(client, org):
+    mine, image = _candidate_with_card(card(), site=org.site, read=PrecheckRead.NONE)
+    others = [
+        _candidate_with_card(
+            card(), site=org.site, read=PrecheckRead.NONE, exam_year=mine.exam_year
+        )[0]
+        for _ in range(7)
+    ]
+    far, _far_image = _candidate_with_card(
+        card(), site=org.far_site, read=PrecheckRead.NONE, exam_year=mine.exam_year
+    )
+    for photo in MaterialImage.objects.order_by("pk"):
+        photo_precheck(image_id=photo.pk)
+    client.force_login(org.staff["site"])
+    page = client.get(reverse("review:candidate", kwargs={"pk": mine.pk})).content.decode()
+    lines = re.findall(r'<li class="precheck-warn" data-precheck="reused">(.*?)</li>', page)
+    assert len(lines) == 1, lines
+    (line,) = lines
+    assert line.startswith("与另外 8 位考生上传的照片相同或几乎相同：")
+    linked = re.findall(r'<a href="/review/c/(\d+)/">(\d+)</a>', line)
+    assert [(int(pk), reg_no) for pk, reg_no in linked] == [(c.pk, c.reg_no) for c in others[:5]]
+    assert line.endswith("等（另 2 位）；其中 1 位不在您的审核范围")
+    assert far.reg_no not in page
