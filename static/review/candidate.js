@@ -330,6 +330,7 @@
   var queue = Promise.resolve();
   var waiting = 0;
   var leaving = false; // a form that leaves the page is waiting for the posts on their way
+  var asked = null; // that form, when its question (data-confirm) was already answered yes
 
   function post(form, submitter, after) {
     unsent = null; // a report before this post is closed: later photos go after it
@@ -352,10 +353,12 @@
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("text/html") !== 0) throw new Error("not a page");
-      // A decision that leaves the page waits for this answer (P after ⇧A): the post is
-      // done, and the page it leaves is not updated first.
-      if (leaving) return;
       return response.text().then(function (html) {
+        // A decision that leaves the page waits for this answer (P after ⇧A): the post is
+        // done, and the page it leaves is not updated first; nor is the form it posts
+        // replaced, with what was typed in it (checked here, as the text may have come
+        // in after the decision was submitted).
+        if (leaving) return;
         var keep = index;
         swap(html);
         show(keep, false);
@@ -373,24 +376,23 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter;
+    // Asked at once, before any wait: a decision answered no stays on the page, which the
+    // posts on their way still update; one answered yes is not asked again when it is sent.
+    var question = form.getAttribute("data-confirm");
+    if (question && asked !== form && !window.confirm(question)) { event.preventDefault(); return; }
+    if (asked === form) asked = null;
     if (waiting && !form.hasAttribute("data-async")) {
-      // A decision on the candidate waits for the photo decisions still on their way.
-      // The answers replace the page's parts: the same form and button are found again.
-      // Unless it asks first (and may stay), the page is left then: the answers need not
-      // be shown on it.
+      // A decision on the candidate waits for the photo decisions still on their way, then
+      // leaves the page: their answers are not shown on it, so this very form (with the
+      // reason or message typed in it) and button are still there to be posted.
       event.preventDefault();
-      if (!form.hasAttribute("data-confirm")) leaving = true;
-      var buttons = Array.prototype.slice.call(form.querySelectorAll("button[type=submit]"));
-      var which = buttons.indexOf(submitter);
+      leaving = true;
+      asked = form;
       queue.then(function () {
-        var again = document.getElementById(form.id) || form;
-        var button = again.querySelectorAll("button[type=submit]")[which];
-        if (button) again.requestSubmit(button); else again.requestSubmit();
+        if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
       });
       return;
     }
-    var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { event.preventDefault(); return; }
     if (!form.hasAttribute("data-async") || !window.fetch) return;
     event.preventDefault();
     var panel = form.closest("[data-panel]");

@@ -17,8 +17,8 @@ from demo.seed.review import seed_return_reasons
 from materials.enums import ImageStatus
 from materials.models import MaterialImage
 from review.enums import EventAction
-from review.models import ReviewClaim, ReviewEvent
-from tests.factories.accounts import PASSWORD, site_reviewer
+from review.models import Feedback, ReviewClaim, ReviewEvent, ReviewNote
+from tests.factories.accounts import PASSWORD, province_reviewer, site_reviewer
 from tests.factories.materials import MaterialImageFactory
 from tests.factories.review import candidate_with_photos
 from tests.photos import make_jpeg
@@ -398,6 +398,102 @@ def test_approve_rest_after_a_return_leads_to_return_to_candidate_not_the_pass(p
     desk.wait_for_function("() => document.body.innerText.includes('已退回')")
     candidate.refresh_from_db()
     assert candidate.status == S.RETURNED
+    desk.context.close()
+
+
+def test_reject_posted_while_approve_rest_is_on_its_way_goes_through_with_its_reason(
+    page, live_server
+):
+    """审核拒绝 submitted while ⇧A's answer is held back: the question is asked once, at
+    once, and the rejection goes with the reason typed, after ⇧A is answered."""
+    from tests.conftest import wait_for
+
+    base = live_server.url
+    candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=2)
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    held, questions = [], []
+    desk.route("**/approve-remaining/", lambda route: held.append(route))
+    desk.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_function("() => document.querySelector('#workbench.one-photo .photo.current')")
+    desk.keyboard.press("Shift+A")  # its answer is held until the rejection is submitted
+    wait_for(lambda: len(held) == 1, timeout=10)
+    desk.locator("#decisions summary", has_text="审核拒绝").click()
+    desk.locator("#reject-message").fill("证件照片系伪造")
+    desk.locator("#decide-reject").get_by_role("button", name="审核拒绝").click()
+    assert questions == ["审核拒绝后不可撤销，确定拒绝吗？"]  # asked before waiting
+    held[0].continue_()
+    desk.wait_for_function("() => document.body.innerText.includes('已审核拒绝')")
+    candidate.refresh_from_db()
+    assert candidate.status == S.REJECTED
+    assert (
+        MaterialImage.objects.filter(candidate=candidate, status=ImageStatus.APPROVED).count() == 4
+    )
+    assert list(Feedback.objects.filter(candidate=candidate).values_list("action", "message")) == [
+        (EventAction.REJECT, "证件照片系伪造")
+    ]
+    assert ReviewEvent.objects.filter(candidate=candidate, action=EventAction.REJECT).count() == 1
+    assert questions == ["审核拒绝后不可撤销，确定拒绝吗？"]
+    desk.context.close()
+
+
+def test_reject_cancelled_while_approve_rest_is_on_its_way_sends_nothing_and_shows_the_answer(
+    page, live_server
+):
+    from tests.conftest import wait_for
+
+    base = live_server.url
+    candidate, _cats, imgs = candidate_with_photos(status=S.SUBMITTED, photos=2, categories=2)
+    desk = _desk(page, base)
+    _login(desk, base, site_reviewer(candidate.site))
+    held, questions = [], []
+    desk.route("**/approve-remaining/", lambda route: held.append(route))
+    desk.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_function("() => document.querySelector('#workbench.one-photo .photo.current')")
+    desk.keyboard.press("Shift+A")
+    wait_for(lambda: len(held) == 1, timeout=10)
+    desk.locator("#decisions summary", has_text="审核拒绝").click()
+    desk.locator("#reject-message").fill("证件照片系伪造")
+    desk.locator("#decide-reject").get_by_role("button", name="审核拒绝").click()
+    assert questions == ["审核拒绝后不可撤销，确定拒绝吗？"]
+    held[0].continue_()
+    # The page stays and shows ⇧A's answer; nothing else was sent.
+    desk.wait_for_function("() => document.body.innerText.includes('已通过 4 张待审核图片')")
+    desk.wait_for_load_state("networkidle")
+    candidate.refresh_from_db()
+    assert candidate.status == S.SUBMITTED
+    assert not ReviewEvent.objects.filter(candidate=candidate, action=EventAction.REJECT).exists()
+    assert questions == ["审核拒绝后不可撤销，确定拒绝吗？"]
+    desk.context.close()
+
+
+def test_province_return_to_site_posted_while_approve_rest_is_on_its_way_keeps_its_message(
+    page, live_server
+):
+    from tests.conftest import wait_for
+
+    base = live_server.url
+    candidate, _cats, imgs = candidate_with_photos(status=S.SITE_PASSED, photos=2, categories=2)
+    desk = _desk(page, base)
+    _login(desk, base, province_reviewer(candidate.province))
+    held = []
+    desk.route("**/approve-remaining/", lambda route: held.append(route))
+    desk.goto(f"/review/c/{candidate.pk}/")
+    desk.wait_for_function("() => document.querySelector('#workbench.one-photo .photo.current')")
+    desk.keyboard.press("Shift+A")
+    wait_for(lambda: len(held) == 1, timeout=10)
+    desk.locator("#decisions summary", has_text="退回考点").click()
+    desk.locator("#site-message").fill("请核对证件照片")
+    desk.locator("#decide-return_to_site").get_by_role("button", name="退回考点").click()
+    held[0].continue_()
+    desk.wait_for_function("() => document.body.innerText.includes('已退回考点重新审核')")
+    candidate.refresh_from_db()
+    assert candidate.status == S.SUBMITTED
+    assert list(ReviewNote.objects.filter(candidate=candidate).values_list("text", flat=True)) == [
+        "【考区退回考点】请核对证件照片"
+    ]
     desk.context.close()
 
 
