@@ -21,7 +21,6 @@ from .services import notification_create
 __all__ = [
     "SmsKind",
     "sms_language",
-    "sms_params",
     "sms_render",
     "sms_send",
     "sms_staff_send",
@@ -117,14 +116,9 @@ def sms_language(*, kind: str, candidate=None) -> str:
     return getattr(candidate, "language", "") or settings.LANGUAGE_CODE
 
 
-def sms_params(*, kind: str, candidate, **context) -> dict[str, str]:
-    """The values a message of `kind` gives a provider template (SMS_KIND_PARAMS), as the
-    text they read in the message, in its language (a deadline is a date in words)."""
-    values = _values(kind=kind, candidate=candidate, **context)
-    return _template_values(kind, values, sms_language(kind=kind, candidate=candidate))
-
-
 def _template_values(kind: str, values: dict, language: str) -> dict[str, str]:
+    """The values a message of `kind` gives a provider template (SMS_KIND_PARAMS), as the
+    text they read in the message, in `language` (a deadline is a date in words)."""
     with translation.override(language):
         return {
             name: _as_text(values[name])
